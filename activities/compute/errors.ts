@@ -1,0 +1,58 @@
+/**
+ * The compute driver's exception model, from the compute-driver-interface spec:
+ *
+ *   NotImplementedError            functionality not implemented / not supported
+ *   AmphoraComputeError            base class and catch-all
+ *     AmphoraBuildError            an amphora of the requested type could not be built
+ *     DeleteFailed                 the amphora could not be deleted
+ *     InstanceNotFoundError        no instance matches the criteria
+ *     NotSuspendedError            resume() on an instance that was not suspended
+ *
+ * Every error carries the compute id it concerns (when known) and its cause. `retryable` says whether
+ * trying the same call again can succeed (a transient fault) or cannot (bad input, quota, not found);
+ * common/failures.ts maps it once to Temporal's non-retryable failures.
+ */
+import { DomainError } from '../../common/errors';
+
+export interface ComputeErrorOptions {
+  computeId?: string;
+  cause?: unknown;
+  retryable?: boolean;
+  /** Seconds the compute service asked us to wait (HTTP 429/503 Retry-After). */
+  retryAfterSeconds?: number;
+}
+
+export class AmphoraComputeError extends DomainError {
+  readonly computeId: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(message: string, opts: ComputeErrorOptions = {}) {
+    super(message, { cause: opts.cause, retryable: opts.retryable ?? true });
+    this.computeId = opts.computeId;
+    this.retryAfterSeconds = opts.retryAfterSeconds;
+  }
+}
+
+export class AmphoraBuildError extends AmphoraComputeError {}
+
+export class DeleteFailed extends AmphoraComputeError {}
+
+/** Not retryable by default: asking again will not make the instance appear. */
+export class InstanceNotFoundError extends AmphoraComputeError {
+  constructor(message: string, opts: ComputeErrorOptions = {}) {
+    super(message, { retryable: false, ...opts });
+  }
+}
+
+export class NotSuspendedError extends AmphoraComputeError {
+  constructor(message: string, opts: ComputeErrorOptions = {}) {
+    super(message, { retryable: false, ...opts });
+  }
+}
+
+/** The seed's NotImplementedError: the driver does not support this (e.g. an amphora type other than VM). */
+export class ComputeNotImplementedError extends AmphoraComputeError {
+  constructor(message: string, opts: ComputeErrorOptions = {}) {
+    super(message, { retryable: false, ...opts });
+  }
+}

@@ -1,0 +1,18 @@
+/** Chooses the compute driver from configuration (COMPUTE_DRIVER). */
+import { Config } from '../../config';
+import { AmphoraComputeDriver } from './driver';
+import { NoopComputeDriver } from './noop';
+
+export function createComputeDriver(config: Config): AmphoraComputeDriver {
+  switch (config.compute.driver) {
+    case 'noop':
+      return new NoopComputeDriver({
+        buildDelayMs: config.compute.noop.buildDelayMs,
+        statePath: config.compute.noop.statePath,
+      });
+  }
+}
+
+export * from './driver';
+export * from './errors';
+export { NoopComputeDriver } from './noop';

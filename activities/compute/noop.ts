@@ -1,0 +1,163 @@
+/**
+ * The no-op compute driver: behaves like a compute service without creating anything. An instance is
+ * in BUILD for `buildDelayMs`, then ACTIVE; after delete it is not found. Builds are idempotent by
+ * name, as the Nova driver's are.
+ *
+ * Its instances live in memory and, when `statePath` is set (as `npm start` does), in a small JSON
+ * file, so that a flow interrupted by a restart of the process still finds the instances it built.
+ *
+ * Fault injection (`faults`) lets tests break any step of a flow to prove its compensation.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AmphoraComputeDriver, AmphoraLookup, BuildRequest, ComputeInstance, ComputeStatus } from './driver';
+import { AmphoraBuildError, DeleteFailed, InstanceNotFoundError } from './errors';
+
+export interface NoopFaults {
+  /** build() throws a retryable AmphoraBuildError (a compute service fault). */
+  buildFails?: boolean;
+  /** build() throws a non-retryable AmphoraBuildError (e.g. bad flavor). */
+  buildRejected?: boolean;
+  /** Instances never leave BUILD. */
+  buildHangs?: boolean;
+  /** Instances go to ERROR instead of ACTIVE. */
+  statusError?: boolean;
+  /** delete() throws DeleteFailed. */
+  deleteFails?: boolean;
+  /** Added to every call. */
+  latencyMs?: number;
+}
+
+export interface NoopOptions {
+  buildDelayMs?: number;
+  statePath?: string;
+  faults?: NoopFaults;
+  now?: () => number;
+}
+
+interface NoopInstance {
+  id: string;
+  name: string;
+  createdAt: number;
+  deleted: boolean;
+  request: Omit<BuildRequest, 'userData' | 'configDriveFiles'>;
+}
+
+export class NoopComputeDriver extends AmphoraComputeDriver {
+  readonly name = 'noop';
+  faults: NoopFaults;
+  private readonly buildDelayMs: number;
+  private readonly statePath: string | undefined;
+  private readonly now: () => number;
+  private instances: Map<string, NoopInstance> | undefined;
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(opts: NoopOptions = {}) {
+    super();
+    this.buildDelayMs = opts.buildDelayMs ?? 0;
+    this.statePath = opts.statePath;
+    this.faults = opts.faults ?? {};
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Instances that exist (not deleted): what a leak check counts. */
+  async liveInstances(): Promise<ComputeInstance[]> {
+    const all = await this.load();
+    return [...all.values()].filter((i) => !i.deleted).map((i) => this.describe(i));
+  }
+
+  protected async doBuild(request: BuildRequest): Promise<string> {
+    await this.latency();
+    if (this.faults.buildRejected) {
+      throw new AmphoraBuildError('Injected fault: flavor rejected by the compute service.', { retryable: false });
+    }
+    if (this.faults.buildFails) throw new AmphoraBuildError('Injected fault: compute service failed to build.');
+    const all = await this.load();
+    const existing = [...all.values()].find((i) => i.name === request.name && !i.deleted);
+    if (existing) return existing.id;
+    const { userData: _u, configDriveFiles: _c, ...kept } = request;
+    const instance: NoopInstance = { id: randomUUID(), name: request.name, createdAt: this.now(), deleted: false, request: kept };
+    all.set(instance.id, instance);
+    await this.save();
+    return instance.id;
+  }
+
+  async delete(computeId: string): Promise<void> {
+    await this.latency();
+    if (this.faults.deleteFails) throw new DeleteFailed(`Injected fault: could not delete ${computeId}.`, { computeId });
+    const instance = (await this.load()).get(computeId);
+    if (!instance || instance.deleted) return;
+    instance.deleted = true;
+    await this.save();
+  }
+
+  async status(computeId: string): Promise<ComputeStatus> {
+    return (await this.getAmphora({ id: computeId })).status;
+  }
+
+  async getAmphora(lookup: AmphoraLookup): Promise<ComputeInstance> {
+    await this.latency();
+    const all = [...(await this.load()).values()].filter((i) => !i.deleted);
+    const found = 'id' in lookup ? all.find((i) => i.id === lookup.id) : all.find((i) => i.name === lookup.name);
+    if (!found) {
+      const what = 'id' in lookup ? `id ${lookup.id}` : `name ${lookup.name}`;
+      throw new InstanceNotFoundError(`No compute instance with ${what}.`, { computeId: 'id' in lookup ? lookup.id : undefined });
+    }
+    return this.describe(found);
+  }
+
+  private describe(i: NoopInstance): ComputeInstance {
+    let status: ComputeStatus = ComputeStatus.ACTIVE;
+    if (this.faults.statusError) status = ComputeStatus.ERROR;
+    else if (this.faults.buildHangs || this.now() - i.createdAt < this.buildDelayMs) status = ComputeStatus.BUILD;
+    return {
+      id: i.id,
+      name: i.name,
+      status,
+      ...(status === ComputeStatus.ERROR ? { fault: 'Injected fault: instance went to ERROR.' } : {}),
+      lbNetworkIp: noopAddress(i.id),
+      imageId: i.request.imageId,
+      flavorId: i.request.flavorId,
+      availabilityZone: i.request.availabilityZone ?? 'nova',
+      hostId: `noop-host-${i.id.slice(0, 8)}`,
+    };
+  }
+
+  private async latency(): Promise<void> {
+    if (this.faults.latencyMs) await sleep(this.faults.latencyMs);
+  }
+
+  private async load(): Promise<Map<string, NoopInstance>> {
+    if (this.instances) return this.instances;
+    let saved: NoopInstance[] = [];
+    if (this.statePath) {
+      try {
+        saved = JSON.parse(await readFile(this.statePath, 'utf8')) as NoopInstance[];
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    this.instances ??= new Map(saved.map((i) => [i.id, i]));
+    return this.instances;
+  }
+
+  /** Write-through, serialised, atomic (write then rename) so a crash never leaves half a file. */
+  private save(): Promise<void> {
+    const file = this.statePath;
+    if (!file || !this.instances) return Promise.resolve();
+    const snapshot = JSON.stringify([...this.instances.values()]);
+    this.saving = this.saving.then(async () => {
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(`${file}.tmp`, snapshot);
+      await rename(`${file}.tmp`, file);
+    });
+    return this.saving;
+  }
+}
+
+/** A stable fake management address (198.51.100.0/24 is TEST-NET-2, never routed). */
+function noopAddress(id: string): string {
+  return `198.51.100.${(parseInt(id.slice(0, 2), 16) % 254) + 1}`;
+}

@@ -1,0 +1,11 @@
+/** Every activity the worker registers. Workflows import only the type, never this code. */
+import { amphoraActivities } from './amphora';
+import type { ActivityDeps } from './deps';
+import { loadBalancerActivities } from './loadbalancer';
+
+export function createActivities(deps: ActivityDeps) {
+  return { ...amphoraActivities(deps), ...loadBalancerActivities(deps) };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+export type { ActivityDeps } from './deps';

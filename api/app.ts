@@ -1,0 +1,35 @@
+/** The Express application: Octavia's LBaaS v2 API. It validates, writes PENDING_* and starts flows. */
+import express, { type RequestHandler } from 'express';
+import { pinoHttp } from 'pino-http';
+import type { ApiDeps } from './deps';
+import { errorHandler, UnsupportedMediaType } from './errors';
+import { loadBalancerRoutes } from './routes/loadbalancers';
+
+/** Octavia speaks JSON only: a body of any other type is a 415, as in Octavia. */
+const requireJson: RequestHandler = (req, _res, next) => {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (hasBody && !req.is('application/json')) {
+    throw new UnsupportedMediaType(req.headers['content-type']?.split(';')[0] ?? 'None');
+  }
+  next();
+};
+
+export function createApp(deps: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Each request logged once, with its status and duration; secrets are redacted by the logger.
+  app.use(pinoHttp({ logger: deps.log, customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info') }));
+  app.use(requireJson);
+  app.use(express.json({ limit: '1mb' }));
+
+  // The openstack CLI calls /v2.0/..., openstacksdk /v2/...: the same API.
+  for (const prefix of ['/v2', '/v2.0']) {
+    app.use(`${prefix}/lbaas/loadbalancers`, loadBalancerRoutes(deps));
+  }
+
+  app.use((req, res) => {
+    res.status(404).json({ code: 404, title: 'Not Found', description: `The resource could not be found.` });
+  });
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,147 @@
+/** /v2/lbaas/loadbalancers (Octavia api-ref: Load Balancers). */
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import { loadBalancerFlow, startFlow } from '../../common/flows';
+import { OperatingStatus, ProvisioningStatus } from '../../common/status';
+import type { Prisma } from '../../generated/prisma/client';
+import { projectForCreate, requestContext } from '../context';
+import type { ApiDeps } from '../deps';
+import { InvalidFilter, InvalidState, NotFound, ServiceUnavailable, ValidationFailure } from '../errors';
+import { FilterSpec, isUuid, pageLinks, parseListQuery, selectFields } from '../listing';
+import { loadBalancerCreateRoot } from '../schemas/loadbalancer';
+import { parseBody } from '../validation';
+import { loadBalancerView } from '../views';
+
+const children = { listeners: { select: { id: true } }, pools: { select: { id: true } } } as const;
+
+const filters: FilterSpec = {
+  id: { column: 'id', kind: 'uuid' },
+  name: { column: 'name', kind: 'string' },
+  description: { column: 'description', kind: 'string' },
+  project_id: { column: 'projectId', kind: 'string' },
+  provisioning_status: { column: 'provisioningStatus', kind: { enum: ProvisioningStatus } },
+  operating_status: { column: 'operatingStatus', kind: { enum: OperatingStatus } },
+  admin_state_up: { column: 'enabled', kind: 'bool' },
+  vip_address: { column: 'vipAddress', kind: 'string' },
+  vip_port_id: { column: 'vipPortId', kind: 'string' },
+  vip_subnet_id: { column: 'vipSubnetId', kind: 'string' },
+  vip_network_id: { column: 'vipNetworkId', kind: 'string' },
+  vip_qos_policy_id: { column: 'vipQosPolicyId', kind: 'string' },
+  provider: { column: 'provider', kind: 'string' },
+  flavor_id: { column: 'flavorId', kind: 'uuid' },
+  availability_zone: { column: 'availabilityZone', kind: 'string' },
+};
+
+/** DELETED rows are history, never shown (as in Octavia). */
+const visible = { provisioningStatus: { not: ProvisioningStatus.DELETED } };
+
+/** Until a network driver exists, VIP ports and addresses are allocated as Octavia's no-op network driver does. */
+function allocateVip(body: { vip_address?: string | null; vip_port_id?: string | null; vip_network_id?: string | null }) {
+  return {
+    vipAddress: body.vip_address ?? '198.51.100.1',
+    vipPortId: body.vip_port_id ?? randomUUID(),
+    vipNetworkId: body.vip_network_id ?? randomUUID(),
+  };
+}
+
+export function loadBalancerRoutes({ db, temporal, config, log }: ApiDeps): Router {
+  const router = Router();
+
+  async function findVisible(id: string) {
+    const lb = isUuid(id) ? await db.loadBalancer.findFirst({ where: { id, ...visible }, include: children }) : null;
+    if (!lb) throw new NotFound('Load Balancer', id);
+    return lb;
+  }
+
+  router.get('/', async (req, res) => {
+    const q = parseListQuery(req, filters);
+    let where: Prisma.LoadBalancerWhereInput | null = q.where && { ...q.where, ...visible };
+    if (where && q.marker) {
+      const marker = isUuid(q.marker) ? await db.loadBalancer.findUnique({ where: { id: q.marker } }) : null;
+      if (!marker) throw new InvalidFilter();
+      where = {
+        AND: [where, { OR: [{ createdAt: { gt: marker.createdAt } }, { createdAt: marker.createdAt, id: { gt: marker.id } }] }],
+      };
+    }
+    const rows = where
+      ? await db.loadBalancer.findMany({ where, include: children, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: q.limit })
+      : [];
+    res.json({
+      loadbalancers: selectFields(rows.map(loadBalancerView), q.fields),
+      loadbalancers_links: pageLinks(req, q, rows.at(-1)?.id, rows.length),
+    });
+  });
+
+  router.get('/:id', async (req, res) => {
+    res.json({ loadbalancer: loadBalancerView(await findVisible(req.params.id)) });
+  });
+
+  router.post('/', async (req, res) => {
+    const body = parseBody(loadBalancerCreateRoot, req.body, 'load_balancer').loadbalancer;
+    const projectId = projectForCreate(requestContext(req), body);
+    if (body.flavor_id && !(await db.flavor.findUnique({ where: { id: body.flavor_id } }))) {
+      throw new ValidationFailure(`Invalid flavor_id.`);
+    }
+    const lb = await db.loadBalancer.create({
+      data: {
+        id: randomUUID(),
+        projectId,
+        name: body.name,
+        description: body.description,
+        enabled: body.admin_state_up ?? true,
+        provisioningStatus: ProvisioningStatus.PENDING_CREATE,
+        operatingStatus: OperatingStatus.OFFLINE,
+        provider: body.provider ?? 'amphora',
+        flavorId: body.flavor_id,
+        availabilityZone: body.availability_zone,
+        vipSubnetId: body.vip_subnet_id,
+        vipQosPolicyId: body.vip_qos_policy_id,
+        ...allocateVip(body),
+        tags: body.tags ?? [],
+      },
+      include: children,
+    });
+    try {
+      await startFlow(temporal, config.temporal.taskQueue, loadBalancerFlow('create', lb, config));
+    } catch (err) {
+      // Nothing half-made: without its flow the load balancer would wait in PENDING_CREATE forever.
+      await db.loadBalancer.delete({ where: { id: lb.id } });
+      log.error({ err, loadBalancerId: lb.id }, 'Could not start the create flow; the load balancer was not created');
+      throw new ServiceUnavailable('The workflow service');
+    }
+    res.status(201).json({ loadbalancer: loadBalancerView(lb) });
+  });
+
+  router.delete('/:id', async (req, res) => {
+    const unknown = Object.keys(req.query).filter((k) => k !== 'cascade');
+    if (unknown.length > 0) throw new InvalidFilter();
+    const cascade = String(req.query.cascade ?? 'false').toLowerCase() === 'true';
+    const lb = await findVisible(req.params.id);
+    if (!cascade && (lb.listeners.length > 0 || lb.pools.length > 0)) {
+      throw new ValidationFailure(`Cannot delete Load Balancer ${lb.id} - it has children`);
+    }
+    // The state change is one conditional update: two concurrent deletes cannot both pass.
+    const from = [ProvisioningStatus.ACTIVE, ProvisioningStatus.ERROR];
+    const { count } = await db.loadBalancer.updateMany({
+      where: { id: lb.id, provisioningStatus: { in: from } },
+      data: { provisioningStatus: ProvisioningStatus.PENDING_DELETE, updatedAt: new Date() },
+    });
+    if (count === 0) {
+      const now = await findVisible(lb.id);
+      throw new InvalidState('loadbalancer', lb.id, now.provisioningStatus);
+    }
+    try {
+      await startFlow(temporal, config.temporal.taskQueue, loadBalancerFlow('delete', lb, config));
+    } catch (err) {
+      await db.loadBalancer.updateMany({
+        where: { id: lb.id, provisioningStatus: ProvisioningStatus.PENDING_DELETE },
+        data: { provisioningStatus: lb.provisioningStatus },
+      });
+      log.error({ err, loadBalancerId: lb.id }, 'Could not start the delete flow; the load balancer was left as it was');
+      throw new ServiceUnavailable('The workflow service');
+    }
+    res.status(204).end();
+  });
+
+  return router;
+}

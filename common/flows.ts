@@ -1,0 +1,71 @@
+/**
+ * Starting flows, the one place that knows how a flow is named and labelled in Temporal:
+ *   - workflow id `<resource>-<id>-<operation>`: readable in the Web UI, and unique per object and
+ *     operation, so a retried start finds the running flow instead of starting a second one;
+ *   - search attributes LoadBalancerId, ProjectId, ResourceType, Operation (AmphoraId for amphora
+ *     flows): `LoadBalancerId="<id>"` in the Web UI lists every flow that touched a load balancer;
+ *   - a one-line summary shown in the workflow list.
+ */
+import { Client, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
+import type { Config } from '../config';
+import type * as workflows from '../workflows';
+import { AmphoraId, LoadBalancerId, Operation, ProjectId, ResourceType } from './search-attributes';
+
+export type FlowName = keyof typeof workflows;
+
+export interface FlowRequest<W extends FlowName> {
+  workflow: W;
+  resourceType: 'loadbalancer' | 'amphora';
+  resourceId: string;
+  operation: 'create' | 'delete';
+  loadBalancerId?: string;
+  projectId?: string;
+  amphoraId?: string;
+  args: Parameters<(typeof workflows)[W]>;
+}
+
+export function flowId(resourceType: string, resourceId: string, operation: string): string {
+  return `${resourceType}-${resourceId}-${operation}`;
+}
+
+export async function startFlow<W extends FlowName>(client: Client, taskQueue: string, req: FlowRequest<W>) {
+  const attributes: SearchAttributePair[] = [
+    { key: ResourceType, value: req.resourceType },
+    { key: Operation, value: req.operation },
+  ];
+  if (req.loadBalancerId) attributes.push({ key: LoadBalancerId, value: req.loadBalancerId });
+  if (req.projectId) attributes.push({ key: ProjectId, value: req.projectId });
+  if (req.amphoraId) attributes.push({ key: AmphoraId, value: req.amphoraId });
+
+  return client.workflow.start(req.workflow, {
+    taskQueue,
+    workflowId: flowId(req.resourceType, req.resourceId, req.operation),
+    args: req.args as never,
+    // A start that is retried (API retry, start-up reconciliation) joins the running flow.
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    // A finished flow's id may be reused only to recover an object a flow failed to settle.
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    typedSearchAttributes: attributes,
+    staticSummary: `${req.operation} ${req.resourceType} ${req.resourceId}`,
+  });
+}
+
+const loadBalancerWorkflows = { create: 'createLoadBalancer', delete: 'deleteLoadBalancer' } as const;
+
+/** The flow of a load balancer operation, as the API and the start-up reconciliation start it. */
+export function loadBalancerFlow(
+  operation: keyof typeof loadBalancerWorkflows,
+  lb: { id: string; projectId: string },
+  config: Config,
+): FlowRequest<(typeof loadBalancerWorkflows)[typeof operation]> {
+  return {
+    workflow: loadBalancerWorkflows[operation],
+    resourceType: 'loadbalancer',
+    resourceId: lb.id,
+    operation,
+    loadBalancerId: lb.id,
+    projectId: lb.projectId,
+    args: [{ loadBalancerId: lb.id, projectId: lb.projectId, bootTimeoutSeconds: config.compute.amphora.bootTimeoutSeconds }],
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * The one configuration tree of the system, read once from the environment and validated.
+ * Every setting has a default that runs the whole system on a laptop (see README: Configuration).
+ * Names follow OpenStack's conventions where a user already knows them (OS_* for Keystone,
+ * Octavia's option names upper-cased for controller settings).
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const projectRoot = path.resolve(__dirname, '..');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Pretty, human-readable logs on a terminal; JSON lines otherwise (for log shippers). */
+  LOG_PRETTY: bool(process.stdout.isTTY === true),
+
+  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/octavia'),
+  DATABASE_POOL_SIZE: int(10),
+
+  /** When set, the app connects to this Temporal cluster and starts no dev server. */
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('octavia-controller'),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  /** Where a Temporal CLI built by `go install` is kept: outside the clone, so every clone reuses it. */
+  TEMPORAL_TOOLS_DIR: z
+    .string()
+    .default(path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'octavia-temporal', 'bin')),
+  TEMPORAL_DEV_SERVER_PORT: int(7233),
+  TEMPORAL_DEV_UI_PORT: int(8233),
+  TEMPORAL_DEV_DB_FILE: z.string().default(path.join(projectRoot, '.data', 'temporal.sqlite')),
+
+  API_BIND_HOST: z.string().default('127.0.0.1'),
+  API_BIND_PORT: int(9876),
+  AUTH_STRATEGY: z.enum(['noauth', 'keystone']).default('noauth'),
+
+  COMPUTE_DRIVER: z.enum(['noop']).default('noop'),
+  /** No-op driver: how long a fake instance stays in BUILD before it is ACTIVE. */
+  NOOP_BUILD_DELAY_MS: int(0),
+  /** No-op driver: file that keeps its fake instances across restarts ('' keeps them in memory only). */
+  NOOP_STATE_FILE: z
+    .string()
+    .default(path.join(projectRoot, '.data', 'noop-compute.json'))
+    .transform((v) => v || undefined),
+  /** Octavia's amp_active_wait_sec: how often a booting amphora's compute status is polled. */
+  AMP_ACTIVE_WAIT_SEC: z.coerce.number().positive().default(1),
+  /** How long an amphora may take to boot before the build is failed and compensated. */
+  AMP_BOOT_TIMEOUT_SECONDS: int(300),
+  AMP_FLAVOR_ID: z.string().default('amphora-flavor'),
+  AMP_IMAGE_ID: z.string().default('amphora-image'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    temporal: {
+      /** undefined: start and use a local dev server. */
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      toolsDir: e.TEMPORAL_TOOLS_DIR,
+      devServer: {
+        ip: '127.0.0.1',
+        port: e.TEMPORAL_DEV_SERVER_PORT,
+        uiPort: e.TEMPORAL_DEV_UI_PORT,
+        dbFile: e.TEMPORAL_DEV_DB_FILE,
+      },
+    },
+    api: { host: e.API_BIND_HOST, port: e.API_BIND_PORT, authStrategy: e.AUTH_STRATEGY },
+    compute: {
+      driver: e.COMPUTE_DRIVER,
+      noop: { buildDelayMs: e.NOOP_BUILD_DELAY_MS, statePath: e.NOOP_STATE_FILE },
+      amphora: {
+        activeWaitSeconds: e.AMP_ACTIVE_WAIT_SEC,
+        bootTimeoutSeconds: e.AMP_BOOT_TIMEOUT_SECONDS,
+        flavorId: e.AMP_FLAVOR_ID,
+        imageId: e.AMP_IMAGE_ID,
+      },
+    },
+  };
+}
+
+export type Config = ReturnType<typeof loadConfig>;
+
+export const config: Config = loadConfig();

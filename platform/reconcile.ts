@@ -1,0 +1,25 @@
+/**
+ * Start-up reconciliation: the API writes an object's PENDING_* state and then starts its flow. If the
+ * process died between the two, the object would wait forever; this finds such objects and starts
+ * their flow. Flow ids are deterministic, so for objects whose flow is running this is a no-op
+ * (startFlow joins the running execution).
+ */
+import type { Client } from '@temporalio/client';
+import type { Db } from '../activities/db/prisma';
+import { loadBalancerFlow, startFlow } from '../common/flows';
+import type { Logger } from '../common/logger';
+import { ProvisioningStatus } from '../common/status';
+import type { Config } from '../config';
+
+export async function reconcilePendingFlows(db: Db, client: Client, config: Config, log: Logger): Promise<number> {
+  const pending = await db.loadBalancer.findMany({
+    where: { provisioningStatus: { in: [ProvisioningStatus.PENDING_CREATE, ProvisioningStatus.PENDING_DELETE] } },
+    select: { id: true, projectId: true, provisioningStatus: true },
+  });
+  for (const lb of pending) {
+    const operation = lb.provisioningStatus === ProvisioningStatus.PENDING_CREATE ? 'create' : 'delete';
+    const handle = await startFlow(client, config.temporal.taskQueue, loadBalancerFlow(operation, lb, config));
+    log.debug({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId }, 'Pending load balancer has its flow');
+  }
+  return pending.length;
+}

@@ -1,0 +1,96 @@
+/**
+ * The composition root: database, compute driver, Temporal worker and API, wired from the config.
+ * `npm start` runs it next to a dev server; tests run it in-process with their own overrides.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { createComputeDriver, type AmphoraComputeDriver } from '../activities/compute';
+import { createPrismaClient, type Db } from '../activities/db/prisma';
+import { createApp } from '../api/app';
+import type { Logger } from '../common/logger';
+import type { Config } from '../config';
+import { reconcilePendingFlows } from './reconcile';
+import { connectClient } from './temporal';
+import { createWorker } from './worker';
+
+export interface SystemOptions {
+  config: Config;
+  log: Logger;
+  temporalAddress: string;
+  compute?: AmphoraComputeDriver;
+  workflowBundlePath?: string;
+  /** Run the worker (default) and/or the API: production may run them as separate processes. */
+  worker?: boolean;
+  api?: boolean;
+}
+
+export interface RunningSystem {
+  db: Db;
+  temporal: Client;
+  compute: AmphoraComputeDriver;
+  apiUrl: string | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
+  const { config, log } = opts;
+  const db = createPrismaClient(config.database.url, config.database.poolSize);
+  const compute = opts.compute ?? createComputeDriver(config);
+  const temporal = await connectClient(opts.temporalAddress, config.temporal.namespace);
+
+  let worker: Worker | undefined;
+  let workerDone: Promise<void> | undefined;
+  let closeWorkerConnection: (() => Promise<void>) | undefined;
+  if (opts.worker !== false) {
+    const created = await createWorker({
+      config,
+      address: opts.temporalAddress,
+      deps: { db, compute, config },
+      workflowBundlePath: opts.workflowBundlePath,
+    });
+    worker = created.worker;
+    closeWorkerConnection = () => created.connection.close();
+    workerDone = worker.run();
+    workerDone.catch((err) => log.fatal({ err }, 'The Temporal worker stopped with an error'));
+    const pending = await reconcilePendingFlows(db, temporal, config, log);
+    log.info({ taskQueue: config.temporal.taskQueue, compute: compute.name, pendingObjects: pending }, 'Worker running');
+  }
+
+  let server: Server | undefined;
+  let apiUrl: string | undefined;
+  if (opts.api !== false) {
+    const app = createApp({ db, temporal, config, log });
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.api.port, config.api.host, () => resolve(s));
+      s.once('error', reject);
+    });
+    const { port } = server.address() as AddressInfo;
+    apiUrl = `http://${config.api.host}:${port}`;
+    log.info({ url: apiUrl, auth: config.api.authStrategy }, 'Octavia API listening');
+  }
+
+  return {
+    db,
+    temporal,
+    compute,
+    apiUrl,
+    // Order matters: stop taking requests, let the worker finish in-flight activities, then close the pool.
+    async stop() {
+      if (server) {
+        const s = server;
+        const closed = new Promise<void>((resolve) => s.close(() => resolve()));
+        s.closeIdleConnections();
+        await closed;
+      }
+      if (worker) {
+        worker.shutdown();
+        await workerDone?.catch(() => undefined);
+        await closeWorkerConnection?.();
+      }
+      await temporal.connection.close();
+      await db.$disconnect();
+    },
+  };
+}

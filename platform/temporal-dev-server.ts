@@ -1,0 +1,95 @@
+/**
+ * The local Temporal dev server (`temporal server start-dev`): what `npm start` and the tests run when
+ * no TEMPORAL_ADDRESS is given. It registers our search attributes at start (idempotent) and, with a
+ * database file, keeps workflows across restarts.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection } from '@temporalio/client';
+import type { Logger } from '../common/logger';
+import { allSearchAttributes } from '../common/search-attributes';
+
+export interface DevServerOptions {
+  cli: string;
+  ip: string;
+  port: number;
+  namespace: string;
+  /** undefined: no Web UI. */
+  uiPort?: number;
+  /** undefined: in memory (tests). */
+  dbFile?: string;
+  startTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  stop(): Promise<void>;
+}
+
+const searchAttributeType: Record<string, string> = { KEYWORD: 'Keyword', KEYWORD_LIST: 'KeywordList', TEXT: 'Text', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime' };
+
+export async function startDevServer(opts: DevServerOptions, log: Logger): Promise<DevServer> {
+  const args = ['server', 'start-dev', '--ip', opts.ip, '--port', String(opts.port), '--namespace', opts.namespace, '--log-level', 'warn'];
+  for (const key of allSearchAttributes) args.push('--search-attribute', `${key.name}=${searchAttributeType[key.type]}`);
+  if (opts.uiPort === undefined) args.push('--headless');
+  else args.push('--ui-port', String(opts.uiPort), '--ui-ip', opts.ip);
+  if (opts.dbFile) {
+    await mkdir(path.dirname(opts.dbFile), { recursive: true });
+    args.push('--db-filename', opts.dbFile);
+  }
+
+  const child = spawn(opts.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+    for (const line of chunk.toString().split('\n').filter(Boolean)) log.debug({ component: 'temporal-dev-server' }, line);
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  let exited: number | null | undefined;
+  child.on('exit', (code) => (exited = code));
+
+  const address = `${opts.ip}:${opts.port}`;
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
+  for (;;) {
+    if (exited !== undefined) {
+      throw new Error(`The Temporal dev server exited (code ${exited}) while starting:\n${output}`);
+    }
+    if (await reachable(address, opts.namespace)) break;
+    if (Date.now() > deadline) {
+      await stopChild(child);
+      throw new Error(`The Temporal dev server did not answer on ${address} in time:\n${output}`);
+    }
+    await sleep(250);
+  }
+  const uiUrl = opts.uiPort === undefined ? undefined : `http://${opts.ip}:${opts.uiPort}`;
+  log.info({ address, uiUrl, dbFile: opts.dbFile ?? '(in memory)' }, 'Temporal dev server ready');
+  return { address, uiUrl, stop: () => stopChild(child) };
+}
+
+async function reachable(address: string, namespace: string): Promise<boolean> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: 1000 });
+    await connection.workflowService.describeNamespace({ namespace });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await connection?.close();
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const killed = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+  if (!killed) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}

@@ -1,0 +1,57 @@
+/** The Temporal worker: runs every flow and every activity on one task queue. */
+import { NativeConnection, Runtime, Worker, DefaultLogger, type LogLevel, type ActivityInboundCallsInterceptor } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+import type { Config } from '../config';
+import { toApplicationFailure } from '../common/failures';
+import { logger } from '../common/logger';
+
+/** Domain errors leave every activity as Temporal failures with the right retryability. */
+class FailureMappingInterceptor implements ActivityInboundCallsInterceptor {
+  async execute(input: Parameters<NonNullable<ActivityInboundCallsInterceptor['execute']>>[0], next: Parameters<NonNullable<ActivityInboundCallsInterceptor['execute']>>[1]) {
+    try {
+      return await next(input);
+    } catch (err) {
+      throw toApplicationFailure(err);
+    }
+  }
+}
+
+let runtimeInstalled = false;
+
+/** The SDK's own logs (worker lifecycle, failed activities) go to our logger. */
+function installRuntimeLogger(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+  Runtime.install({
+    logger: new DefaultLogger('INFO', (entry) => {
+      logger[levels[entry.level]]({ component: 'temporal', ...entry.meta }, entry.message);
+    }),
+  });
+}
+
+export interface WorkerOptions {
+  config: Config;
+  deps: ActivityDeps;
+  address: string;
+  /** A prebuilt workflow bundle (tests build it once); otherwise the worker bundles workflows/ itself. */
+  workflowBundlePath?: string;
+}
+
+export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  installRuntimeLogger();
+  const connection = await NativeConnection.connect({ address: opts.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: opts.config.temporal.namespace,
+    taskQueue: opts.config.temporal.taskQueue,
+    ...(opts.workflowBundlePath
+      ? { workflowBundle: { codePath: opts.workflowBundlePath } }
+      : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities(opts.deps),
+    interceptors: { activity: [() => ({ inbound: new FailureMappingInterceptor() })] },
+    // On shutdown, in-flight activities get this long to finish before they are cancelled.
+    shutdownGraceTime: '20s',
+  });
+  return { worker, connection };
+}

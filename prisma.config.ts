@@ -1,0 +1,9 @@
+// Prisma CLI configuration (Prisma 7 reads the datasource URL from here, not from the schema).
+import { defineConfig } from 'prisma/config';
+import { config } from './config';
+
+export default defineConfig({
+  schema: 'prisma/schema.prisma',
+  migrations: { path: 'prisma/migrations' },
+  datasource: { url: config.database.url },
+});

@@ -1,0 +1,68 @@
+/**
+ * Starts what the integration tests run against, once per `npm test`: a real Temporal dev server (in
+ * memory, no UI, on free ports) and a fresh PostgreSQL database with every migration applied. The
+ * workflow bundle is built once here, not by every test's worker.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { logger } from '../../common/logger';
+import { loadConfig } from '../../config';
+import { ensureDatabase } from '../../platform/database';
+import { migrate } from '../../platform/migrate';
+import { ensureTemporalCli } from '../../platform/temporal-cli';
+import { startDevServer } from '../../platform/temporal-dev-server';
+import { testState } from './state';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.once('error', reject);
+  });
+}
+
+export default async function globalSetup(): Promise<void> {
+  const base = loadConfig({ ...process.env, LOG_LEVEL: 'warn' });
+  const log = logger.child({ component: 'test-setup' });
+  log.level = 'warn';
+
+  const dbUrl = new URL(base.database.url);
+  dbUrl.pathname = `/octavia_test_${Date.now()}_${process.pid}`;
+  const databaseUrl = dbUrl.toString();
+  await ensureDatabase(databaseUrl);
+  await migrate(databaseUrl);
+
+  const cli = await ensureTemporalCli(base.temporal, log);
+  const devServer = await startDevServer(
+    { cli, ip: '127.0.0.1', port: await freePort(), namespace: base.temporal.namespace },
+    log,
+  );
+
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'octavia-test-'));
+  const bundlePath = path.join(tmp, 'workflow-bundle.js');
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: { trace() {}, debug() {}, info() {}, warn: (m) => log.warn(m), error: (m) => log.error(m), log() {} },
+  });
+  await writeFile(bundlePath, bundle.code);
+
+  Object.assign(process.env, {
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: devServer.address,
+    TEST_WORKFLOW_BUNDLE: bundlePath,
+    TEST_TEMPORAL_CLI: cli,
+    NOOP_STATE_FILE: '',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    LOG_PRETTY: 'false',
+    AMP_ACTIVE_WAIT_SEC: '0.05',
+  });
+  testState.devServer = devServer;
+  testState.databaseUrl = databaseUrl;
+  testState.tmpDir = tmp;
+}

@@ -1,0 +1,2 @@
+/** The workflow bundle's entry point: every flow the worker runs. */
+export * from './loadbalancer';
