@@ -81,6 +81,12 @@ export async function readMigrations(dir: string = defaultMigrationsDir): Promis
   } catch (err) {
     throw new MigrationError(`Cannot read the migrations directory ${dir}: ${(err as Error).message}`);
   }
+  // Like Prisma: migrations written for another database provider are refused (a missing lock is fine).
+  const lock = await fs.readFile(path.join(dir, 'migration_lock.toml'), 'utf8').catch(() => null);
+  const provider = lock && /^\s*provider\s*=\s*"([^"]*)"/m.exec(lock)?.[1];
+  if (provider && provider !== 'postgresql') {
+    throw new MigrationError(`The migrations in ${dir} were written for ${provider} (migration_lock.toml), not postgresql`);
+  }
   const names = entries
     .filter((e) => e.isDirectory())
     .map((e) => e.name)

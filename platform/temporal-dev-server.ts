@@ -5,6 +5,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
@@ -26,7 +27,8 @@ export interface DevServerOptions {
 export interface DevServer {
   address: string;
   uiUrl?: string;
-  stop(): Promise<void>;
+  /** SIGTERM (clean) by default; an in-memory test server may simply be killed. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 const searchAttributeType: Record<string, string> = { KEYWORD: 'Keyword', KEYWORD_LIST: 'KeywordList', TEXT: 'Text', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime' };
@@ -58,7 +60,7 @@ export async function startDevServer(opts: DevServerOptions, log: Logger): Promi
     if (exited !== undefined) {
       throw new Error(`The Temporal dev server exited (code ${exited}) while starting:\n${output}`);
     }
-    if (await reachable(address, opts.namespace)) break;
+    if ((await portOpen(opts.ip, opts.port)) && (await namespaceReady(address, opts.namespace))) break;
     if (Date.now() > deadline) {
       await stopChild(child);
       throw new Error(`The Temporal dev server did not answer on ${address} in time:\n${output}`);
@@ -67,10 +69,25 @@ export async function startDevServer(opts: DevServerOptions, log: Logger): Promi
   }
   const uiUrl = opts.uiPort === undefined ? undefined : `http://${opts.ip}:${opts.uiPort}`;
   log.info({ address, uiUrl, dbFile: opts.dbFile ?? '(in memory)' }, 'Temporal dev server ready');
-  return { address, uiUrl, stop: () => stopChild(child) };
+  return { address, uiUrl, stop: (signal) => stopChild(child, signal) };
 }
 
-async function reachable(address: string, namespace: string): Promise<boolean> {
+/**
+ * A plain TCP probe first: a gRPC connection attempt against a closed port leaves a reconnecting
+ * channel behind for seconds, which would keep the process alive.
+ */
+function portOpen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function namespaceReady(address: string, namespace: string): Promise<boolean> {
   let connection: Connection | undefined;
   try {
     connection = await Connection.connect({ address, connectTimeout: 1000 });
@@ -83,11 +100,11 @@ async function reachable(address: string, namespace: string): Promise<boolean> {
   }
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const killed = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+  child.kill(signal);
+  const killed = await Promise.race([exited.then(() => true), sleep(10_000, undefined, { ref: false }).then(() => false)]);
   if (!killed) {
     child.kill('SIGKILL');
     await exited;

@@ -18,13 +18,15 @@ class FailureMappingInterceptor implements ActivityInboundCallsInterceptor {
 
 let runtimeInstalled = false;
 
-/** The SDK's own logs (worker lifecycle, failed activities) go to our logger. */
+/** The SDK's warnings and errors (failed activities, stuck workflow tasks) go to our logger. */
 function installRuntimeLogger(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
   Runtime.install({
-    logger: new DefaultLogger('INFO', (entry) => {
+    // Our entry points own shutdown (API first, then the worker, then the database pool).
+    shutdownSignals: [],
+    logger: new DefaultLogger('WARN', (entry) => {
       logger[levels[entry.level]]({ component: 'temporal', ...entry.meta }, entry.message);
     }),
   });

@@ -174,6 +174,12 @@ describe('migrate', () => {
     await expect(migrate(url, { migrationsDir: dir })).resolves.toEqual({ applied: [] });
   });
 
+  test('refuses migrations written for another provider (migration_lock.toml)', async () => {
+    const dir = await copyOfMigrations();
+    await fs.writeFile(path.join(dir, 'migration_lock.toml'), 'provider = "mysql"\n');
+    await expect(migrate(url, { migrationsDir: dir })).rejects.toThrow(/written for mysql \(migration_lock\.toml\), not postgresql/);
+  });
+
   test('a failed migration in the history blocks every run, with a clear error', async () => {
     await withClient(url, (c) =>
       c.query(
