@@ -68,6 +68,19 @@ export interface ComputeInstance {
 
 export type AmphoraLookup = { id: string } | { name: string };
 
+/** Nova's server group policies; amphora pairs use anti-affinity (soft: best effort when hosts are few). */
+export type ServerGroupPolicy = 'anti-affinity' | 'soft-anti-affinity';
+
+export interface FlavorSpec {
+  name: string;
+  ram: number;
+  vcpus: number;
+  disk: number;
+  isPublic?: boolean;
+  /** Nova extra specs (e.g. `hw:cpu_policy`). */
+  extraSpecs?: Record<string, string>;
+}
+
 export abstract class AmphoraComputeDriver {
   abstract readonly name: string;
 
@@ -87,6 +100,42 @@ export abstract class AmphoraComputeDriver {
   abstract getAmphora(lookup: AmphoraLookup): Promise<ComputeInstance>;
 
   protected abstract doBuild(request: BuildRequest): Promise<string>;
+
+  // What a real deployment needs beyond the seed's four calls, as Octavia grew it:
+
+  /**
+   * ACTIVE_STANDBY pairs are built into an anti-affinity server group so that one hypervisor failure
+   * cannot take both amphorae (Octavia's anti-affinity, Mitaka). Returns the group id.
+   */
+  abstract createServerGroup(name: string, policy: ServerGroupPolicy): Promise<string>;
+
+  /** Idempotent: a group already gone is fine. */
+  abstract deleteServerGroup(serverGroupId: string): Promise<void>;
+
+  /**
+   * Failover and VIP moves plug a network port into a running amphora, and unplug it (Octavia's
+   * network driver does this through Nova's os-interface API).
+   */
+  abstract attachPort(computeId: string, portId: string): Promise<void>;
+
+  /** Idempotent: a port no longer attached is fine. */
+  abstract detachPort(computeId: string, portId: string): Promise<void>;
+
+  /**
+   * Checks, before anything is built, that what a flavor profile or an availability zone names exists,
+   * so a typo is a clear 400 at the API instead of a failed build minutes later (Octavia validates
+   * compute flavors, images and zones the same way). Each throws ComputeValidationError when the thing
+   * does not exist.
+   */
+  abstract validateFlavor(flavorId: string): Promise<void>;
+  abstract validateImage(imageId: string): Promise<void>;
+  abstract validateAvailabilityZone(zone: string): Promise<void>;
+
+  /** Registers a compute flavor (the openstack flavors API's `register`); returns its id. */
+  abstract createFlavor(spec: FlavorSpec): Promise<string>;
+
+  /** Idempotent: a flavor already gone is fine. */
+  abstract deleteFlavor(flavorId: string): Promise<void>;
 }
 
 function byteLength(v: string | Uint8Array): number {

@@ -7,6 +7,7 @@
  *     DeleteFailed                 the amphora could not be deleted
  *     InstanceNotFoundError        no instance matches the criteria
  *     NotSuspendedError            resume() on an instance that was not suspended
+ *     ComputeValidationError       (ours) a flavor / image / zone that does not exist
  *
  * Every error carries the compute id it concerns (when known) and its cause. `retryable` says whether
  * trying the same call again can succeed (a transient fault) or cannot (bad input, quota, not found);
@@ -45,6 +46,13 @@ export class InstanceNotFoundError extends AmphoraComputeError {
 }
 
 export class NotSuspendedError extends AmphoraComputeError {
+  constructor(message: string, opts: ComputeErrorOptions = {}) {
+    super(message, { retryable: false, ...opts });
+  }
+}
+
+/** A flavor, image or availability zone that does not exist (or is not usable): asking again will not help. */
+export class ComputeValidationError extends AmphoraComputeError {
   constructor(message: string, opts: ComputeErrorOptions = {}) {
     super(message, { retryable: false, ...opts });
   }

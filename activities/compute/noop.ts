@@ -12,8 +12,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AmphoraComputeDriver, AmphoraLookup, BuildRequest, ComputeInstance, ComputeStatus } from './driver';
-import { AmphoraBuildError, DeleteFailed, InstanceNotFoundError } from './errors';
+import {
+  AmphoraComputeDriver,
+  AmphoraLookup,
+  BuildRequest,
+  ComputeInstance,
+  ComputeStatus,
+  FlavorSpec,
+  ServerGroupPolicy,
+} from './driver';
+import { AmphoraBuildError, ComputeValidationError, DeleteFailed, InstanceNotFoundError } from './errors';
 
 export interface NoopFaults {
   /** build() throws a retryable AmphoraBuildError (a compute service fault). */
@@ -32,6 +40,11 @@ export interface NoopFaults {
 
 export interface NoopOptions {
   buildDelayMs?: number;
+  /**
+   * What validate* accepts. Undefined: everything exists (a laptop has no catalogue); tests set them
+   * to prove the API rejects what a real cloud would.
+   */
+  known?: { flavors?: string[]; images?: string[]; zones?: string[] };
   statePath?: string;
   faults?: NoopFaults;
   now?: () => number;
@@ -49,6 +62,11 @@ export class NoopComputeDriver extends AmphoraComputeDriver {
   readonly name = 'noop';
   faults: NoopFaults;
   private readonly buildDelayMs: number;
+  private readonly known: NoopOptions['known'];
+  private readonly serverGroups = new Map<string, ServerGroupPolicy>();
+  private readonly flavors = new Map<string, FlavorSpec>();
+  /** compute id -> attached port ids */
+  private readonly ports = new Map<string, Set<string>>();
   private readonly statePath: string | undefined;
   private readonly now: () => number;
   private instances: Map<string, NoopInstance> | undefined;
@@ -57,6 +75,7 @@ export class NoopComputeDriver extends AmphoraComputeDriver {
   constructor(opts: NoopOptions = {}) {
     super();
     this.buildDelayMs = opts.buildDelayMs ?? 0;
+    this.known = opts.known;
     this.statePath = opts.statePath;
     this.faults = opts.faults ?? {};
     this.now = opts.now ?? Date.now;
@@ -106,6 +125,65 @@ export class NoopComputeDriver extends AmphoraComputeDriver {
       throw new InstanceNotFoundError(`No compute instance with ${what}.`, { computeId: 'id' in lookup ? lookup.id : undefined });
     }
     return this.describe(found);
+  }
+
+  async createServerGroup(_name: string, policy: ServerGroupPolicy): Promise<string> {
+    await this.latency();
+    const id = randomUUID();
+    this.serverGroups.set(id, policy);
+    return id;
+  }
+
+  async deleteServerGroup(serverGroupId: string): Promise<void> {
+    await this.latency();
+    this.serverGroups.delete(serverGroupId);
+  }
+
+  async attachPort(computeId: string, portId: string): Promise<void> {
+    await this.getAmphora({ id: computeId });
+    const attached = this.ports.get(computeId) ?? new Set<string>();
+    attached.add(portId);
+    this.ports.set(computeId, attached);
+  }
+
+  async detachPort(computeId: string, portId: string): Promise<void> {
+    await this.latency();
+    this.ports.get(computeId)?.delete(portId);
+  }
+
+  /** Ports attached to an instance (for tests of flows that plug ports). */
+  attachedPorts(computeId: string): string[] {
+    return [...(this.ports.get(computeId) ?? [])];
+  }
+
+  async validateFlavor(flavorId: string): Promise<void> {
+    this.validate('flavor', flavorId, this.known?.flavors, [...this.flavors.keys()]);
+  }
+
+  async validateImage(imageId: string): Promise<void> {
+    this.validate('image', imageId, this.known?.images);
+  }
+
+  async validateAvailabilityZone(zone: string): Promise<void> {
+    this.validate('availability zone', zone, this.known?.zones);
+  }
+
+  async createFlavor(spec: FlavorSpec): Promise<string> {
+    await this.latency();
+    const id = randomUUID();
+    this.flavors.set(id, spec);
+    return id;
+  }
+
+  async deleteFlavor(flavorId: string): Promise<void> {
+    await this.latency();
+    this.flavors.delete(flavorId);
+  }
+
+  private validate(what: string, value: string, known: string[] | undefined, created: string[] = []): void {
+    if (known && !known.includes(value) && !created.includes(value)) {
+      throw new ComputeValidationError(`The compute ${what} ${value} does not exist.`);
+    }
   }
 
   private describe(i: NoopInstance): ComputeInstance {
