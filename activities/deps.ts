@@ -1,10 +1,12 @@
-/** What activities are built from: injected, so tests can hand in a driver with injected faults. */
+/** What activities are built from: injected, so tests can hand in drivers with injected faults. */
 import type { Config } from '../config';
+import type { AmphoraDriver } from './amphora-driver/driver';
 import type { AmphoraComputeDriver } from './compute/driver';
 import type { Db } from './db/prisma';
 
 export interface ActivityDeps {
   db: Db;
   compute: AmphoraComputeDriver;
+  amphoraDriver: AmphoraDriver;
   config: Config;
 }

@@ -1,10 +1,17 @@
 /** Every activity the worker registers. Workflows import only the type, never this code. */
 import { amphoraActivities } from './amphora';
+import { childActivities } from './children';
+import { configureActivities } from './configure';
 import type { ActivityDeps } from './deps';
 import { loadBalancerActivities } from './loadbalancer';
 
 export function createActivities(deps: ActivityDeps) {
-  return { ...amphoraActivities(deps), ...loadBalancerActivities(deps) };
+  return {
+    ...amphoraActivities(deps),
+    ...loadBalancerActivities(deps),
+    ...childActivities(deps),
+    ...configureActivities(deps),
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -3,6 +3,7 @@ import express, { type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { ApiDeps } from './deps';
 import { errorHandler, UnsupportedMediaType } from './errors';
+import { listenerRoutes } from './routes/listeners';
 import { loadBalancerRoutes } from './routes/loadbalancers';
 
 /** Octavia speaks JSON only: a body of any other type is a 415, as in Octavia. */
@@ -25,6 +26,7 @@ export function createApp(deps: ApiDeps): express.Express {
   // The openstack CLI calls /v2.0/..., openstacksdk /v2/...: the same API.
   for (const prefix of ['/v2', '/v2.0']) {
     app.use(`${prefix}/lbaas/loadbalancers`, loadBalancerRoutes(deps));
+    app.use(`${prefix}/lbaas/listeners`, listenerRoutes(deps));
   }
 
   app.use((req, res) => {

@@ -8,7 +8,7 @@ import { InvalidFilter, InvalidInput } from './errors';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (v: string) => UUID.test(v);
 
-export type FilterKind = 'string' | 'uuid' | 'bool' | { enum: Record<string, string> };
+export type FilterKind = 'string' | 'uuid' | 'bool' | 'int' | { enum: Record<string, string> };
 export interface FilterField {
   column: string;
   kind: FilterKind;
@@ -41,7 +41,7 @@ export function parseListQuery(req: Request, spec: FilterSpec): ListQuery {
       matchesNothing = true;
       continue;
     }
-    const typed = accepted.map((v) => (field.kind === 'bool' ? v.toLowerCase() === 'true' : v));
+    const typed = accepted.map((v) => (field.kind === 'bool' ? v.toLowerCase() === 'true' : field.kind === 'int' ? Number(v) : v));
     where[field.column] = typed.length === 1 ? typed[0] : { in: typed };
   }
 
@@ -59,8 +59,37 @@ export function parseListQuery(req: Request, spec: FilterSpec): ListQuery {
 function acceptable(kind: FilterKind, v: string): boolean {
   if (kind === 'uuid') return isUuid(v);
   if (kind === 'bool') return /^(true|false)$/i.test(v);
+  if (kind === 'int') return /^-?\d{1,9}$/.test(v);
   if (typeof kind === 'object') return v in kind.enum;
   return true;
+}
+
+type Row = { id: string; createdAt: Date };
+
+/**
+ * One page of a collection: filters (plus `base`, e.g. hiding DELETED rows), the marker, the limit,
+ * and the `<plural>_links`. Ordered by creation then id, which the marker continues from.
+ */
+export async function listPage<T extends Row, V extends Record<string, unknown>>(
+  req: Request,
+  spec: FilterSpec,
+  opts: {
+    base?: Record<string, unknown>;
+    findMany(args: { where: Record<string, unknown>; orderBy: Record<string, 'asc'>[]; take?: number }): Promise<T[]>;
+    findById(id: string): Promise<Row | null>;
+    view(row: T): V;
+  },
+): Promise<{ items: Partial<V>[]; links: { href: string; rel: string }[] }> {
+  const q = parseListQuery(req, spec);
+  if (!q.where) return { items: [], links: [] };
+  let where: Record<string, unknown> = { ...q.where, ...opts.base };
+  if (q.marker) {
+    const marker = isUuid(q.marker) ? await opts.findById(q.marker) : null;
+    if (!marker) throw new InvalidFilter();
+    where = { AND: [where, { OR: [{ createdAt: { gt: marker.createdAt } }, { createdAt: marker.createdAt, id: { gt: marker.id } }] }] };
+  }
+  const rows = await opts.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: q.limit });
+  return { items: selectFields(rows.map(opts.view), q.fields), links: pageLinks(req, q, rows.at(-1)?.id, rows.length) };
 }
 
 /** Keeps only the requested fields of each item (unknown names are ignored, as in Octavia). */

@@ -80,6 +80,16 @@ export const fields = {
   ip: () =>
     z.string().refine((v) => isIP(v) !== 0, { message: 'Value should be IPv4 or IPv6 format' }),
   tags: () => z.array(z.string().max(255)),
+  cidr: () =>
+    z.string().refine(
+      (v) => {
+        const [addr, len, ...rest] = v.split('/');
+        const family = isIP(addr ?? '');
+        const bits = Number(len);
+        return rest.length === 0 && family !== 0 && /^\d+$/.test(len ?? '') && bits <= (family === 4 ? 32 : 128);
+      },
+      { message: 'Value should be a valid CIDR' },
+    ),
 };
 
 /** A cross-field rule whose message is a `Validation failure: ...`. */

@@ -1,5 +1,5 @@
 /** Octavia's wire shapes: snake_case fields, naive UTC timestamps, child references as `{id}` lists. */
-import type { LoadBalancer } from '../generated/prisma/client';
+import type { Listener, LoadBalancer } from '../generated/prisma/client';
 
 /** Octavia prints `YYYY-MM-DDTHH:MM:SS` (UTC, no zone, no fraction). */
 export const timestamp = (d: Date | null) => (d ? d.toISOString().slice(0, 19) : null);
@@ -11,8 +11,8 @@ export type LoadBalancerWithChildren = LoadBalancer & { listeners: { id: string 
 export function loadBalancerView(lb: LoadBalancerWithChildren) {
   return {
     id: lb.id,
-    name: lb.name,
-    description: lb.description,
+    name: lb.name ?? '',
+    description: lb.description ?? '',
     provisioning_status: lb.provisioningStatus,
     operating_status: lb.operatingStatus,
     admin_state_up: lb.enabled,
@@ -32,5 +32,41 @@ export function loadBalancerView(lb: LoadBalancerWithChildren) {
     availability_zone: lb.availabilityZone,
     tags: [...lb.tags].sort(),
     tenant_id: lb.projectId,
+  };
+}
+
+export function listenerView(l: Listener) {
+  return {
+    id: l.id,
+    name: l.name ?? '',
+    description: l.description ?? '',
+    provisioning_status: l.provisioningStatus,
+    operating_status: l.operatingStatus,
+    admin_state_up: l.enabled,
+    protocol: l.protocol,
+    protocol_port: l.protocolPort,
+    connection_limit: l.connectionLimit,
+    default_tls_container_ref: l.defaultTlsContainerRef,
+    sni_container_refs: l.sniContainerRefs,
+    project_id: l.projectId,
+    default_pool_id: l.defaultPoolId,
+    l7policies: [],
+    insert_headers: l.insertHeaders,
+    created_at: timestamp(l.createdAt),
+    updated_at: timestamp(l.updatedAt),
+    loadbalancers: [{ id: l.loadBalancerId }],
+    timeout_client_data: l.timeoutClientData,
+    timeout_member_connect: l.timeoutMemberConnect,
+    timeout_member_data: l.timeoutMemberData,
+    timeout_tcp_inspect: l.timeoutTcpInspect,
+    tags: [...l.tags].sort(),
+    client_ca_tls_container_ref: null,
+    client_authentication: l.clientAuthentication,
+    client_crl_container_ref: null,
+    allowed_cidrs: l.allowedCidrs.length > 0 ? l.allowedCidrs : null,
+    tls_ciphers: null,
+    tls_versions: null,
+    alpn_protocols: null,
+    tenant_id: l.projectId,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Starting flows, the one place that knows how a flow is named and labelled in Temporal:
- *   - workflow id `<resource>-<id>-<operation>`: readable in the Web UI, and unique per object and
- *     operation, so a retried start finds the running flow instead of starting a second one;
+ *   - workflow id `<resource>-<id>-<operation>[-<request>]`: readable in the Web UI, and unique per
+ *     object and operation, so a retried start finds the running flow instead of starting a second one
+ *     (updates carry a request id, since one object is updated many times);
  *   - search attributes LoadBalancerId, ProjectId, ResourceType, Operation (AmphoraId for amphora
  *     flows): `LoadBalancerId="<id>"` in the Web UI lists every flow that touched a load balancer;
  *   - a one-line summary shown in the workflow list.
@@ -10,23 +11,26 @@ import { Client, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@tempor
 import type { SearchAttributePair } from '@temporalio/common';
 import type { Config } from '../config';
 import type * as workflows from '../workflows';
+import type { ChildChange, ChildOperation, ChildResource } from './resources';
 import { AmphoraId, LoadBalancerId, Operation, ProjectId, ResourceType } from './search-attributes';
 
 export type FlowName = keyof typeof workflows;
 
 export interface FlowRequest<W extends FlowName> {
   workflow: W;
-  resourceType: 'loadbalancer' | 'amphora';
+  resourceType: 'loadbalancer' | 'amphora' | ChildResource;
   resourceId: string;
-  operation: 'create' | 'delete';
+  operation: string;
+  /** Makes the id unique for operations an object undergoes many times (updates). */
+  requestId?: string;
   loadBalancerId?: string;
   projectId?: string;
   amphoraId?: string;
   args: Parameters<(typeof workflows)[W]>;
 }
 
-export function flowId(resourceType: string, resourceId: string, operation: string): string {
-  return `${resourceType}-${resourceId}-${operation}`;
+export function flowId(req: { resourceType: string; resourceId: string; operation: string; requestId?: string }): string {
+  return [req.resourceType, req.resourceId, req.operation, req.requestId].filter(Boolean).join('-');
 }
 
 export async function startFlow<W extends FlowName>(client: Client, taskQueue: string, req: FlowRequest<W>) {
@@ -40,7 +44,7 @@ export async function startFlow<W extends FlowName>(client: Client, taskQueue: s
 
   return client.workflow.start(req.workflow, {
     taskQueue,
-    workflowId: flowId(req.resourceType, req.resourceId, req.operation),
+    workflowId: flowId(req),
     args: req.args as never,
     // A start that is retried (API retry, start-up reconciliation) joins the running flow.
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
@@ -68,4 +72,39 @@ export function loadBalancerFlow(
     projectId: lb.projectId,
     args: [{ loadBalancerId: lb.id, projectId: lb.projectId, bootTimeoutSeconds: config.compute.amphora.bootTimeoutSeconds }],
   };
+}
+
+const childWorkflows = {
+  listener: { create: 'createListener', update: 'updateListener', delete: 'deleteListener' },
+  pool: { create: 'createPool', update: 'updatePool', delete: 'deletePool' },
+  member: { create: 'createMember', update: 'updateMember', delete: 'deleteMember' },
+  healthmonitor: { create: 'createHealthMonitor', update: 'updateHealthMonitor', delete: 'deleteHealthMonitor' },
+} as const satisfies Record<ChildResource, Record<ChildOperation, FlowName>>;
+
+/** The flow of one child change (a listener created, a member updated, ...). */
+export function childFlow(change: ChildChange, lb: { id: string; projectId: string }, requestId: string) {
+  return {
+    workflow: childWorkflows[change.resource][change.operation],
+    resourceType: change.resource,
+    resourceId: change.id,
+    operation: change.operation,
+    requestId: change.operation === 'update' ? requestId : undefined,
+    loadBalancerId: lb.id,
+    projectId: lb.projectId,
+    args: [{ loadBalancerId: lb.id, projectId: lb.projectId, changes: [change] }],
+  } satisfies FlowRequest<FlowName>;
+}
+
+/** PUT /pools/{id}/members: every member change of one request in one flow. */
+export function batchMembersFlow(poolId: string, changes: ChildChange[], lb: { id: string; projectId: string }, requestId: string) {
+  return {
+    workflow: 'batchUpdateMembers',
+    resourceType: 'pool',
+    resourceId: poolId,
+    operation: 'members',
+    requestId,
+    loadBalancerId: lb.id,
+    projectId: lb.projectId,
+    args: [{ loadBalancerId: lb.id, projectId: lb.projectId, changes }],
+  } satisfies FlowRequest<FlowName>;
 }

@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
+import { createAmphoraDriver, type AmphoraDriver } from '../activities/amphora-driver';
 import { createComputeDriver, type AmphoraComputeDriver } from '../activities/compute';
 import { createPrismaClient, type Db } from '../activities/db/prisma';
 import { createApp } from '../api/app';
@@ -20,6 +21,7 @@ export interface SystemOptions {
   log: Logger;
   temporalAddress: string;
   compute?: AmphoraComputeDriver;
+  amphoraDriver?: AmphoraDriver;
   workflowBundlePath?: string;
   /** Run the worker (default) and/or the API: production may run them as separate processes. */
   worker?: boolean;
@@ -30,6 +32,7 @@ export interface RunningSystem {
   db: Db;
   temporal: Client;
   compute: AmphoraComputeDriver;
+  amphoraDriver: AmphoraDriver;
   apiUrl: string | undefined;
   stop(): Promise<void>;
 }
@@ -38,6 +41,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   const { config, log } = opts;
   const db = createPrismaClient(config.database.url, config.database.poolSize);
   const compute = opts.compute ?? createComputeDriver(config);
+  const amphoraDriver = opts.amphoraDriver ?? createAmphoraDriver();
   const temporal = await connectClient(opts.temporalAddress, config.temporal.namespace);
 
   let worker: Worker | undefined;
@@ -47,7 +51,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     const created = await createWorker({
       config,
       address: opts.temporalAddress,
-      deps: { db, compute, config },
+      deps: { db, compute, amphoraDriver, config },
       workflowBundlePath: opts.workflowBundlePath,
     });
     worker = created.worker;
@@ -75,6 +79,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     db,
     temporal,
     compute,
+    amphoraDriver,
     apiUrl,
     // Order matters: stop taking requests, let the worker finish in-flight activities, then close the pool.
     async stop() {

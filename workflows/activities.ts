@@ -18,6 +18,12 @@ export const compute = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
 });
 
+/** Amphora agent calls (configuration pushes): an amphora briefly unreachable is retried. */
+export const agent = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 8 },
+});
+
 /**
  * Waiting for an instance to boot: one long activity that heartbeats while it polls. The boot timeout
  * bounds it; a worker that dies mid-wait is noticed within the heartbeat timeout and the wait resumes

@@ -3,11 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { loadBalancerFlow, startFlow } from '../../common/flows';
 import { OperatingStatus, ProvisioningStatus } from '../../common/status';
-import type { Prisma } from '../../generated/prisma/client';
 import { projectForCreate, requestContext } from '../context';
 import type { ApiDeps } from '../deps';
 import { InvalidFilter, InvalidState, NotFound, ServiceUnavailable, ValidationFailure } from '../errors';
-import { FilterSpec, isUuid, pageLinks, parseListQuery, selectFields } from '../listing';
+import { FilterSpec, isUuid, listPage } from '../listing';
 import { loadBalancerCreateRoot } from '../schemas/loadbalancer';
 import { parseBody } from '../validation';
 import { loadBalancerView } from '../views';
@@ -54,22 +53,13 @@ export function loadBalancerRoutes({ db, temporal, config, log }: ApiDeps): Rout
   }
 
   router.get('/', async (req, res) => {
-    const q = parseListQuery(req, filters);
-    let where: Prisma.LoadBalancerWhereInput | null = q.where && { ...q.where, ...visible };
-    if (where && q.marker) {
-      const marker = isUuid(q.marker) ? await db.loadBalancer.findUnique({ where: { id: q.marker } }) : null;
-      if (!marker) throw new InvalidFilter();
-      where = {
-        AND: [where, { OR: [{ createdAt: { gt: marker.createdAt } }, { createdAt: marker.createdAt, id: { gt: marker.id } }] }],
-      };
-    }
-    const rows = where
-      ? await db.loadBalancer.findMany({ where, include: children, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: q.limit })
-      : [];
-    res.json({
-      loadbalancers: selectFields(rows.map(loadBalancerView), q.fields),
-      loadbalancers_links: pageLinks(req, q, rows.at(-1)?.id, rows.length),
+    const page = await listPage(req, filters, {
+      base: visible,
+      findMany: (args) => db.loadBalancer.findMany({ ...args, include: children }),
+      findById: (id) => db.loadBalancer.findUnique({ where: { id } }),
+      view: loadBalancerView,
     });
+    res.json({ loadbalancers: page.items, loadbalancers_links: page.links });
   });
 
   router.get('/:id', async (req, res) => {

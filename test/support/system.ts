@@ -4,6 +4,7 @@
  * tasks, and a no-op compute driver the test can inject faults into.
  */
 import { randomUUID } from 'node:crypto';
+import { NoopAmphoraDriver } from '../../activities/amphora-driver';
 import { NoopComputeDriver } from '../../activities/compute';
 import { logger } from '../../common/logger';
 import { loadConfig, type Config } from '../../config';
@@ -12,6 +13,7 @@ import { startSystem, type RunningSystem } from '../../platform/system';
 export interface TestSystem extends RunningSystem {
   config: Config;
   compute: NoopComputeDriver;
+  amphoraDriver: NoopAmphoraDriver;
   apiUrl: string;
   /** fetch() against the API with JSON bodies and the test project's header. */
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
@@ -34,11 +36,13 @@ export async function startTestSystem(env: Record<string, string> = {}, opts: { 
     ...env,
   });
   const compute = new NoopComputeDriver({ buildDelayMs: config.compute.noop.buildDelayMs });
+  const amphoraDriver = new NoopAmphoraDriver();
   const system = await startSystem({
     config,
     log: logger,
     temporalAddress: config.temporal.address!,
     compute,
+    amphoraDriver,
     workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
     worker: opts.worker,
   });
@@ -47,6 +51,7 @@ export async function startTestSystem(env: Record<string, string> = {}, opts: { 
     ...system,
     config,
     compute,
+    amphoraDriver,
     apiUrl,
     async api(method, path, body, headers = {}) {
       const res = await fetch(apiUrl + path, {

@@ -1,0 +1,86 @@
+/**
+ * How the API changes a load balancer's children, for every resource the same way (Octavia's rules):
+ *   1. one transaction: lock the load balancer with a conditional UPDATE (ACTIVE -> PENDING_UPDATE; a
+ *      concurrent request finds it PENDING and gets 409), then write the child rows as PENDING_*;
+ *      a database constraint that refuses the write (duplicate port, duplicate member) rolls it all back;
+ *   2. start the flow, which always leaves PENDING;
+ *   3. if the flow cannot be started, undo step 1 and answer 503: nothing half-made.
+ */
+import { randomUUID } from 'node:crypto';
+import { batchMembersFlow, childFlow, startFlow } from '../common/flows';
+import { ProvisioningStatus } from '../common/status';
+import type { ChildChange } from '../common/resources';
+import type { Prisma } from '../generated/prisma/client';
+import type { ApiDeps } from './deps';
+import { ApiFault, ImmutableObject, NotFound, ServiceUnavailable } from './errors';
+import { isUuid } from './listing';
+
+export type Tx = Prisma.TransactionClient;
+
+export interface ChildMutation<T> {
+  loadBalancerId: string;
+  /** Octavia names the locked parent in its 409: `Load Balancer <id>` or `Pool <id>` for members. */
+  lockedName?: { resource: string; id: string };
+  /** Writes the child rows (PENDING_*) inside the locking transaction; returns what the response shows. */
+  write(tx: Tx): Promise<{ result: T; changes: ChildChange[] }>;
+  /** Reverts `write` when the flow cannot start. */
+  revert(tx: Tx, result: T): Promise<void>;
+  /** Turns a refused write (e.g. a unique violation) into Octavia's fault. */
+  refused?(err: unknown): ApiFault | undefined;
+  /** A batch member update of this pool: one flow for all the changes. */
+  batchPoolId?: string;
+}
+
+export async function mutateChildren<T>(deps: ApiDeps, m: ChildMutation<T>): Promise<T> {
+  const { db, log, temporal, config } = deps;
+  let written: { result: T; changes: ChildChange[]; projectId: string };
+  try {
+    written = await db.$transaction(async (tx) => {
+      const locked = await tx.loadBalancer.updateMany({
+        where: { id: m.loadBalancerId, provisioningStatus: ProvisioningStatus.ACTIVE },
+        data: { provisioningStatus: ProvisioningStatus.PENDING_UPDATE, updatedAt: new Date() },
+      });
+      const lb = await tx.loadBalancer.findFirst({
+        where: { id: m.loadBalancerId, provisioningStatus: { not: ProvisioningStatus.DELETED } },
+        select: { projectId: true },
+      });
+      if (!lb) throw new NotFound('Load Balancer', m.loadBalancerId);
+      if (locked.count === 0) {
+        const name = m.lockedName ?? { resource: 'Load Balancer', id: m.loadBalancerId };
+        throw new ImmutableObject(name.resource, name.id);
+      }
+      return { ...(await m.write(tx)), projectId: lb.projectId };
+    });
+  } catch (err) {
+    throw m.refused?.(err) ?? err;
+  }
+
+  const lb = { id: m.loadBalancerId, projectId: written.projectId };
+  const requestId = randomUUID().slice(0, 8);
+  const [single] = written.changes;
+  const flow =
+    m.batchPoolId || !single
+      ? batchMembersFlow(m.batchPoolId ?? '', written.changes, lb, requestId)
+      : childFlow(single, lb, requestId);
+  try {
+    await startFlow(temporal, config.temporal.taskQueue, flow);
+  } catch (err) {
+    await db.$transaction(async (tx) => {
+      await m.revert(tx, written.result);
+      await tx.loadBalancer.updateMany({
+        where: { id: m.loadBalancerId, provisioningStatus: ProvisioningStatus.PENDING_UPDATE },
+        data: { provisioningStatus: ProvisioningStatus.ACTIVE },
+      });
+    });
+    log.error({ err, loadBalancerId: m.loadBalancerId }, 'Could not start the flow; the change was undone');
+    throw new ServiceUnavailable('The workflow service');
+  }
+  return written.result;
+}
+
+/** Finds a visible object by id for a route, or throws Octavia's 404 (also for ids that are not UUIDs). */
+export async function findOr404<T>(name: string, id: string, find: (id: string) => Promise<T | null>): Promise<T> {
+  const found = isUuid(id) ? await find(id) : null;
+  if (!found) throw new NotFound(name, id);
+  return found;
+}

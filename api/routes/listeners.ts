@@ -1,0 +1,155 @@
+/** /v2/lbaas/listeners (Octavia api-ref: Listeners). */
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import { OperatingStatus, ProvisioningStatus } from '../../common/status';
+import { Prisma } from '../../generated/prisma/client';
+import { toColumns, mergeView, type ColumnMap } from '../columns';
+import type { ApiDeps } from '../deps';
+import { ApiFault, NotFound, ValidationFailure } from '../errors';
+import { findOr404, mutateChildren } from '../lifecycle';
+import { FilterSpec, listPage } from '../listing';
+import { listenerCreateRoot, listenerUpdateRoot } from '../schemas/listener';
+import { parseBody } from '../validation';
+import { listenerView } from '../views';
+
+const columns: ColumnMap = {
+  name: 'name',
+  description: 'description',
+  admin_state_up: 'enabled',
+  connection_limit: 'connectionLimit',
+  default_pool_id: 'defaultPoolId',
+  default_tls_container_ref: 'defaultTlsContainerRef',
+  sni_container_refs: 'sniContainerRefs',
+  insert_headers: 'insertHeaders',
+  timeout_client_data: 'timeoutClientData',
+  timeout_member_connect: 'timeoutMemberConnect',
+  timeout_member_data: 'timeoutMemberData',
+  timeout_tcp_inspect: 'timeoutTcpInspect',
+  allowed_cidrs: 'allowedCidrs',
+  client_authentication: 'clientAuthentication',
+  tags: 'tags',
+};
+
+const filters: FilterSpec = {
+  id: { column: 'id', kind: 'uuid' },
+  name: { column: 'name', kind: 'string' },
+  description: { column: 'description', kind: 'string' },
+  project_id: { column: 'projectId', kind: 'string' },
+  protocol: { column: 'protocol', kind: 'string' },
+  protocol_port: { column: 'protocolPort', kind: 'int' },
+  // openstacksdk filters by load_balancer_id, the openstack CLI by loadbalancer_id.
+  loadbalancer_id: { column: 'loadBalancerId', kind: 'uuid' },
+  load_balancer_id: { column: 'loadBalancerId', kind: 'uuid' },
+  default_pool_id: { column: 'defaultPoolId', kind: 'uuid' },
+  provisioning_status: { column: 'provisioningStatus', kind: { enum: ProvisioningStatus } },
+  operating_status: { column: 'operatingStatus', kind: { enum: OperatingStatus } },
+  admin_state_up: { column: 'enabled', kind: 'bool' },
+  connection_limit: { column: 'connectionLimit', kind: 'int' },
+};
+
+function duplicatePort(protocol: string, port: number) {
+  return (err: unknown) =>
+    err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002'
+      ? new ApiFault(409, `Another Listener on this Load Balancer is already using protocol ${protocol} and protocol_port ${port}`)
+      : undefined;
+}
+
+export function listenerRoutes(deps: ApiDeps): Router {
+  const { db } = deps;
+  const router = Router();
+  const find = (id: string) => findOr404('Listener', id, (i) => db.listener.findUnique({ where: { id: i } }));
+
+  /** A default pool must exist on the same load balancer. */
+  async function checkDefaultPool(poolId: string | null | undefined, loadBalancerId: string) {
+    if (!poolId) return;
+    const pool = await db.pool.findUnique({ where: { id: poolId } });
+    if (!pool) throw new NotFound('Pool', poolId);
+    if (pool.loadBalancerId !== loadBalancerId) {
+      throw new ValidationFailure(`Pool ${poolId} is not on Load Balancer ${loadBalancerId}.`);
+    }
+  }
+
+  router.get('/', async (req, res) => {
+    const page = await listPage(req, filters, {
+      findMany: (args) => db.listener.findMany(args),
+      findById: (id) => db.listener.findUnique({ where: { id } }),
+      view: listenerView,
+    });
+    res.json({ listeners: page.items, listeners_links: page.links });
+  });
+
+  router.get('/:id', async (req, res) => {
+    res.json({ listener: listenerView(await find(req.params.id)) });
+  });
+
+  router.post('/', async (req, res) => {
+    const body = parseBody(listenerCreateRoot, req.body, 'listener_').listener;
+    const lb = await findOr404('Load Balancer', body.loadbalancer_id, (id) =>
+      db.loadBalancer.findFirst({ where: { id, provisioningStatus: { not: ProvisioningStatus.DELETED } } }),
+    );
+    await checkDefaultPool(body.default_pool_id, lb.id);
+    const listener = await mutateChildren(deps, {
+      loadBalancerId: lb.id,
+      write: async (tx) => {
+        const row = await tx.listener.create({
+          data: {
+            ...toColumns(body, columns),
+            id: randomUUID(),
+            // Children belong to their load balancer's project (as in Octavia).
+            projectId: lb.projectId,
+            loadBalancerId: lb.id,
+            protocol: body.protocol,
+            protocolPort: body.protocol_port,
+            provisioningStatus: ProvisioningStatus.PENDING_CREATE,
+            operatingStatus: OperatingStatus.OFFLINE,
+          } as Prisma.ListenerUncheckedCreateInput,
+        });
+        return { result: row, changes: [{ resource: 'listener', id: row.id, operation: 'create' }] };
+      },
+      revert: async (tx, row) => {
+        await tx.listener.delete({ where: { id: row.id } });
+      },
+      refused: duplicatePort(body.protocol, body.protocol_port),
+    });
+    res.status(201).json({ listener: listenerView(listener) });
+  });
+
+  router.put('/:id', async (req, res) => {
+    const current = await find(req.params.id);
+    const body = parseBody(listenerUpdateRoot, req.body, 'listener_').listener;
+    await checkDefaultPool(body.default_pool_id, current.loadBalancerId);
+    const updated = await mutateChildren(deps, {
+      loadBalancerId: current.loadBalancerId,
+      write: async (tx) => {
+        const row = await tx.listener.update({
+          where: { id: current.id },
+          data: { provisioningStatus: ProvisioningStatus.PENDING_UPDATE, updatedAt: new Date() },
+        });
+        const updates = toColumns(body, columns);
+        return { result: row, changes: [{ resource: 'listener', id: row.id, operation: 'update', updates }] };
+      },
+      revert: async (tx) => {
+        await tx.listener.update({ where: { id: current.id }, data: { provisioningStatus: current.provisioningStatus } });
+      },
+    });
+    res.json({ listener: mergeView(listenerView(updated), body) });
+  });
+
+  router.delete('/:id', async (req, res) => {
+    const current = await find(req.params.id);
+    await mutateChildren(deps, {
+      loadBalancerId: current.loadBalancerId,
+      write: async (tx) => {
+        await tx.listener.update({ where: { id: current.id }, data: { provisioningStatus: ProvisioningStatus.PENDING_DELETE } });
+        return { result: current, changes: [{ resource: 'listener', id: current.id, operation: 'delete' }] };
+      },
+      revert: async (tx) => {
+        await tx.listener.update({ where: { id: current.id }, data: { provisioningStatus: current.provisioningStatus } });
+      },
+    });
+    res.status(204).end();
+  });
+
+  return router;
+}
+

@@ -1,0 +1,46 @@
+/** Listener request bodies (Octavia api-ref: Listeners). */
+import { z } from 'zod';
+import { fields } from '../validation';
+
+const optional = <T extends z.ZodType>(t: T) => t.nullable().optional();
+
+/** In the order Octavia lists them in its error messages. */
+export const listenerProtocols = ['TERMINATED_HTTPS', 'HTTPS', 'PROMETHEUS', 'TCP', 'UDP', 'SCTP', 'HTTP'] as const;
+
+/** Octavia's timeout bounds (ms): 0 .. one year. */
+const timeout = () => z.number().int().min(0).max(31536000);
+
+const mutable = {
+  name: optional(fields.name()),
+  description: optional(fields.description()),
+  admin_state_up: optional(z.boolean()),
+  connection_limit: optional(z.number().int().min(-1)),
+  default_pool_id: optional(fields.uuid()),
+  default_tls_container_ref: optional(z.string().max(255)),
+  sni_container_refs: optional(z.array(z.string().max(255))),
+  insert_headers: optional(z.record(z.string(), z.string())),
+  timeout_client_data: optional(timeout()),
+  timeout_member_connect: optional(timeout()),
+  timeout_member_data: optional(timeout()),
+  timeout_tcp_inspect: optional(timeout()),
+  allowed_cidrs: optional(z.array(fields.cidr())),
+  client_authentication: optional(z.enum(['NONE', 'OPTIONAL', 'MANDATORY'])),
+  tags: optional(fields.tags()),
+};
+
+export const listenerCreate = z
+  .object({
+    ...mutable,
+    protocol: z.enum(listenerProtocols),
+    protocol_port: z.number().int().min(1).max(65535),
+    loadbalancer_id: fields.uuid(),
+    // Accepted for compatibility; a listener always belongs to its load balancer's project.
+    project_id: optional(fields.projectId()),
+    tenant_id: optional(fields.projectId()),
+  })
+  .strict();
+
+export const listenerUpdate = z.object(mutable).strict();
+
+export const listenerCreateRoot = z.object({ listener: listenerCreate }).strict();
+export const listenerUpdateRoot = z.object({ listener: listenerUpdate }).strict();
