@@ -6,6 +6,7 @@
 import { heartbeat, sleep } from '@temporalio/activity';
 import { AmphoraRole, AmphoraStatus } from '../common/status';
 import { ComputeStatus } from './compute/driver';
+import { NotFoundError } from '../common/errors';
 import { AmphoraBuildError, InstanceNotFoundError } from './compute/errors';
 import type { ActivityDeps } from './deps';
 
@@ -16,13 +17,16 @@ export function amphoraActivities({ db, compute, config }: ActivityDeps) {
   const amp = config.compute.amphora;
 
   return {
-    /** Inserts the amphora row (PENDING_CREATE) before anything is built, so no instance is ever untracked. */
-    async createAmphoraRecord(input: { amphoraId: string; loadBalancerId: string; role: AmphoraRole }): Promise<void> {
+    /**
+     * Inserts the amphora row before anything is built, so no instance is ever untracked: PENDING_CREATE
+     * for a load balancer's amphora, BOOTING for a spare (no load balancer, no role).
+     */
+    async createAmphoraRecord(input: { amphoraId: string; loadBalancerId?: string; role?: AmphoraRole }): Promise<void> {
       await db.amphora.upsert({
         where: { id: input.amphoraId },
         create: {
           id: input.amphoraId,
-          status: AmphoraStatus.PENDING_CREATE,
+          status: input.loadBalancerId ? AmphoraStatus.PENDING_CREATE : AmphoraStatus.BOOTING,
           loadBalancerId: input.loadBalancerId,
           role: input.role,
           computeFlavor: amp.flavorId,
@@ -34,12 +38,14 @@ export function amphoraActivities({ db, compute, config }: ActivityDeps) {
 
     /** Asks the compute service for the instance; returns its compute id (also recorded on the row). */
     async buildAmphoraCompute(amphoraId: string): Promise<string> {
-      const row = await db.amphora.findUniqueOrThrow({ where: { id: amphoraId } });
+      const row = await db.amphora.findUniqueOrThrow({ where: { id: amphoraId }, include: { loadBalancer: true } });
       const computeId = await compute.build({
         name: computeName(amphoraId),
         flavorId: row.computeFlavor ?? amp.flavorId,
         imageId: row.imageId ?? amp.imageId,
-        metadata: { amphora_id: amphoraId },
+        serverGroupId: row.loadBalancer?.serverGroupId ?? undefined,
+        availabilityZone: row.loadBalancer?.availabilityZone ?? undefined,
+        metadata: { amphora_id: amphoraId, ...(row.loadBalancerId ? { load_balancer_id: row.loadBalancerId } : {}) },
       });
       await db.amphora.update({ where: { id: amphoraId }, data: { computeId, updatedAt: new Date() } });
       return computeId;
@@ -95,6 +101,77 @@ export function amphoraActivities({ db, compute, config }: ActivityDeps) {
         where: { id: amphoraId },
         data: { status: AmphoraStatus.DELETED, updatedAt: new Date() },
       });
+    },
+
+    /**
+     * Claims a READY spare for a load balancer in one statement (FOR UPDATE SKIP LOCKED: two flows never
+     * get the same spare). Idempotent: a retry finds the amphora this load balancer already holds in
+     * that role (other than the one a failover is replacing). Returns null when the pool is empty.
+     */
+    async claimSpareAmphora(input: { loadBalancerId: string; role: AmphoraRole; replacing?: string }): Promise<string | null> {
+      const replacing = input.replacing ?? null;
+      const rows = await db.$queryRaw<{ id: string }[]>`
+        WITH held AS (
+          SELECT id FROM amphora
+          WHERE load_balancer_id = ${input.loadBalancerId}::uuid AND role = ${input.role}::"AmphoraRole"
+            AND status <> 'DELETED' AND id IS DISTINCT FROM ${replacing}::uuid
+          LIMIT 1
+        ), claimed AS (
+          UPDATE amphora
+          SET load_balancer_id = ${input.loadBalancerId}::uuid, role = ${input.role}::"AmphoraRole",
+              status = 'ALLOCATED', updated_at = now()
+          WHERE id = (
+            SELECT id FROM amphora
+            WHERE status = 'READY' AND load_balancer_id IS NULL AND NOT EXISTS (SELECT 1 FROM held)
+            ORDER BY created_at, id
+            LIMIT 1
+            FOR UPDATE SKIP LOCKED
+          )
+          RETURNING id
+        )
+        SELECT id FROM held UNION ALL SELECT id FROM claimed`;
+      return rows[0]?.id ?? null;
+    },
+
+    /** Compensation of a claim: the spare goes back to the pool, untouched. */
+    async releaseSpareAmphora(amphoraId: string): Promise<void> {
+      await db.amphora.updateMany({
+        where: { id: amphoraId, status: AmphoraStatus.ALLOCATED },
+        data: { loadBalancerId: null, role: null, status: AmphoraStatus.READY, updatedAt: new Date() },
+      });
+    },
+
+    /** A spare that booted joins the pool. */
+    async markAmphoraReady(amphoraId: string): Promise<void> {
+      await db.amphora.updateMany({
+        where: { id: amphoraId, status: AmphoraStatus.BOOTING },
+        data: { status: AmphoraStatus.READY, updatedAt: new Date() },
+      });
+    },
+
+    /** What failover needs to know of the amphora it replaces; AmphoraNotFound when there is none. */
+    async getAmphoraForFailover(amphoraId: string): Promise<{ loadBalancerId: string | null; role: AmphoraRole | null }> {
+      const row = await db.amphora.findFirst({ where: { id: amphoraId, status: { not: AmphoraStatus.DELETED } } });
+      if (!row) throw new NotFoundError('Amphora', amphoraId);
+      return { loadBalancerId: row.loadBalancerId, role: row.role };
+    },
+
+    /**
+     * The failover switch, in one transaction: the replacement takes the role (ALLOCATED), the old
+     * amphora leaves service (PENDING_DELETE) to be deleted next.
+     */
+    async switchAmphora(input: { oldAmphoraId: string; newAmphoraId: string }): Promise<void> {
+      const now = new Date();
+      await db.$transaction([
+        db.amphora.updateMany({
+          where: { id: input.newAmphoraId, status: { not: AmphoraStatus.DELETED } },
+          data: { status: AmphoraStatus.ALLOCATED, updatedAt: now },
+        }),
+        db.amphora.updateMany({
+          where: { id: input.oldAmphoraId, status: { not: AmphoraStatus.DELETED } },
+          data: { status: AmphoraStatus.PENDING_DELETE, updatedAt: now },
+        }),
+      ]);
     },
 
     /** Last resort when an instance cannot be deleted: ERROR rows are what housekeeping cleans up. */

@@ -68,10 +68,15 @@ export function configureActivities({ db, amphoraDriver }: ActivityDeps) {
      * (allocated, or being built for it by a create or failover flow),
      * and starts or stops the service to match admin_state_up. Idempotent: the same state pushed twice.
      */
-    async pushLoadBalancerConfig(input: { loadBalancerId: string; exclude?: string[] }): Promise<void> {
+    async pushLoadBalancerConfig(input: { loadBalancerId: string; exclude?: string[]; amphoraIds?: string[] }): Promise<void> {
       const config = await loadConfig(input.loadBalancerId, input.exclude ?? []);
       const amphorae = await db.amphora.findMany({
-        where: { loadBalancerId: input.loadBalancerId, status: { in: [AmphoraStatus.ALLOCATED, AmphoraStatus.PENDING_CREATE] } },
+        where: {
+          loadBalancerId: input.loadBalancerId,
+          status: { in: [AmphoraStatus.ALLOCATED, AmphoraStatus.PENDING_CREATE] },
+          // Failover configures only the replacement: the amphora it replaces may be unreachable.
+          ...(input.amphoraIds ? { id: { in: input.amphoraIds } } : {}),
+        },
       });
       await Promise.all(
         amphorae.map(async (a) => {

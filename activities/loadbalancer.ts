@@ -2,11 +2,63 @@
  * Load balancer state transitions. Each is one conditional update (or one transaction), so a flow
  * makes one database round trip per step and a retried step is harmless.
  */
-import { AmphoraStatus, OperatingStatus, ProvisioningStatus } from '../common/status';
+import { AmphoraRole, AmphoraStatus, OperatingStatus, ProvisioningStatus, Topology } from '../common/status';
 import type { ActivityDeps } from './deps';
 
-export function loadBalancerActivities({ db }: ActivityDeps) {
+export function loadBalancerActivities({ db, compute, config }: ActivityDeps) {
   return {
+    /** What the create flow builds: the topology chosen at the API (flavor or default). */
+    async getLoadBalancerTopology(loadBalancerId: string): Promise<Topology> {
+      const lb = await db.loadBalancer.findUniqueOrThrow({ where: { id: loadBalancerId }, select: { topology: true } });
+      return lb.topology;
+    },
+
+    /**
+     * The anti-affinity server group of an ACTIVE_STANDBY pair, created once and recorded on the load
+     * balancer (a retry finds it there). Returns null when anti-affinity is disabled.
+     */
+    async ensureServerGroup(loadBalancerId: string): Promise<string | null> {
+      const amp = config.openstack.amphora;
+      if (!amp.enableAntiAffinity) return null;
+      const lb = await db.loadBalancer.findUniqueOrThrow({ where: { id: loadBalancerId } });
+      if (lb.serverGroupId) return lb.serverGroupId;
+      const id = await compute.createServerGroup(`octavia-lb-${loadBalancerId}`, amp.antiAffinityPolicy);
+      await db.loadBalancer.update({ where: { id: loadBalancerId }, data: { serverGroupId: id } });
+      return id;
+    },
+
+    /** Deletes the pair's server group (compensation, and the last step of a delete). Idempotent. */
+    async deleteServerGroup(loadBalancerId: string): Promise<void> {
+      const lb = await db.loadBalancer.findUnique({ where: { id: loadBalancerId } });
+      if (!lb?.serverGroupId) return;
+      await compute.deleteServerGroup(lb.serverGroupId);
+      await db.loadBalancer.update({ where: { id: loadBalancerId }, data: { serverGroupId: null } });
+    },
+
+    /** update_load_balancer: writes the new values (the load balancer is PENDING_UPDATE). */
+    async applyLoadBalancerUpdate(input: { loadBalancerId: string; updates: Record<string, unknown> }): Promise<void> {
+      await db.loadBalancer.update({ where: { id: input.loadBalancerId }, data: { ...input.updates, updatedAt: new Date() } });
+    },
+
+    /** The end of an update or failover: ACTIVE again. */
+    async markLoadBalancerActive(loadBalancerId: string): Promise<void> {
+      await db.loadBalancer.updateMany({
+        where: { id: loadBalancerId, provisioningStatus: ProvisioningStatus.PENDING_UPDATE },
+        data: { provisioningStatus: ProvisioningStatus.ACTIVE, updatedAt: new Date() },
+      });
+    },
+
+    /**
+     * Cascade delete: every child of the load balancer, in one transaction (listeners first, since they
+     * point at pools; members and monitors go with their pools).
+     */
+    async deleteLoadBalancerChildren(loadBalancerId: string): Promise<void> {
+      await db.$transaction([
+        db.listener.deleteMany({ where: { loadBalancerId } }),
+        db.pool.deleteMany({ where: { loadBalancerId } }),
+      ]);
+    },
+
     /** The create flow's last step: amphorae ALLOCATED and the load balancer ACTIVE, together. */
     async finishLoadBalancerCreate(input: { loadBalancerId: string; amphoraIds: string[] }): Promise<void> {
       const now = new Date();
@@ -24,6 +76,15 @@ export function loadBalancerActivities({ db }: ActivityDeps) {
           },
         }),
       ]);
+    },
+
+    /** The amphorae serving a load balancer, with their roles (failover order). */
+    async listLoadBalancerAmphoraeWithRoles(loadBalancerId: string): Promise<{ id: string; role: AmphoraRole | null }[]> {
+      return db.amphora.findMany({
+        where: { loadBalancerId, status: AmphoraStatus.ALLOCATED },
+        select: { id: true, role: true },
+        orderBy: { id: 'asc' },
+      });
     },
 
     /** Amphora ids of a load balancer that still exist, for delete and failover. */

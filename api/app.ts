@@ -3,6 +3,7 @@ import express, { type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { ApiDeps } from './deps';
 import { errorHandler, UnsupportedMediaType } from './errors';
+import { amphoraRoutes } from './routes/amphorae';
 import { listenerRoutes } from './routes/listeners';
 import { loadBalancerRoutes } from './routes/loadbalancers';
 
@@ -27,6 +28,7 @@ export function createApp(deps: ApiDeps): express.Express {
   for (const prefix of ['/v2', '/v2.0']) {
     app.use(`${prefix}/lbaas/loadbalancers`, loadBalancerRoutes(deps));
     app.use(`${prefix}/lbaas/listeners`, listenerRoutes(deps));
+    app.use(`${prefix}/octavia/amphorae`, amphoraRoutes(deps));
   }
 
   app.use((req, res) => {

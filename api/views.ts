@@ -1,5 +1,5 @@
 /** Octavia's wire shapes: snake_case fields, naive UTC timestamps, child references as `{id}` lists. */
-import type { Listener, LoadBalancer } from '../generated/prisma/client';
+import type { Amphora, Listener, LoadBalancer } from '../generated/prisma/client';
 
 /** Octavia prints `YYYY-MM-DDTHH:MM:SS` (UTC, no zone, no fraction). */
 export const timestamp = (d: Date | null) => (d ? d.toISOString().slice(0, 19) : null);
@@ -68,5 +68,30 @@ export function listenerView(l: Listener) {
     tls_versions: null,
     alpn_protocols: null,
     tenant_id: l.projectId,
+  };
+}
+
+export function amphoraView(a: Amphora) {
+  return {
+    id: a.id,
+    loadbalancer_id: a.loadBalancerId,
+    compute_id: a.computeId,
+    lb_network_ip: a.lbNetworkIp,
+    vrrp_ip: a.vrrpIp,
+    ha_ip: a.haIp,
+    vrrp_port_id: a.vrrpPortId,
+    ha_port_id: a.haPortId,
+    cert_expiration: timestamp(a.certExpiration),
+    cert_busy: false,
+    role: a.role,
+    status: a.status,
+    vrrp_interface: null,
+    vrrp_id: null,
+    vrrp_priority: a.vrrpPriority,
+    cached_zone: a.cachedZone,
+    image_id: a.imageId,
+    compute_flavor: a.computeFlavor,
+    created_at: timestamp(a.createdAt),
+    updated_at: timestamp(a.updatedAt),
   };
 }

@@ -55,23 +55,39 @@ export async function startFlow<W extends FlowName>(client: Client, taskQueue: s
   });
 }
 
-const loadBalancerWorkflows = { create: 'createLoadBalancer', delete: 'deleteLoadBalancer' } as const;
+type LoadBalancerRef = { id: string; projectId: string };
 
-/** The flow of a load balancer operation, as the API and the start-up reconciliation start it. */
-export function loadBalancerFlow(
-  operation: keyof typeof loadBalancerWorkflows,
-  lb: { id: string; projectId: string },
-  config: Config,
-): FlowRequest<(typeof loadBalancerWorkflows)[typeof operation]> {
+const lbArgs = (lb: LoadBalancerRef, config: Config) => ({
+  loadBalancerId: lb.id,
+  projectId: lb.projectId,
+  bootTimeoutSeconds: config.compute.amphora.bootTimeoutSeconds,
+});
+
+const lbFlow = <W extends FlowName>(workflow: W, operation: string, lb: LoadBalancerRef, args: Parameters<(typeof workflows)[W]>, requestId?: string) =>
+  ({ workflow, resourceType: 'loadbalancer', resourceId: lb.id, operation, requestId, loadBalancerId: lb.id, projectId: lb.projectId, args }) satisfies FlowRequest<W>;
+
+/** The flows of load balancer operations, as the API and the start-up reconciliation start them. */
+export const loadBalancerFlows = {
+  create: (lb: LoadBalancerRef, config: Config) => lbFlow('createLoadBalancer', 'create', lb, [lbArgs(lb, config)]),
+  delete: (lb: LoadBalancerRef, config: Config) => lbFlow('deleteLoadBalancer', 'delete', lb, [lbArgs(lb, config)]),
+  update: (lb: LoadBalancerRef, config: Config, updates: Record<string, unknown>, requestId: string) =>
+    lbFlow('updateLoadBalancer', 'update', lb, [{ ...lbArgs(lb, config), updates }], requestId),
+  failover: (lb: LoadBalancerRef, config: Config, requestId: string) =>
+    lbFlow('failoverLoadBalancer', 'failover', lb, [lbArgs(lb, config)], requestId),
+};
+
+/** failover_amphora, under the amphora's own id: a second failover of the same amphora joins the first. */
+export function amphoraFailoverFlow(amphora: { id: string; loadBalancerId: string | null }, projectId: string | undefined, config: Config) {
   return {
-    workflow: loadBalancerWorkflows[operation],
-    resourceType: 'loadbalancer',
-    resourceId: lb.id,
-    operation,
-    loadBalancerId: lb.id,
-    projectId: lb.projectId,
-    args: [{ loadBalancerId: lb.id, projectId: lb.projectId, bootTimeoutSeconds: config.compute.amphora.bootTimeoutSeconds }],
-  };
+    workflow: 'failoverAmphora',
+    resourceType: 'amphora',
+    resourceId: amphora.id,
+    operation: 'failover',
+    amphoraId: amphora.id,
+    loadBalancerId: amphora.loadBalancerId ?? undefined,
+    projectId,
+    args: [{ amphoraId: amphora.id, bootTimeoutSeconds: config.compute.amphora.bootTimeoutSeconds, settleLoadBalancer: true }],
+  } satisfies FlowRequest<'failoverAmphora'>;
 }
 
 const childWorkflows = {

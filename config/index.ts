@@ -7,6 +7,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { loadOpenStackConfig } from './openstack';
 
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 const bool = (def: boolean) =>
@@ -43,7 +44,7 @@ const envSchema = z.object({
   API_BIND_PORT: int(9876),
   AUTH_STRATEGY: z.enum(['noauth', 'keystone']).default('noauth'),
 
-  COMPUTE_DRIVER: z.enum(['noop']).default('noop'),
+  COMPUTE_DRIVER: z.enum(['noop', 'nova']).default('noop'),
   /** No-op driver: how long a fake instance stays in BUILD before it is ACTIVE. */
   NOOP_BUILD_DELAY_MS: int(0),
   /** No-op driver: file that keeps its fake instances across restarts ('' keeps them in memory only). */
@@ -55,6 +56,8 @@ const envSchema = z.object({
   AMP_ACTIVE_WAIT_SEC: z.coerce.number().positive().default(1),
   /** How long an amphora may take to boot before the build is failed and compensated. */
   AMP_BOOT_TIMEOUT_SECONDS: int(300),
+  /** Octavia's loadbalancer_topology: SINGLE (one amphora) or ACTIVE_STANDBY (a MASTER/BACKUP pair). */
+  LOADBALANCER_TOPOLOGY: z.enum(['SINGLE', 'ACTIVE_STANDBY']).default('SINGLE'),
   AMP_FLAVOR_ID: z.string().default('amphora-flavor'),
   AMP_IMAGE_ID: z.string().default('amphora-image'),
 });
@@ -90,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     compute: {
       driver: e.COMPUTE_DRIVER,
       noop: { buildDelayMs: e.NOOP_BUILD_DELAY_MS, statePath: e.NOOP_STATE_FILE },
+      topology: e.LOADBALANCER_TOPOLOGY,
       amphora: {
         activeWaitSeconds: e.AMP_ACTIVE_WAIT_SEC,
         bootTimeoutSeconds: e.AMP_BOOT_TIMEOUT_SECONDS,
@@ -97,6 +101,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         imageId: e.AMP_IMAGE_ID,
       },
     },
+    /** Keystone credentials and Nova driver settings (config/openstack.ts). */
+    openstack: loadOpenStackConfig(env),
   };
 }
 

@@ -6,7 +6,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Db } from '../activities/db/prisma';
-import { loadBalancerFlow, startFlow } from '../common/flows';
+import { loadBalancerFlows, startFlow } from '../common/flows';
 import type { Logger } from '../common/logger';
 import { ProvisioningStatus } from '../common/status';
 import type { Config } from '../config';
@@ -17,8 +17,8 @@ export async function reconcilePendingFlows(db: Db, client: Client, config: Conf
     select: { id: true, projectId: true, provisioningStatus: true },
   });
   for (const lb of pending) {
-    const operation = lb.provisioningStatus === ProvisioningStatus.PENDING_CREATE ? 'create' : 'delete';
-    const handle = await startFlow(client, config.temporal.taskQueue, loadBalancerFlow(operation, lb, config));
+    const flow = lb.provisioningStatus === ProvisioningStatus.PENDING_CREATE ? loadBalancerFlows.create : loadBalancerFlows.delete;
+    const handle = await startFlow(client, config.temporal.taskQueue, flow(lb, config));
     log.debug({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId }, 'Pending load balancer has its flow');
   }
   return pending.length;

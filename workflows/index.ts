@@ -1,5 +1,6 @@
 /** The workflow bundle's entry point: every flow the worker runs. */
 export * from './loadbalancer';
+export * from './amphora';
 export * from './listener';
 export * from './pool';
 export * from './member';

@@ -1,12 +1,14 @@
 /**
- * Load balancer flows (Octavia's create_load_balancer / delete_load_balancer).
+ * Load balancer flows (Octavia's create/update/delete_load_balancer, load balancer failover and
+ * cascade delete).
  *
  * The API has already written the PENDING_* state; these flows always leave it: ACTIVE (or DELETED)
  * on success, ERROR after compensation on failure.
  */
-import { ApplicationFailure, uuid4 } from '@temporalio/workflow';
-import { AmphoraRole } from '../common/status';
-import { bootWait, compute, db, undo } from './activities';
+import { ApplicationFailure, executeChild } from '@temporalio/workflow';
+import { AmphoraRole, Topology } from '../common/status';
+import { agent, compute, db, undo } from './activities';
+import { failoverAmphora, provisionAmphora } from './amphora';
 import { Saga } from './saga';
 
 export interface LoadBalancerFlowInput {
@@ -17,21 +19,25 @@ export interface LoadBalancerFlowInput {
 }
 
 export async function createLoadBalancer(input: LoadBalancerFlowInput): Promise<void> {
-  const { loadBalancerId } = input;
+  const { loadBalancerId, bootTimeoutSeconds } = input;
   const saga = new Saga();
   try {
-    const amphoraId = uuid4();
-    await db.createAmphoraRecord({ amphoraId, loadBalancerId, role: AmphoraRole.STANDALONE });
-    // One undo covers both the row and the instance: deleteAmphora finds an instance by name even
-    // when the build's reply was lost.
-    saga.add(
-      'delete amphora',
-      () => undo.deleteAmphora(amphoraId),
-      () => undo.markAmphoraError(amphoraId),
+    const topology = await db.getLoadBalancerTopology(loadBalancerId);
+    let roles: AmphoraRole[] = [AmphoraRole.STANDALONE];
+    if (topology === Topology.ACTIVE_STANDBY) {
+      roles = [AmphoraRole.MASTER, AmphoraRole.BACKUP];
+      if (await db.ensureServerGroup(loadBalancerId)) {
+        saga.add('delete server group', () => undo.deleteServerGroup(loadBalancerId));
+      }
+    }
+    // The pair is built in parallel; each amphora's undo is on the saga as soon as it exists.
+    const amphoraIds = await Promise.all(
+      roles.map((role) =>
+        provisionAmphora(saga, { loadBalancerId, role, bootTimeoutSeconds, useSpare: topology === Topology.SINGLE }),
+      ),
     );
-    await compute.buildAmphoraCompute(amphoraId);
-    await bootWait(input.bootTimeoutSeconds).waitForAmphoraCompute(amphoraId);
-    await db.finishLoadBalancerCreate({ loadBalancerId, amphoraIds: [amphoraId] });
+    await agent.pushLoadBalancerConfig({ loadBalancerId });
+    await db.finishLoadBalancerCreate({ loadBalancerId, amphoraIds });
   } catch (err) {
     await saga.compensate();
     await undo.markLoadBalancerError(loadBalancerId);
@@ -39,9 +45,29 @@ export async function createLoadBalancer(input: LoadBalancerFlowInput): Promise<
   }
 }
 
+export interface LoadBalancerUpdateInput extends LoadBalancerFlowInput {
+  /** New values, in the database's (camelCase) field names. */
+  updates: Record<string, unknown>;
+}
+
+/** update_load_balancer: new values, then the configuration (admin_state_up starts/stops the service). */
+export async function updateLoadBalancer(input: LoadBalancerUpdateInput): Promise<void> {
+  const { loadBalancerId } = input;
+  try {
+    await db.applyLoadBalancerUpdate({ loadBalancerId, updates: input.updates });
+    await agent.pushLoadBalancerConfig({ loadBalancerId });
+    await db.markLoadBalancerActive(loadBalancerId);
+  } catch (err) {
+    await undo.markLoadBalancerError(loadBalancerId);
+    throw err;
+  }
+}
+
+/** delete_load_balancer (with `?cascade=true` the API lets children through; they go first). */
 export async function deleteLoadBalancer(input: LoadBalancerFlowInput): Promise<void> {
   const { loadBalancerId } = input;
   try {
+    await db.deleteLoadBalancerChildren(loadBalancerId);
     const amphoraIds = await db.listLoadBalancerAmphorae(loadBalancerId);
     const results = await Promise.allSettled(amphoraIds.map((id) => compute.deleteAmphora(id)));
     const stuck = amphoraIds.filter((_, i) => results[i]?.status === 'rejected');
@@ -50,9 +76,29 @@ export async function deleteLoadBalancer(input: LoadBalancerFlowInput): Promise<
       await Promise.all(stuck.map((id) => undo.markAmphoraError(id)));
       throw ApplicationFailure.nonRetryable(`Could not delete amphorae ${stuck.join(', ')}`, 'DeleteFailed');
     }
+    await compute.deleteServerGroup(loadBalancerId);
     await db.markLoadBalancerDeleted(loadBalancerId);
   } catch (err) {
     await undo.markLoadBalancerError(loadBalancerId);
     throw err;
   }
+}
+
+/**
+ * Load balancer failover: every amphora replaced, one at a time (BACKUP before MASTER, so the pair keeps
+ * serving), each as a failoverAmphora child flow under the amphora's own workflow id.
+ */
+export async function failoverLoadBalancer(input: LoadBalancerFlowInput): Promise<void> {
+  const { loadBalancerId } = input;
+  const amphorae = await db.listLoadBalancerAmphoraeWithRoles(loadBalancerId);
+  const order = [AmphoraRole.BACKUP, AmphoraRole.STANDALONE, AmphoraRole.MASTER, null];
+  amphorae.sort((a, b) => order.indexOf(a.role) - order.indexOf(b.role));
+  for (const amphora of amphorae) {
+    // A failed child has already marked the load balancer ERROR and compensated.
+    await executeChild(failoverAmphora, {
+      workflowId: `amphora-${amphora.id}-failover`,
+      args: [{ amphoraId: amphora.id, bootTimeoutSeconds: input.bootTimeoutSeconds, settleLoadBalancer: false }],
+    });
+  }
+  await db.markLoadBalancerActive(loadBalancerId);
 }

@@ -1,13 +1,14 @@
 /** /v2/lbaas/loadbalancers (Octavia api-ref: Load Balancers). */
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
-import { loadBalancerFlow, startFlow } from '../../common/flows';
-import { OperatingStatus, ProvisioningStatus } from '../../common/status';
+import { loadBalancerFlows, startFlow } from '../../common/flows';
+import { OperatingStatus, ProvisioningStatus, Topology } from '../../common/status';
 import { projectForCreate, requestContext } from '../context';
 import type { ApiDeps } from '../deps';
 import { InvalidFilter, InvalidState, NotFound, ServiceUnavailable, ValidationFailure } from '../errors';
 import { FilterSpec, isUuid, listPage } from '../listing';
-import { loadBalancerCreateRoot } from '../schemas/loadbalancer';
+import { loadBalancerCreateRoot, loadBalancerUpdateRoot } from '../schemas/loadbalancer';
+import { mergeView, toColumns } from '../columns';
 import { parseBody } from '../validation';
 import { loadBalancerView } from '../views';
 
@@ -43,8 +44,25 @@ function allocateVip(body: { vip_address?: string | null; vip_port_id?: string |
   };
 }
 
+const updatable = {
+  name: 'name',
+  description: 'description',
+  admin_state_up: 'enabled',
+  vip_qos_policy_id: 'vipQosPolicyId',
+  tags: 'tags',
+};
+
 export function loadBalancerRoutes({ db, temporal, config, log }: ApiDeps): Router {
   const router = Router();
+
+  /** A flavor's profile may choose the topology (`loadbalancer_topology`, as in Octavia); else the default. */
+  async function topologyOf(flavorId: string | null | undefined): Promise<Topology> {
+    if (!flavorId) return config.compute.topology;
+    const flavor = await db.flavor.findUnique({ where: { id: flavorId }, include: { flavorProfile: true } });
+    if (!flavor || !flavor.enabled) throw new ValidationFailure('Invalid flavor_id.');
+    const data = parseFlavorData(flavor.flavorProfile.flavorData);
+    return data.loadbalancer_topology === Topology.ACTIVE_STANDBY ? Topology.ACTIVE_STANDBY : config.compute.topology;
+  }
 
   async function findVisible(id: string) {
     const lb = isUuid(id) ? await db.loadBalancer.findFirst({ where: { id, ...visible }, include: children }) : null;
@@ -69,9 +87,7 @@ export function loadBalancerRoutes({ db, temporal, config, log }: ApiDeps): Rout
   router.post('/', async (req, res) => {
     const body = parseBody(loadBalancerCreateRoot, req.body, 'load_balancer').loadbalancer;
     const projectId = projectForCreate(requestContext(req), body);
-    if (body.flavor_id && !(await db.flavor.findUnique({ where: { id: body.flavor_id } }))) {
-      throw new ValidationFailure(`Invalid flavor_id.`);
-    }
+    const topology = await topologyOf(body.flavor_id);
     const lb = await db.loadBalancer.create({
       data: {
         id: randomUUID(),
@@ -82,6 +98,7 @@ export function loadBalancerRoutes({ db, temporal, config, log }: ApiDeps): Rout
         provisioningStatus: ProvisioningStatus.PENDING_CREATE,
         operatingStatus: OperatingStatus.OFFLINE,
         provider: body.provider ?? 'amphora',
+        topology,
         flavorId: body.flavor_id,
         availabilityZone: body.availability_zone,
         vipSubnetId: body.vip_subnet_id,
@@ -92,7 +109,7 @@ export function loadBalancerRoutes({ db, temporal, config, log }: ApiDeps): Rout
       include: children,
     });
     try {
-      await startFlow(temporal, config.temporal.taskQueue, loadBalancerFlow('create', lb, config));
+      await startFlow(temporal, config.temporal.taskQueue, loadBalancerFlows.create(lb, config));
     } catch (err) {
       // Nothing half-made: without its flow the load balancer would wait in PENDING_CREATE forever.
       await db.loadBalancer.delete({ where: { id: lb.id } });
@@ -100,6 +117,47 @@ export function loadBalancerRoutes({ db, temporal, config, log }: ApiDeps): Rout
       throw new ServiceUnavailable('The workflow service');
     }
     res.status(201).json({ loadbalancer: loadBalancerView(lb) });
+  });
+
+  /**
+   * PUT and failover share one shape: a conditional update ACTIVE -> PENDING_UPDATE (anything else:
+   * Octavia's "Invalid state"), the flow, and the state restored if the flow cannot start.
+   */
+  async function lockAndStart(id: string, from: ProvisioningStatus[], flow: (lb: { id: string; projectId: string }) => Parameters<typeof startFlow>[2]) {
+    const lb = await findVisible(id);
+    const { count } = await db.loadBalancer.updateMany({
+      where: { id: lb.id, provisioningStatus: { in: from } },
+      data: { provisioningStatus: ProvisioningStatus.PENDING_UPDATE, updatedAt: new Date() },
+    });
+    if (count === 0) throw new InvalidState('loadbalancer', lb.id, (await findVisible(lb.id)).provisioningStatus);
+    try {
+      await startFlow(temporal, config.temporal.taskQueue, flow(lb));
+    } catch (err) {
+      await db.loadBalancer.updateMany({
+        where: { id: lb.id, provisioningStatus: ProvisioningStatus.PENDING_UPDATE },
+        data: { provisioningStatus: lb.provisioningStatus },
+      });
+      log.error({ err, loadBalancerId: lb.id }, 'Could not start the flow; the load balancer was left as it was');
+      throw new ServiceUnavailable('The workflow service');
+    }
+    return lb;
+  }
+
+  router.put('/:id', async (req, res) => {
+    const body = parseBody(loadBalancerUpdateRoot, req.body, 'load_balancer').loadbalancer;
+    const updates = toColumns(body, updatable);
+    const lb = await lockAndStart(req.params.id, [ProvisioningStatus.ACTIVE], (l) =>
+      loadBalancerFlows.update(l, config, updates, randomUUID().slice(0, 8)),
+    );
+    res.json({ loadbalancer: mergeView(loadBalancerView({ ...lb, provisioningStatus: ProvisioningStatus.PENDING_UPDATE }), body) });
+  });
+
+  /** Load balancer failover: every amphora replaced. Allowed from ERROR too: that is what it is for. */
+  router.put('/:id/failover', async (req, res) => {
+    await lockAndStart(req.params.id, [ProvisioningStatus.ACTIVE, ProvisioningStatus.ERROR], (l) =>
+      loadBalancerFlows.failover(l, config, randomUUID().slice(0, 8)),
+    );
+    res.status(202).end();
   });
 
   router.delete('/:id', async (req, res) => {
@@ -121,7 +179,7 @@ export function loadBalancerRoutes({ db, temporal, config, log }: ApiDeps): Rout
       throw new InvalidState('loadbalancer', lb.id, now.provisioningStatus);
     }
     try {
-      await startFlow(temporal, config.temporal.taskQueue, loadBalancerFlow('delete', lb, config));
+      await startFlow(temporal, config.temporal.taskQueue, loadBalancerFlows.delete(lb, config));
     } catch (err) {
       await db.loadBalancer.updateMany({
         where: { id: lb.id, provisioningStatus: ProvisioningStatus.PENDING_DELETE },
@@ -134,4 +192,13 @@ export function loadBalancerRoutes({ db, temporal, config, log }: ApiDeps): Rout
   });
 
   return router;
+}
+
+function parseFlavorData(text: string): Record<string, unknown> {
+  try {
+    const data: unknown = JSON.parse(text);
+    return data && typeof data === 'object' ? (data as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }

@@ -26,6 +26,18 @@ export const loadBalancerCreate = z
     'VIP must contain one of: vip_port_id, vip_network_id, vip_subnet_id.',
   ));
 
+export const loadBalancerUpdate = z
+  .object({
+    name: optional(fields.name()),
+    description: optional(fields.description()),
+    admin_state_up: optional(z.boolean()),
+    vip_qos_policy_id: optional(fields.uuid()),
+    tags: optional(fields.tags()),
+  })
+  .strict();
+
+export const loadBalancerUpdateRoot = z.object({ loadbalancer: loadBalancerUpdate }).strict();
+
 export const loadBalancerCreateRoot = z.object({ loadbalancer: loadBalancerCreate }).strict();
 
 export type LoadBalancerCreate = z.infer<typeof loadBalancerCreate>;

@@ -33,8 +33,16 @@ async function main() {
 
     const ok = await create();
     await settle(`loadbalancer-${ok}-create`, 'create-loadbalancer-ok');
-    await eventually(async () => ((await sys.api('DELETE', `/v2/lbaas/loadbalancers/${ok}`)).status === 204 ? true : undefined));
-    await settle(`loadbalancer-${ok}-delete`, 'delete-loadbalancer-ok');
+
+    const listener = await sys.api('POST', '/v2/lbaas/listeners', { listener: { protocol: 'HTTP', protocol_port: 80, loadbalancer_id: ok } });
+    await settle(`listener-${listener.body.listener.id}-create`, 'create-listener-ok');
+
+    const [amphora] = await sys.db.amphora.findMany({ where: { loadBalancerId: ok } });
+    await sys.api('PUT', `/v2/octavia/amphorae/${amphora!.id}/failover`);
+    await settle(`amphora-${amphora!.id}-failover`, 'failover-amphora-ok');
+
+    await eventually(async () => ((await sys.api('DELETE', `/v2/lbaas/loadbalancers/${ok}?cascade=true`)).status === 204 ? true : undefined));
+    await settle(`loadbalancer-${ok}-delete`, 'delete-loadbalancer-cascade-ok');
 
     sys.compute.faults = { statusError: true };
     const failed = await create();

@@ -1,0 +1,203 @@
+/**
+ * The rest of the load balancer's life: update, spares, amphora and load balancer failover, the
+ * ACTIVE_STANDBY topology, cascade delete — each with its failure path.
+ */
+import { randomUUID } from 'node:crypto';
+import { eventually, startTestSystem, type TestSystem } from '../support/system';
+
+const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
+
+async function createActiveLb(sys: TestSystem, extra: Record<string, unknown> = {}): Promise<string> {
+  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET, ...extra } });
+  expect(res.status).toBe(201);
+  await settledLb(sys, res.body.loadbalancer.id, 'ACTIVE');
+  return res.body.loadbalancer.id;
+}
+
+async function settledLb(sys: TestSystem, id: string, expected?: string) {
+  const lb = await eventually(async () => {
+    const res = await sys.api('GET', `/v2/lbaas/loadbalancers/${id}`);
+    const status = res.body?.loadbalancer?.provisioning_status;
+    return status && !status.startsWith('PENDING') ? res.body.loadbalancer : undefined;
+  }, 30000, `load balancer ${id} to settle`);
+  if (expected) expect(lb.provisioning_status).toBe(expected);
+  return lb;
+}
+
+const amphoraeOf = (sys: TestSystem, lbId: string) =>
+  sys.db.amphora.findMany({ where: { loadBalancerId: lbId }, orderBy: { createdAt: 'asc' } });
+
+/** Every live no-op instance belongs to an amphora row that is not DELETED: nothing leaked. */
+async function expectNoOrphans(sys: TestSystem) {
+  const live = await sys.compute.liveInstances();
+  const rows = await sys.db.amphora.findMany({ where: { computeId: { in: live.map((i) => i.id) } } });
+  const tracked = new Set(rows.filter((r) => r.status !== 'DELETED').map((r) => r.computeId));
+  expect(live.filter((i) => !tracked.has(i.id)).map((i) => i.name)).toEqual([]);
+}
+
+describe('SINGLE topology', () => {
+  let sys: TestSystem;
+  beforeAll(async () => {
+    sys = await startTestSystem();
+  });
+  afterAll(async () => {
+    await sys?.stop();
+  });
+  afterEach(async () => {
+    sys.compute.faults = {};
+    sys.amphoraDriver.failUpdates = false;
+    sys.amphoraDriver.latencyMs = 0;
+    await expectNoOrphans(sys);
+  });
+
+  it('updates a load balancer: merged PENDING_UPDATE answer, then ACTIVE; admin_state_up stops the amphora service', async () => {
+    const id = await createActiveLb(sys, { name: 'before' });
+    sys.amphoraDriver.latencyMs = 1000; // holds the update flow in its configuration step
+    const res = await sys.api('PUT', `/v2/lbaas/loadbalancers/${id}`, { loadbalancer: { name: 'after', admin_state_up: false } });
+    expect(res.status).toBe(200);
+    expect(res.body.loadbalancer).toMatchObject({ name: 'after', admin_state_up: false, provisioning_status: 'PENDING_UPDATE' });
+    const again = await sys.api('PUT', `/v2/lbaas/loadbalancers/${id}`, { loadbalancer: { name: 'x' } });
+    expect(again).toMatchObject({ status: 409, body: { faultstring: `Invalid state PENDING_UPDATE of loadbalancer resource ${id}` } });
+    sys.amphoraDriver.latencyMs = 0;
+    const lb = await settledLb(sys, id, 'ACTIVE');
+    expect(lb).toMatchObject({ admin_state_up: false });
+    const [amp] = await amphoraeOf(sys, id);
+    expect(sys.amphoraDriver.configOf(amp!.id)?.enabled).toBe(false);
+
+    const bad = await sys.api('PUT', `/v2/lbaas/loadbalancers/${id}`, { loadbalancer: { vip_subnet_id: SUBNET } });
+    expect(bad).toMatchObject({ status: 400, body: { faultstring: 'Unknown attribute for argument load_balancer.loadbalancer: vip_subnet_id' } });
+  });
+
+  it('claims a READY spare instead of building (create_amphora makes the spare)', async () => {
+    const spareId = randomUUID();
+    await sys.temporal.workflow.execute('createAmphora', {
+      taskQueue: sys.config.temporal.taskQueue,
+      workflowId: `amphora-${spareId}-create`,
+      args: [{ amphoraId: spareId, bootTimeoutSeconds: 30 }],
+    });
+    expect((await sys.db.amphora.findUniqueOrThrow({ where: { id: spareId } })).status).toBe('READY');
+    const built = (await sys.compute.liveInstances()).length;
+
+    const id = await createActiveLb(sys);
+    const amphorae = await amphoraeOf(sys, id);
+    expect(amphorae.map((a) => [a.id, a.status, a.role])).toEqual([[spareId, 'ALLOCATED', 'STANDALONE']]);
+    expect((await sys.compute.liveInstances()).length).toBe(built);
+  });
+
+  it('a failed create releases the claimed spare back to the pool', async () => {
+    const spareId = randomUUID();
+    await sys.temporal.workflow.execute('createAmphora', {
+      taskQueue: sys.config.temporal.taskQueue,
+      workflowId: `amphora-${spareId}-create`,
+      args: [{ amphoraId: spareId, bootTimeoutSeconds: 30 }],
+    });
+    sys.amphoraDriver.failUpdates = true;
+    const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
+    await settledLb(sys, res.body.loadbalancer.id, 'ERROR');
+    const spare = await sys.db.amphora.findUniqueOrThrow({ where: { id: spareId } });
+    expect([spare.status, spare.loadBalancerId, spare.role]).toEqual(['READY', null, null]);
+  });
+
+  it('fails an amphora over through the API: a new amphora takes its role, the old one is deleted', async () => {
+    const id = await createActiveLb(sys);
+    const [old] = await amphoraeOf(sys, id);
+    const res = await sys.api('PUT', `/v2/octavia/amphorae/${old!.id}/failover`);
+    expect(res.status).toBe(202);
+    await settledLb(sys, id, 'ACTIVE');
+    const amphorae = await amphoraeOf(sys, id);
+    const replaced = amphorae.find((a) => a.id === old!.id)!;
+    const fresh = amphorae.filter((a) => a.status === 'ALLOCATED');
+    expect(replaced.status).toBe('DELETED');
+    expect(fresh).toHaveLength(1);
+    expect(fresh[0]!.role).toBe('STANDALONE');
+    expect(sys.amphoraDriver.configOf(fresh[0]!.id)?.loadBalancerId).toBe(id);
+    expect((await sys.compute.liveInstances()).map((i) => i.id)).not.toContain(old!.computeId);
+    const shown = await sys.api('GET', `/v2/octavia/amphorae?loadbalancer_id=${id}`);
+    expect(shown.body.amphorae.map((a: { id: string }) => a.id)).toEqual([fresh[0]!.id]);
+  });
+
+  it('fails over an amphora whose compute instance is already gone', async () => {
+    const id = await createActiveLb(sys);
+    const [old] = await amphoraeOf(sys, id);
+    await sys.compute.delete(old!.computeId!);
+    expect((await sys.api('PUT', `/v2/octavia/amphorae/${old!.id}/failover`)).status).toBe(202);
+    await settledLb(sys, id, 'ACTIVE');
+    expect((await sys.db.amphora.findUniqueOrThrow({ where: { id: old!.id } })).status).toBe('DELETED');
+    expect((await amphoraeOf(sys, id)).filter((a) => a.status === 'ALLOCATED')).toHaveLength(1);
+  });
+
+  it('a failover that cannot build a replacement leaves the LB ERROR, the old amphora in place, nothing leaked', async () => {
+    const id = await createActiveLb(sys);
+    const [old] = await amphoraeOf(sys, id);
+    sys.compute.faults = { statusError: true };
+    expect((await sys.api('PUT', `/v2/lbaas/loadbalancers/${id}/failover`)).status).toBe(202);
+    await settledLb(sys, id, 'ERROR');
+    const amphorae = await amphoraeOf(sys, id);
+    expect(amphorae.find((a) => a.id === old!.id)?.status).toBe('ALLOCATED');
+    expect(amphorae.filter((a) => a.id !== old!.id).map((a) => a.status)).toEqual(['DELETED']);
+    sys.compute.faults = {};
+    // Failover is allowed from ERROR, and repairs the load balancer.
+    expect((await sys.api('PUT', `/v2/lbaas/loadbalancers/${id}/failover`)).status).toBe(202);
+    await settledLb(sys, id, 'ACTIVE');
+  });
+
+  it('cascade delete removes the children, the amphora and its instance', async () => {
+    const id = await createActiveLb(sys);
+    const l = await sys.api('POST', '/v2/lbaas/listeners', { listener: { protocol: 'TCP', protocol_port: 22, loadbalancer_id: id } });
+    await settledLb(sys, id, 'ACTIVE');
+    const [amp] = await amphoraeOf(sys, id);
+    expect((await sys.api('DELETE', `/v2/lbaas/loadbalancers/${id}?cascade=True`)).status).toBe(204);
+    await eventually(async () => ((await sys.api('GET', `/v2/lbaas/loadbalancers/${id}`)).status === 404 ? true : undefined));
+    expect(await sys.db.listener.findUnique({ where: { id: l.body.listener.id } })).toBeNull();
+    expect((await sys.db.amphora.findUniqueOrThrow({ where: { id: amp!.id } })).status).toBe('DELETED');
+  });
+});
+
+describe('ACTIVE_STANDBY topology', () => {
+  let sys: TestSystem;
+  beforeAll(async () => {
+    sys = await startTestSystem({ LOADBALANCER_TOPOLOGY: 'ACTIVE_STANDBY', ENABLE_ANTI_AFFINITY: 'true' });
+  });
+  afterAll(async () => {
+    await sys?.stop();
+  });
+  afterEach(async () => {
+    sys.compute.faults = {};
+    await expectNoOrphans(sys);
+  });
+
+  it('builds a MASTER and a BACKUP in an anti-affinity server group; delete removes all three', async () => {
+    const id = await createActiveLb(sys);
+    const amphorae = await amphoraeOf(sys, id);
+    expect(amphorae.map((a) => a.role).sort()).toEqual(['BACKUP', 'MASTER']);
+    expect(amphorae.every((a) => a.status === 'ALLOCATED')).toBe(true);
+    const lb = await sys.db.loadBalancer.findUniqueOrThrow({ where: { id } });
+    expect(lb.topology).toBe('ACTIVE_STANDBY');
+    expect(lb.serverGroupId).toEqual(expect.any(String));
+
+    expect((await sys.api('DELETE', `/v2/lbaas/loadbalancers/${id}`)).status).toBe(204);
+    await eventually(async () => ((await sys.api('GET', `/v2/lbaas/loadbalancers/${id}`)).status === 404 ? true : undefined));
+    expect((await sys.db.loadBalancer.findUniqueOrThrow({ where: { id } })).serverGroupId).toBeNull();
+    expect((await amphoraeOf(sys, id)).map((a) => a.status)).toEqual(['DELETED', 'DELETED']);
+  });
+
+  it('a failed pair build deletes both instances and the server group', async () => {
+    sys.compute.faults = { statusError: true };
+    const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
+    const id = res.body.loadbalancer.id;
+    await settledLb(sys, id, 'ERROR');
+    await sys.temporal.workflow.getHandle(`loadbalancer-${id}-create`).result().catch(() => undefined);
+    expect((await amphoraeOf(sys, id)).map((a) => a.status)).toEqual(['DELETED', 'DELETED']);
+    expect((await sys.db.loadBalancer.findUniqueOrThrow({ where: { id } })).serverGroupId).toBeNull();
+  });
+
+  it('load balancer failover replaces BACKUP then MASTER, keeping the roles', async () => {
+    const id = await createActiveLb(sys);
+    const before = await amphoraeOf(sys, id);
+    expect((await sys.api('PUT', `/v2/lbaas/loadbalancers/${id}/failover`)).status).toBe(202);
+    await settledLb(sys, id, 'ACTIVE');
+    const after = (await amphoraeOf(sys, id)).filter((a) => a.status === 'ALLOCATED');
+    expect(after.map((a) => a.role).sort()).toEqual(['BACKUP', 'MASTER']);
+    expect(after.map((a) => a.id).some((x) => before.some((b) => b.id === x))).toBe(false);
+  });
+});

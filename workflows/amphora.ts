@@ -1,0 +1,105 @@
+/**
+ * Amphora flows (Octavia's create_amphora, delete_amphora, failover_amphora) and the provisioning step
+ * the load balancer flows share with them.
+ */
+import { uuid4 } from '@temporalio/workflow';
+import { AmphoraRole, type AmphoraRole as Role } from '../common/status';
+import { agent, bootWait, compute, db, undo } from './activities';
+import { Saga } from './saga';
+
+/**
+ * Gives a load balancer an amphora in `role`: a READY spare when one can serve it (SINGLE load balancers
+ * only: a spare cannot join a Nova server group after the fact), otherwise a new one built into the
+ * pair's server group. Pushes the undo onto the caller's saga as soon as something exists.
+ */
+export async function provisionAmphora(
+  saga: Saga,
+  opts: { loadBalancerId: string; role: Role; bootTimeoutSeconds: number; useSpare: boolean; replacing?: string },
+): Promise<string> {
+  if (opts.useSpare) {
+    const spare = await db.claimSpareAmphora({ loadBalancerId: opts.loadBalancerId, role: opts.role, replacing: opts.replacing });
+    if (spare) {
+      saga.add('release spare amphora', () => undo.releaseSpareAmphora(spare));
+      return spare;
+    }
+  }
+  const amphoraId = uuid4();
+  await db.createAmphoraRecord({ amphoraId, loadBalancerId: opts.loadBalancerId, role: opts.role });
+  // One undo covers both the row and the instance: deleteAmphora finds an instance by name even
+  // when the build's reply was lost.
+  saga.add('delete amphora', () => undo.deleteAmphora(amphoraId), () => undo.markAmphoraError(amphoraId));
+  await compute.buildAmphoraCompute(amphoraId);
+  await bootWait(opts.bootTimeoutSeconds).waitForAmphoraCompute(amphoraId);
+  return amphoraId;
+}
+
+export interface AmphoraFlowInput {
+  amphoraId: string;
+  bootTimeoutSeconds: number;
+}
+
+/** create_amphora: a spare for the pool (BOOTING, then READY). */
+export async function createAmphora({ amphoraId, bootTimeoutSeconds }: AmphoraFlowInput): Promise<void> {
+  const saga = new Saga();
+  try {
+    await db.createAmphoraRecord({ amphoraId });
+    saga.add('delete amphora', () => undo.deleteAmphora(amphoraId), () => undo.markAmphoraError(amphoraId));
+    await compute.buildAmphoraCompute(amphoraId);
+    await bootWait(bootTimeoutSeconds).waitForAmphoraCompute(amphoraId);
+    await db.markAmphoraReady(amphoraId);
+  } catch (err) {
+    await saga.compensate();
+    throw err;
+  }
+}
+
+/** delete_amphora: the instance and the row (DELETED). */
+export async function deleteAmphora({ amphoraId }: AmphoraFlowInput): Promise<void> {
+  try {
+    await compute.deleteAmphora(amphoraId);
+  } catch (err) {
+    await undo.markAmphoraError(amphoraId);
+    throw err;
+  }
+}
+
+export interface FailoverInput extends AmphoraFlowInput {
+  /** Standalone failovers settle the load balancer themselves; a load balancer failover does it once at the end. */
+  settleLoadBalancer: boolean;
+}
+
+/**
+ * failover_amphora: build the replacement, give it the old one's role and configuration, then delete
+ * the old one — which works when its instance is already gone. The workflow id is per amphora, so two
+ * failovers of one amphora never run at once. The load balancer is PENDING_UPDATE meanwhile (set by
+ * whoever started the failover); it ends ACTIVE, or ERROR if no replacement could be made.
+ */
+export async function failoverAmphora(input: FailoverInput): Promise<void> {
+  const old = await db.getAmphoraForFailover(input.amphoraId);
+  if (!old.loadBalancerId) {
+    // A spare has nothing to move: replacing it is the pool's job.
+    await compute.deleteAmphora(input.amphoraId);
+    return;
+  }
+  const loadBalancerId = old.loadBalancerId;
+  const saga = new Saga();
+  try {
+    const role = old.role ?? AmphoraRole.STANDALONE;
+    const newId = await provisionAmphora(saga, {
+      loadBalancerId,
+      role,
+      bootTimeoutSeconds: input.bootTimeoutSeconds,
+      useSpare: role === AmphoraRole.STANDALONE,
+      replacing: input.amphoraId,
+    });
+    await agent.pushLoadBalancerConfig({ loadBalancerId, amphoraIds: [newId] });
+    await db.switchAmphora({ oldAmphoraId: input.amphoraId, newAmphoraId: newId });
+  } catch (err) {
+    await saga.compensate();
+    await undo.markLoadBalancerError(loadBalancerId);
+    throw err;
+  }
+  // The replacement serves: the old amphora is deleted; if it cannot be, it is left ERROR for housekeeping.
+  await compute.deleteAmphora(input.amphoraId).catch(() => undo.markAmphoraError(input.amphoraId));
+  if (input.settleLoadBalancer) await db.markLoadBalancerActive(loadBalancerId);
+}
