@@ -5,6 +5,8 @@
 import { AmphoraRole, AmphoraStatus, OperatingStatus, ProvisioningStatus, Topology } from '../common/status';
 import type { ActivityDeps } from './deps';
 
+const pending = [ProvisioningStatus.PENDING_CREATE, ProvisioningStatus.PENDING_UPDATE, ProvisioningStatus.PENDING_DELETE];
+
 export function loadBalancerActivities({ db, compute, config }: ActivityDeps) {
   return {
     /** What the create flow builds: the topology chosen at the API (flavor or default). */
@@ -100,7 +102,7 @@ export function loadBalancerActivities({ db, compute, config }: ActivityDeps) {
     /** Where every failed flow ends: the object is in a defined state (ERROR), never left PENDING_*. */
     async markLoadBalancerError(loadBalancerId: string): Promise<void> {
       await db.loadBalancer.updateMany({
-        where: { id: loadBalancerId, provisioningStatus: { not: ProvisioningStatus.DELETED } },
+        where: { id: loadBalancerId, provisioningStatus: { in: pending } },
         data: { provisioningStatus: ProvisioningStatus.ERROR, updatedAt: new Date() },
       });
     },

@@ -7,7 +7,8 @@
  *   3. if the flow cannot be started, undo step 1 and answer 503: nothing half-made.
  */
 import { randomUUID } from 'node:crypto';
-import { batchMembersFlow, childFlow, startFlow } from '../common/flows';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { batchMembersFlow, childFlow, startFlow, type FlowName, type FlowRequest } from '../common/flows';
 import { ProvisioningStatus } from '../common/status';
 import type { ChildChange } from '../common/resources';
 import type { Prisma } from '../generated/prisma/client';
@@ -32,7 +33,7 @@ export interface ChildMutation<T> {
 }
 
 export async function mutateChildren<T>(deps: ApiDeps, m: ChildMutation<T>): Promise<T> {
-  const { db, log, temporal, config } = deps;
+  const { db } = deps;
   let written: { result: T; changes: ChildChange[]; projectId: string };
   try {
     written = await db.$transaction(async (tx) => {
@@ -62,20 +63,34 @@ export async function mutateChildren<T>(deps: ApiDeps, m: ChildMutation<T>): Pro
     m.batchPoolId || !single
       ? batchMembersFlow(m.batchPoolId ?? '', written.changes, lb, requestId)
       : childFlow(single, lb, requestId);
-  try {
-    await startFlow(temporal, config.temporal.taskQueue, flow);
-  } catch (err) {
-    await db.$transaction(async (tx) => {
+  await startOrRevert(deps, flow, () =>
+    db.$transaction(async (tx) => {
       await m.revert(tx, written.result);
       await tx.loadBalancer.updateMany({
         where: { id: m.loadBalancerId, provisioningStatus: ProvisioningStatus.PENDING_UPDATE },
         data: { provisioningStatus: ProvisioningStatus.ACTIVE },
       });
-    });
-    log.error({ err, loadBalancerId: m.loadBalancerId }, 'Could not start the flow; the change was undone');
+    }),
+  );
+  return written.result;
+}
+
+/**
+ * Starts the flow of a request whose PENDING state is written. If it cannot start, `revert` undoes the
+ * write and the client gets 409 (the same operation's previous flow is still finishing) or 503
+ * (Temporal unreachable): nothing half-made either way.
+ */
+export async function startOrRevert(deps: ApiDeps, flow: FlowRequest<FlowName>, revert: () => Promise<unknown>): Promise<void> {
+  try {
+    await startFlow(deps.temporal, deps.config.temporal.taskQueue, flow);
+  } catch (err) {
+    await revert();
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new ApiFault(409, `Another ${flow.operation} of ${flow.resourceType} ${flow.resourceId} is still in progress; try again.`);
+    }
+    deps.log.error({ err, workflow: flow.workflow, resourceId: flow.resourceId }, 'Could not start the flow; the request was undone');
     throw new ServiceUnavailable('The workflow service');
   }
-  return written.result;
 }
 
 /** Finds a visible object by id for a route, or throws Octavia's 404 (also for ids that are not UUIDs). */

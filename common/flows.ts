@@ -1,8 +1,8 @@
 /**
  * Starting flows, the one place that knows how a flow is named and labelled in Temporal:
  *   - workflow id `<resource>-<id>-<operation>[-<request>]`: readable in the Web UI, and unique per
- *     object and operation, so a retried start finds the running flow instead of starting a second one
- *     (updates carry a request id, since one object is updated many times);
+ *     object and operation while it runs, so two deletes or two failovers of one object can never run
+ *     at once (updates carry a request id: they are serialised by the load balancer's PENDING state);
  *   - search attributes LoadBalancerId, ProjectId, ResourceType, Operation (AmphoraId for amphora
  *     flows): `LoadBalancerId="<id>"` in the Web UI lists every flow that touched a load balancer;
  *   - a one-line summary shown in the workflow list.
@@ -46,9 +46,11 @@ export async function startFlow<W extends FlowName>(client: Client, taskQueue: s
     taskQueue,
     workflowId: flowId(req),
     args: req.args as never,
-    // A start that is retried (API retry, start-up reconciliation) joins the running flow.
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    // A finished flow's id may be reused only to recover an object a flow failed to settle.
+    // Never join a running flow: it may already have settled the object and be about to finish, and
+    // joining it would leave the new request's PENDING state to nobody. The caller sees
+    // WorkflowExecutionAlreadyStartedError and undoes its write.
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+    // A finished flow's id is reused: delete again after a failed delete, fail over again, ...
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     typedSearchAttributes: attributes,
     staticSummary: `${req.operation} ${req.resourceType} ${req.resourceId}`,
@@ -86,7 +88,14 @@ export function amphoraFailoverFlow(amphora: { id: string; loadBalancerId: strin
     amphoraId: amphora.id,
     loadBalancerId: amphora.loadBalancerId ?? undefined,
     projectId,
-    args: [{ amphoraId: amphora.id, bootTimeoutSeconds: config.compute.amphora.bootTimeoutSeconds, settleLoadBalancer: true }],
+    args: [
+      {
+        amphoraId: amphora.id,
+        loadBalancerId: amphora.loadBalancerId ?? undefined,
+        bootTimeoutSeconds: config.compute.amphora.bootTimeoutSeconds,
+        settleLoadBalancer: true,
+      },
+    ],
   } satisfies FlowRequest<'failoverAmphora'>;
 }
 

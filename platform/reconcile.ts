@@ -1,10 +1,10 @@
 /**
  * Start-up reconciliation: the API writes an object's PENDING_* state and then starts its flow. If the
  * process died between the two, the object would wait forever; this finds such objects and starts
- * their flow. Flow ids are deterministic, so for objects whose flow is running this is a no-op
- * (startFlow joins the running execution).
+ * their flow. Create and delete flow ids are deterministic, so for an object whose flow is running the
+ * start is refused (already started) and nothing happens.
  */
-import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Db } from '../activities/db/prisma';
 import { loadBalancerFlows, startFlow } from '../common/flows';
 import type { Logger } from '../common/logger';
@@ -18,8 +18,12 @@ export async function reconcilePendingFlows(db: Db, client: Client, config: Conf
   });
   for (const lb of pending) {
     const flow = lb.provisioningStatus === ProvisioningStatus.PENDING_CREATE ? loadBalancerFlows.create : loadBalancerFlows.delete;
-    const handle = await startFlow(client, config.temporal.taskQueue, flow(lb, config));
-    log.debug({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId }, 'Pending load balancer has its flow');
+    try {
+      const handle = await startFlow(client, config.temporal.taskQueue, flow(lb, config));
+      log.warn({ workflowId: handle.workflowId }, 'Started the missing flow of a pending load balancer');
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
   }
   return pending.length;
 }

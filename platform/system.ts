@@ -14,7 +14,7 @@ import type { Logger } from '../common/logger';
 import type { Config } from '../config';
 import { reconcilePendingFlows } from './reconcile';
 import { connectClient } from './temporal';
-import { createWorker } from './worker';
+import { createWorker, type WorkerOptions } from './worker';
 
 export interface SystemOptions {
   config: Config;
@@ -23,6 +23,7 @@ export interface SystemOptions {
   compute?: AmphoraComputeDriver;
   amphoraDriver?: AmphoraDriver;
   workflowBundlePath?: string;
+  activityInterceptors?: WorkerOptions['activityInterceptors'];
   /** Run the worker (default) and/or the API: production may run them as separate processes. */
   worker?: boolean;
   api?: boolean;
@@ -53,6 +54,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       address: opts.temporalAddress,
       deps: { db, compute, amphoraDriver, config },
       workflowBundlePath: opts.workflowBundlePath,
+      activityInterceptors: opts.activityInterceptors,
     });
     worker = created.worker;
     closeWorkerConnection = () => created.connection.close();

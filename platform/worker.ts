@@ -1,5 +1,13 @@
 /** The Temporal worker: runs every flow and every activity on one task queue. */
-import { NativeConnection, Runtime, Worker, DefaultLogger, type LogLevel, type ActivityInboundCallsInterceptor } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Runtime,
+  Worker,
+  DefaultLogger,
+  type LogLevel,
+  type ActivityInboundCallsInterceptor,
+  type ActivityInterceptorsFactory,
+} from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../config';
 import { toApplicationFailure } from '../common/failures';
@@ -38,6 +46,8 @@ export interface WorkerOptions {
   address: string;
   /** A prebuilt workflow bundle (tests build it once); otherwise the worker bundles workflows/ itself. */
   workflowBundlePath?: string;
+  /** Extra activity interceptors (tests inject faults into named steps with one). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
@@ -51,7 +61,9 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
       : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities(opts.deps),
-    interceptors: { activity: [() => ({ inbound: new FailureMappingInterceptor() })] },
+    interceptors: {
+      activity: [() => ({ inbound: new FailureMappingInterceptor() }), ...(opts.activityInterceptors ?? [])],
+    },
     // On shutdown, in-flight activities get this long to finish before they are cancelled.
     shutdownGraceTime: '20s',
   });

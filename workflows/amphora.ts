@@ -64,7 +64,9 @@ export async function deleteAmphora({ amphoraId }: AmphoraFlowInput): Promise<vo
 }
 
 export interface FailoverInput extends AmphoraFlowInput {
-  /** Standalone failovers settle the load balancer themselves; a load balancer failover does it once at the end. */
+  /** The load balancer the starter locked (PENDING_UPDATE), if any: whatever happens, it is settled. */
+  loadBalancerId?: string;
+  /** Standalone failovers settle the load balancer themselves; under a load balancer failover the parent does. */
   settleLoadBalancer: boolean;
 }
 
@@ -75,15 +77,16 @@ export interface FailoverInput extends AmphoraFlowInput {
  * whoever started the failover); it ends ACTIVE, or ERROR if no replacement could be made.
  */
 export async function failoverAmphora(input: FailoverInput): Promise<void> {
-  const old = await db.getAmphoraForFailover(input.amphoraId);
-  if (!old.loadBalancerId) {
-    // A spare has nothing to move: replacing it is the pool's job.
-    await compute.deleteAmphora(input.amphoraId);
-    return;
-  }
-  const loadBalancerId = old.loadBalancerId;
   const saga = new Saga();
+  let loadBalancerId = input.loadBalancerId;
   try {
+    const old = await db.getAmphoraForFailover(input.amphoraId);
+    loadBalancerId = old.loadBalancerId ?? undefined;
+    if (!loadBalancerId) {
+      // A spare has nothing to move: replacing it is the pool's job.
+      await compute.deleteAmphora(input.amphoraId);
+      return;
+    }
     const role = old.role ?? AmphoraRole.STANDALONE;
     const newId = await provisionAmphora(saga, {
       loadBalancerId,
@@ -96,7 +99,9 @@ export async function failoverAmphora(input: FailoverInput): Promise<void> {
     await db.switchAmphora({ oldAmphoraId: input.amphoraId, newAmphoraId: newId });
   } catch (err) {
     await saga.compensate();
-    await undo.markLoadBalancerError(loadBalancerId);
+    // Settled exactly once, by whoever owns the load balancer's PENDING state: a second settle could
+    // overwrite the PENDING state of the next request.
+    if (loadBalancerId && input.settleLoadBalancer) await undo.markLoadBalancerError(loadBalancerId);
     throw err;
   }
   // The replacement serves: the old amphora is deleted; if it cannot be, it is left ERROR for housekeeping.

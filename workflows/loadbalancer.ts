@@ -90,15 +90,20 @@ export async function deleteLoadBalancer(input: LoadBalancerFlowInput): Promise<
  */
 export async function failoverLoadBalancer(input: LoadBalancerFlowInput): Promise<void> {
   const { loadBalancerId } = input;
-  const amphorae = await db.listLoadBalancerAmphoraeWithRoles(loadBalancerId);
-  const order = [AmphoraRole.BACKUP, AmphoraRole.STANDALONE, AmphoraRole.MASTER, null];
-  amphorae.sort((a, b) => order.indexOf(a.role) - order.indexOf(b.role));
-  for (const amphora of amphorae) {
-    // A failed child has already marked the load balancer ERROR and compensated.
-    await executeChild(failoverAmphora, {
-      workflowId: `amphora-${amphora.id}-failover`,
-      args: [{ amphoraId: amphora.id, bootTimeoutSeconds: input.bootTimeoutSeconds, settleLoadBalancer: false }],
-    });
+  try {
+    const amphorae = await db.listLoadBalancerAmphoraeWithRoles(loadBalancerId);
+    const order = [AmphoraRole.BACKUP, AmphoraRole.STANDALONE, AmphoraRole.MASTER, null];
+    amphorae.sort((a, b) => order.indexOf(a.role) - order.indexOf(b.role));
+    for (const amphora of amphorae) {
+      await executeChild(failoverAmphora, {
+        workflowId: `amphora-${amphora.id}-failover`,
+        args: [{ amphoraId: amphora.id, loadBalancerId, bootTimeoutSeconds: input.bootTimeoutSeconds, settleLoadBalancer: false }],
+      });
+    }
+    await db.markLoadBalancerActive(loadBalancerId);
+  } catch (err) {
+    // A failed child has compensated its own replacement; the load balancer is settled here.
+    await undo.markLoadBalancerError(loadBalancerId);
+    throw err;
   }
-  await db.markLoadBalancerActive(loadBalancerId);
 }

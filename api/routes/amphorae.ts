@@ -1,10 +1,10 @@
 /** /v2/octavia/amphorae (Octavia api-ref: Amphorae; admin only). */
 import { Router } from 'express';
-import { amphoraFailoverFlow, startFlow } from '../../common/flows';
+import { amphoraFailoverFlow } from '../../common/flows';
 import { AmphoraStatus, ProvisioningStatus } from '../../common/status';
 import type { ApiDeps } from '../deps';
-import { ImmutableObject, ServiceUnavailable } from '../errors';
-import { findOr404 } from '../lifecycle';
+import { ImmutableObject } from '../errors';
+import { findOr404, startOrRevert } from '../lifecycle';
 import { FilterSpec, listPage } from '../listing';
 import { amphoraView } from '../views';
 
@@ -22,7 +22,8 @@ const filters: FilterSpec = {
 
 const visible = { status: { not: AmphoraStatus.DELETED } };
 
-export function amphoraRoutes({ db, temporal, config, log }: ApiDeps): Router {
+export function amphoraRoutes(deps: ApiDeps): Router {
+  const { db, config } = deps;
   const router = Router();
   const find = (id: string) => findOr404('Amphora', id, (i) => db.amphora.findFirst({ where: { id: i, ...visible } }));
 
@@ -58,18 +59,14 @@ export function amphoraRoutes({ db, temporal, config, log }: ApiDeps): Router {
       projectId = lb.projectId;
       previous = lb.provisioningStatus;
     }
-    try {
-      await startFlow(temporal, config.temporal.taskQueue, amphoraFailoverFlow(amphora, projectId, config));
-    } catch (err) {
+    await startOrRevert(deps, amphoraFailoverFlow(amphora, projectId, config), async () => {
       if (amphora.loadBalancerId && previous) {
         await db.loadBalancer.updateMany({
           where: { id: amphora.loadBalancerId, provisioningStatus: ProvisioningStatus.PENDING_UPDATE },
           data: { provisioningStatus: previous },
         });
       }
-      log.error({ err, amphoraId: amphora.id }, 'Could not start the failover flow');
-      throw new ServiceUnavailable('The workflow service');
-    }
+    });
     res.status(202).end();
   });
 

@@ -1,11 +1,12 @@
 /** /v2/lbaas/loadbalancers (Octavia api-ref: Load Balancers). */
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
-import { loadBalancerFlows, startFlow } from '../../common/flows';
+import { loadBalancerFlows, type FlowName, type FlowRequest } from '../../common/flows';
 import { OperatingStatus, ProvisioningStatus, Topology } from '../../common/status';
 import { projectForCreate, requestContext } from '../context';
 import type { ApiDeps } from '../deps';
-import { InvalidFilter, InvalidState, NotFound, ServiceUnavailable, ValidationFailure } from '../errors';
+import { InvalidFilter, InvalidState, NotFound, ValidationFailure } from '../errors';
+import { startOrRevert } from '../lifecycle';
 import { FilterSpec, isUuid, listPage } from '../listing';
 import { loadBalancerCreateRoot, loadBalancerUpdateRoot } from '../schemas/loadbalancer';
 import { mergeView, toColumns } from '../columns';
@@ -52,7 +53,8 @@ const updatable = {
   tags: 'tags',
 };
 
-export function loadBalancerRoutes({ db, temporal, config, log }: ApiDeps): Router {
+export function loadBalancerRoutes(deps: ApiDeps): Router {
+  const { db, config } = deps;
   const router = Router();
 
   /** A flavor's profile may choose the topology (`loadbalancer_topology`, as in Octavia); else the default. */
@@ -108,14 +110,8 @@ export function loadBalancerRoutes({ db, temporal, config, log }: ApiDeps): Rout
       },
       include: children,
     });
-    try {
-      await startFlow(temporal, config.temporal.taskQueue, loadBalancerFlows.create(lb, config));
-    } catch (err) {
-      // Nothing half-made: without its flow the load balancer would wait in PENDING_CREATE forever.
-      await db.loadBalancer.delete({ where: { id: lb.id } });
-      log.error({ err, loadBalancerId: lb.id }, 'Could not start the create flow; the load balancer was not created');
-      throw new ServiceUnavailable('The workflow service');
-    }
+    // Without its flow the load balancer would wait in PENDING_CREATE forever: it is removed instead.
+    await startOrRevert(deps, loadBalancerFlows.create(lb, config), () => db.loadBalancer.delete({ where: { id: lb.id } }));
     res.status(201).json({ loadbalancer: loadBalancerView(lb) });
   });
 
@@ -123,23 +119,19 @@ export function loadBalancerRoutes({ db, temporal, config, log }: ApiDeps): Rout
    * PUT and failover share one shape: a conditional update ACTIVE -> PENDING_UPDATE (anything else:
    * Octavia's "Invalid state"), the flow, and the state restored if the flow cannot start.
    */
-  async function lockAndStart(id: string, from: ProvisioningStatus[], flow: (lb: { id: string; projectId: string }) => Parameters<typeof startFlow>[2]) {
+  async function lockAndStart(id: string, from: ProvisioningStatus[], flow: (lb: { id: string; projectId: string }) => FlowRequest<FlowName>) {
     const lb = await findVisible(id);
     const { count } = await db.loadBalancer.updateMany({
       where: { id: lb.id, provisioningStatus: { in: from } },
       data: { provisioningStatus: ProvisioningStatus.PENDING_UPDATE, updatedAt: new Date() },
     });
     if (count === 0) throw new InvalidState('loadbalancer', lb.id, (await findVisible(lb.id)).provisioningStatus);
-    try {
-      await startFlow(temporal, config.temporal.taskQueue, flow(lb));
-    } catch (err) {
-      await db.loadBalancer.updateMany({
+    await startOrRevert(deps, flow(lb), () =>
+      db.loadBalancer.updateMany({
         where: { id: lb.id, provisioningStatus: ProvisioningStatus.PENDING_UPDATE },
         data: { provisioningStatus: lb.provisioningStatus },
-      });
-      log.error({ err, loadBalancerId: lb.id }, 'Could not start the flow; the load balancer was left as it was');
-      throw new ServiceUnavailable('The workflow service');
-    }
+      }),
+    );
     return lb;
   }
 
@@ -178,16 +170,12 @@ export function loadBalancerRoutes({ db, temporal, config, log }: ApiDeps): Rout
       const now = await findVisible(lb.id);
       throw new InvalidState('loadbalancer', lb.id, now.provisioningStatus);
     }
-    try {
-      await startFlow(temporal, config.temporal.taskQueue, loadBalancerFlows.delete(lb, config));
-    } catch (err) {
-      await db.loadBalancer.updateMany({
+    await startOrRevert(deps, loadBalancerFlows.delete(lb, config), () =>
+      db.loadBalancer.updateMany({
         where: { id: lb.id, provisioningStatus: ProvisioningStatus.PENDING_DELETE },
         data: { provisioningStatus: lb.provisioningStatus },
-      });
-      log.error({ err, loadBalancerId: lb.id }, 'Could not start the delete flow; the load balancer was left as it was');
-      throw new ServiceUnavailable('The workflow service');
-    }
+      }),
+    );
     res.status(204).end();
   });
 

@@ -4,6 +4,7 @@
  * tasks, and a no-op compute driver the test can inject faults into.
  */
 import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
 import { NoopAmphoraDriver } from '../../activities/amphora-driver';
 import { NoopComputeDriver } from '../../activities/compute';
 import { logger } from '../../common/logger';
@@ -14,6 +15,8 @@ export interface TestSystem extends RunningSystem {
   config: Config;
   compute: NoopComputeDriver;
   amphoraDriver: NoopAmphoraDriver;
+  /** Activity names that fail (non-retryably) when they next run: fault injection into any step. */
+  failingSteps: Set<string>;
   apiUrl: string;
   /** fetch() against the API with JSON bodies and the test project's header. */
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
@@ -37,6 +40,7 @@ export async function startTestSystem(env: Record<string, string> = {}, opts: { 
   });
   const compute = new NoopComputeDriver({ buildDelayMs: config.compute.noop.buildDelayMs });
   const amphoraDriver = new NoopAmphoraDriver();
+  const failingSteps = new Set<string>();
   const system = await startSystem({
     config,
     log: logger,
@@ -44,6 +48,18 @@ export async function startTestSystem(env: Record<string, string> = {}, opts: { 
     compute,
     amphoraDriver,
     workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
+    activityInterceptors: [
+      (ctx) => ({
+        inbound: {
+          async execute(input, next) {
+            if (failingSteps.has(ctx.info.activityType)) {
+              throw ApplicationFailure.nonRetryable(`Injected fault in step ${ctx.info.activityType}`, 'InjectedFault');
+            }
+            return next(input);
+          },
+        },
+      }),
+    ],
     worker: opts.worker,
   });
   const apiUrl = system.apiUrl!;
@@ -52,6 +68,7 @@ export async function startTestSystem(env: Record<string, string> = {}, opts: { 
     config,
     compute,
     amphoraDriver,
+    failingSteps,
     apiUrl,
     async api(method, path, body, headers = {}) {
       const res = await fetch(apiUrl + path, {
