@@ -36,6 +36,13 @@ const searchAttributeType: Record<string, string> = { KEYWORD: 'Keyword', KEYWOR
 export async function startDevServer(opts: DevServerOptions, log: Logger): Promise<DevServer> {
   const args = ['server', 'start-dev', '--ip', opts.ip, '--port', String(opts.port), '--namespace', opts.namespace, '--log-level', 'warn'];
   for (const key of allSearchAttributes) args.push('--search-attribute', `${key.name}=${searchAttributeType[key.type]}`);
+  // One partition per task queue: with the default four, a task often lands on a partition with no
+  // waiting poller and is forwarded, adding ~40 ms to every workflow and activity task. One worker
+  // process needs no partitioning (a production cluster sets this per queue, see README).
+  for (const key of ['matching.numTaskqueueReadPartitions', 'matching.numTaskqueueWritePartitions']) {
+    args.push('--dynamic-config-value', `${key}=1`);
+  }
+  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
   if (opts.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(opts.uiPort), '--ui-ip', opts.ip);
   if (opts.dbFile) {

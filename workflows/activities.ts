@@ -3,11 +3,15 @@
  * activity (common/failures.ts marks validation / not-found / rejected-build failures non-retryable),
  * so these policies only say how patiently to retry the transient ones.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
-/** Database steps: quick, idempotent; a blip (connection reset, failover) is retried fast. */
-export const db = proxyActivities<Activities>({
+/**
+ * Database steps: quick and idempotent, so they run as local activities — in the worker, inside the
+ * workflow task, with no round trip through the Temporal server each (the Web UI shows them as
+ * local-activity markers). A blip (connection reset, failover) is retried fast.
+ */
+export const db = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 20 },
 });

@@ -101,7 +101,7 @@ it('answers 409 for any child change while the load balancer is PENDING_UPDATE',
 });
 
 it('updates a listener: the response shows the change as PENDING_UPDATE, the flow applies it', async () => {
-  const id = (await sys.api('GET', `/v2/lbaas/listeners?protocol_port=80`)).body.listeners[0].id;
+  const id = (await sys.api('GET', `/v2/lbaas/listeners?protocol_port=80&loadbalancer_id=${lbId}`)).body.listeners[0].id;
   const res = await sys.api('PUT', `/v2/lbaas/listeners/${id}`, { listener: { connection_limit: 100, description: 'hello' } });
   expect(res.status).toBe(200);
   expect(res.body.listener).toMatchObject({ connection_limit: 100, description: 'hello', provisioning_status: 'PENDING_UPDATE' });
@@ -132,7 +132,7 @@ it('refuses to delete a load balancer with children unless cascade', async () =>
 });
 
 it('deletes a listener: 204, then gone from the API and from the amphora configuration', async () => {
-  const id = (await sys.api('GET', `/v2/lbaas/listeners?protocol_port=80`)).body.listeners[0].id;
+  const id = (await sys.api('GET', `/v2/lbaas/listeners?protocol_port=80&loadbalancer_id=${lbId}`)).body.listeners[0].id;
   expect((await sys.api('DELETE', `/v2/lbaas/listeners/${id}`)).status).toBe(204);
   await eventually(async () => ((await sys.api('GET', `/v2/lbaas/listeners/${id}`)).status === 404 ? true : undefined));
   await settled('loadbalancers', lbId);
