@@ -1,48 +1,76 @@
 /**
- * Listing as Octavia does it: filters on any listed field (anything else is a 400), `fields=` selection,
- * `limit`/`marker` pagination with `<plural>_links`, ordered by creation then id.
+ * Listing as Octavia does it, for every collection:
+ *   - filters on any listed field (any other parameter is a 400), several values = any of them;
+ *   - tags: `tags` (all of), `tags-any`, `not-tags`, `not-tags-any` (comma-separated or repeated);
+ *   - sorting: `sort=key:dir,key2` or `sort_key=key&sort_dir=dir` (repeatable), default creation order;
+ *   - keyset pagination: `limit`, `marker` (the last id seen), `page_reverse`, with `<plural>_links`
+ *     (`next` after a full page, `previous` when a marker was given);
+ *   - `fields=` selection.
  */
 import type { Request } from 'express';
-import { InvalidFilter, InvalidInput } from './errors';
+import { ApiFault, InvalidFilter, InvalidInput } from './errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (v: string) => UUID.test(v);
 
-export type FilterKind = 'string' | 'uuid' | 'bool' | 'int' | { enum: Record<string, string> };
+export type FilterKind = 'string' | 'uuid' | 'bool' | 'int' | 'tags' | { enum: Record<string, string> };
 export interface FilterField {
   column: string;
   kind: FilterKind;
 }
 export type FilterSpec = Record<string, FilterField>;
 
-const PAGING = new Set(['limit', 'marker', 'page_reverse', 'fields']);
+const CONTROL = new Set(['limit', 'marker', 'page_reverse', 'fields', 'sort', 'sort_key', 'sort_dir']);
+const TAG_FILTERS = ['tags', 'tags-any', 'not-tags', 'not-tags-any'] as const;
 const MAX_LIMIT = 1000;
+/** Every collection sorts by these too, whether or not it filters by them. */
+const TIME_COLUMNS: FilterSpec = {
+  created_at: { column: 'createdAt', kind: 'string' },
+  updated_at: { column: 'updatedAt', kind: 'string' },
+};
 
+type Dir = 'asc' | 'desc';
 export interface ListQuery {
   /** A Prisma `where`; `null` when a filter value can match nothing (a malformed id, an unknown status). */
   where: Record<string, unknown> | null;
+  sort: { column: string; dir: Dir }[];
   limit: number | undefined;
   marker: string | undefined;
+  reverse: boolean;
   fields: string[] | undefined;
 }
 
 const values = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : [String(v)]);
+const commaValues = (v: unknown) => values(v).flatMap((s) => s.split(',')).filter(Boolean);
+
+class InvalidSort extends ApiFault {
+  constructor(what: 'key' | 'direction', value: string) {
+    super(400, `Supplied sort ${what} '${value}' is not valid.`);
+  }
+}
 
 export function parseListQuery(req: Request, spec: FilterSpec): ListQuery {
-  const where: Record<string, unknown> = {};
+  const conditions: Record<string, unknown>[] = [];
   let matchesNothing = false;
   for (const [key, raw] of Object.entries(req.query)) {
-    if (PAGING.has(key)) continue;
+    if (CONTROL.has(key)) continue;
+    if ((TAG_FILTERS as readonly string[]).includes(key)) {
+      const tags = spec.tags;
+      if (!tags) throw new InvalidFilter();
+      const list = commaValues(raw);
+      const clause = { tags: key === 'tags' || key === 'not-tags' ? { hasEvery: list } : { hasSome: list } };
+      conditions.push(key.startsWith('not-') ? { NOT: { [tags.column]: clause.tags } } : { [tags.column]: clause.tags });
+      continue;
+    }
     const field = spec[key];
-    if (!field) throw new InvalidFilter();
-    const vals = values(raw);
-    const accepted = vals.filter((v) => acceptable(field.kind, v));
+    if (!field || field.kind === 'tags') throw new InvalidFilter();
+    const accepted = values(raw).filter((v) => acceptable(field.kind, v));
     if (accepted.length === 0) {
       matchesNothing = true;
       continue;
     }
     const typed = accepted.map((v) => (field.kind === 'bool' ? v.toLowerCase() === 'true' : field.kind === 'int' ? Number(v) : v));
-    where[field.column] = typed.length === 1 ? typed[0] : { in: typed };
+    conditions.push({ [field.column]: typed.length === 1 ? typed[0] : { in: typed } });
   }
 
   let limit: number | undefined;
@@ -51,9 +79,38 @@ export function parseListQuery(req: Request, spec: FilterSpec): ListQuery {
     if (!/^\d+$/.test(v)) throw new InvalidInput('limit', v, 'Value should be a positive integer');
     limit = Math.min(Number(v), MAX_LIMIT) || undefined;
   }
-  const marker = req.query.marker === undefined ? undefined : values(req.query.marker)[0];
-  const fields = req.query.fields === undefined ? undefined : values(req.query.fields);
-  return { where: matchesNothing ? null : where, limit, marker, fields };
+  return {
+    where: matchesNothing ? null : conditions.length ? { AND: conditions } : {},
+    sort: parseSort(req, spec),
+    limit,
+    marker: req.query.marker === undefined ? undefined : values(req.query.marker)[0],
+    reverse: req.query.page_reverse !== undefined && values(req.query.page_reverse)[0]!.toLowerCase() === 'true',
+    fields: req.query.fields === undefined ? undefined : commaValues(req.query.fields),
+  };
+}
+
+function parseSort(req: Request, spec: FilterSpec): ListQuery['sort'] {
+  const pairs: [string, string | undefined][] = [];
+  if (req.query.sort !== undefined) {
+    for (const item of commaValues(req.query.sort)) {
+      const [key, dir] = item.split(':');
+      pairs.push([key!, dir]);
+    }
+  } else if (req.query.sort_key !== undefined) {
+    const dirs = req.query.sort_dir === undefined ? [] : values(req.query.sort_dir);
+    values(req.query.sort_key).forEach((key, i) => pairs.push([key, dirs[i] ?? dirs[0]]));
+  }
+  const sort = pairs.map(([key, dir]) => {
+    const field = spec[key] ?? TIME_COLUMNS[key];
+    if (!field || field.kind === 'tags') throw new InvalidSort('key', key);
+    const d = (dir ?? 'asc').toLowerCase();
+    if (d !== 'asc' && d !== 'desc') throw new InvalidSort('direction', dir ?? '');
+    return { column: field.column, dir: d as Dir };
+  });
+  if (sort.length === 0) sort.push({ column: 'createdAt', dir: 'asc' });
+  // The id makes the order total, so a marker always continues exactly where the page ended.
+  if (!sort.some((s) => s.column === 'id')) sort.push({ column: 'id', dir: sort.at(-1)!.dir });
+  return sort;
 }
 
 function acceptable(kind: FilterKind, v: string): boolean {
@@ -64,32 +121,48 @@ function acceptable(kind: FilterKind, v: string): boolean {
   return true;
 }
 
-type Row = { id: string; createdAt: Date };
+/** Rows strictly after `marker` in the sort order: (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ... */
+function after(marker: Record<string, unknown>, sort: ListQuery['sort']): Record<string, unknown> {
+  return {
+    OR: sort.map((s, i) => ({
+      AND: [
+        ...sort.slice(0, i).map((p) => ({ [p.column]: marker[p.column] ?? null })),
+        { [s.column]: { [s.dir === 'asc' ? 'gt' : 'lt']: marker[s.column] } },
+      ],
+    })),
+  };
+}
 
-/**
- * One page of a collection: filters (plus `base`, e.g. hiding DELETED rows), the marker, the limit,
- * and the `<plural>_links`. Ordered by creation then id, which the marker continues from.
- */
+type Row = { id: string };
+
+/** One page of a collection, with its links; `base` adds fixed conditions (e.g. hiding DELETED rows). */
 export async function listPage<T extends Row, V extends Record<string, unknown>>(
   req: Request,
   spec: FilterSpec,
   opts: {
     base?: Record<string, unknown>;
-    findMany(args: { where: Record<string, unknown>; orderBy: Record<string, 'asc'>[]; take?: number }): Promise<T[]>;
-    findById(id: string): Promise<Row | null>;
+    findMany(args: { where: Record<string, unknown>; orderBy: Record<string, Dir>[]; take?: number }): Promise<T[]>;
+    findById(id: string): Promise<Record<string, unknown> | null>;
     view(row: T): V;
   },
 ): Promise<{ items: Partial<V>[]; links: { href: string; rel: string }[] }> {
   const q = parseListQuery(req, spec);
   if (!q.where) return { items: [], links: [] };
-  let where: Record<string, unknown> = { ...q.where, ...opts.base };
+  const conditions: Record<string, unknown>[] = [q.where, opts.base ?? {}];
+  // page_reverse walks backwards from the marker: the order flips, and the page is flipped back.
+  const order = q.reverse ? q.sort.map((s) => ({ ...s, dir: (s.dir === 'asc' ? 'desc' : 'asc') as Dir })) : q.sort;
   if (q.marker) {
     const marker = isUuid(q.marker) ? await opts.findById(q.marker) : null;
     if (!marker) throw new InvalidFilter();
-    where = { AND: [where, { OR: [{ createdAt: { gt: marker.createdAt } }, { createdAt: marker.createdAt, id: { gt: marker.id } }] }] };
+    conditions.push(after(marker, order));
   }
-  const rows = await opts.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: q.limit });
-  return { items: selectFields(rows.map(opts.view), q.fields), links: pageLinks(req, q, rows.at(-1)?.id, rows.length) };
+  const rows = await opts.findMany({
+    where: { AND: conditions },
+    orderBy: order.map((s) => ({ [s.column]: s.dir })),
+    take: q.limit,
+  });
+  if (q.reverse) rows.reverse();
+  return { items: selectFields(rows.map(opts.view), q.fields), links: pageLinks(req, q, rows) };
 }
 
 /** Keeps only the requested fields of each item (unknown names are ignored, as in Octavia). */
@@ -98,11 +171,23 @@ export function selectFields<T extends Record<string, unknown>>(items: T[], fiel
   return items.map((item) => Object.fromEntries(fields.filter((f) => f in item).map((f) => [f, item[f]])) as Partial<T>);
 }
 
-/** `{"href": ..., "rel": "next"}` when a full page was returned, as Octavia links pages. */
-export function pageLinks(req: Request, q: ListQuery, lastId: string | undefined, count: number) {
-  if (!q.limit || count < q.limit || !lastId) return [];
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(req.query)) if (k !== 'marker') for (const val of values(v)) params.append(k, val);
-  params.set('marker', lastId);
-  return [{ href: `${req.protocol}://${req.get('host')}${req.baseUrl}${req.path}?${params.toString()}`, rel: 'next' }];
+/** `next` after a full page (continuing from its last row), `previous` when the page had a marker. */
+function pageLinks(req: Request, q: ListQuery, rows: Row[]) {
+  const link = (marker: string, rel: string, reverse: boolean) => {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(req.query)) {
+      if (k !== 'marker' && k !== 'page_reverse') for (const val of values(v)) params.append(k, val);
+    }
+    params.set('marker', marker);
+    if (reverse) params.set('page_reverse', 'True');
+    return { href: `${req.protocol}://${req.get('host')}${req.baseUrl}${req.path === '/' ? '' : req.path}?${params.toString()}`, rel };
+  };
+  const links: { href: string; rel: string }[] = [];
+  const first = rows[0];
+  const last = rows.at(-1);
+  if (q.limit && rows.length >= q.limit && last && first) {
+    links.push(q.reverse ? link(first.id, 'previous', true) : link(last.id, 'next', false));
+  }
+  if (q.marker && first && last) links.push(q.reverse ? link(last.id, 'next', false) : link(first.id, 'previous', true));
+  return links;
 }

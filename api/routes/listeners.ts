@@ -45,6 +45,7 @@ const filters: FilterSpec = {
   operating_status: { column: 'operatingStatus', kind: { enum: OperatingStatus } },
   admin_state_up: { column: 'enabled', kind: 'bool' },
   connection_limit: { column: 'connectionLimit', kind: 'int' },
+  tags: { column: 'tags', kind: 'tags' },
 };
 
 function duplicatePort(protocol: string, port: number) {

@@ -31,6 +31,7 @@ const filters: FilterSpec = {
   provider: { column: 'provider', kind: 'string' },
   flavor_id: { column: 'flavorId', kind: 'uuid' },
   availability_zone: { column: 'availabilityZone', kind: 'string' },
+  tags: { column: 'tags', kind: 'tags' },
 };
 
 /** DELETED rows are history, never shown (as in Octavia). */

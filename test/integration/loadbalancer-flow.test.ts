@@ -77,8 +77,8 @@ describe('create and delete a load balancer', () => {
   });
 
   it('lists and shows load balancers, filters by name, and pages with limit/marker', async () => {
-    const a = await createLb({ name: 'list-a' });
-    const b = await createLb({ name: 'list-b' });
+    const a = await createLb({ name: 'list-a', tags: ['red', 'blue'] });
+    const b = await createLb({ name: 'list-b', tags: ['red'] });
     const byName = await sys.api('GET', '/v2/lbaas/loadbalancers?name=list-a');
     expect(byName.status).toBe(200);
     expect(byName.body.loadbalancers.map((l: { id: string }) => l.id)).toEqual([a.id]);
@@ -89,8 +89,26 @@ describe('create and delete a load balancer', () => {
     expect(page.body.loadbalancers_links[0].rel).toBe('next');
     expect(page.body.loadbalancers_links[0].href).toContain(`marker=${b.id}`);
 
+    const ids = async (query: string) =>
+      (await sys.api('GET', `/v2/lbaas/loadbalancers?name=list-a&name=list-b&${query}`)).body.loadbalancers.map((l: { id: string }) => l.id);
+    expect(await ids('tags=red,blue')).toEqual([a.id]);
+    expect(await ids('tags-any=blue&tags-any=green')).toEqual([a.id]);
+    expect(await ids('not-tags=blue')).toEqual([b.id]);
+    expect(await ids('not-tags-any=red')).toEqual([]);
+
     const fields = await sys.api('GET', `/v2/lbaas/loadbalancers?id=${a.id}&fields=id&fields=name`);
     expect(fields.body.loadbalancers).toEqual([{ id: a.id, name: 'list-a' }]);
+
+    const sorted = await sys.api('GET', '/v2/lbaas/loadbalancers?name=list-a&name=list-b&sort=name:desc');
+    expect(sorted.body.loadbalancers.map((l: { name: string }) => l.name)).toEqual(['list-b', 'list-a']);
+    const sortKey = await sys.api('GET', '/v2/lbaas/loadbalancers?name=list-a&name=list-b&sort_key=name&sort_dir=asc');
+    expect(sortKey.body.loadbalancers.map((l: { name: string }) => l.name)).toEqual(['list-a', 'list-b']);
+    const back = await sys.api('GET', `/v2/lbaas/loadbalancers?name=list-a&name=list-b&limit=1&marker=${b.id}&page_reverse=True`);
+    expect(back.body.loadbalancers.map((l: { id: string }) => l.id)).toEqual([a.id]);
+    expect((await sys.api('GET', '/v2/lbaas/loadbalancers?sort=bogus:asc')).body.faultstring).toBe("Supplied sort key 'bogus' is not valid.");
+    expect((await sys.api('GET', '/v2/lbaas/loadbalancers?sort=name:sideways')).body.faultstring).toBe(
+      "Supplied sort direction 'sideways' is not valid.",
+    );
 
     const v20 = await sys.api('GET', `/v2.0/lbaas/loadbalancers/${b.id}`);
     expect(v20.body.loadbalancer.id).toBe(b.id);
