@@ -2,6 +2,7 @@
 import { Config } from '../../config';
 import { AmphoraComputeDriver } from './driver';
 import { NoopComputeDriver } from './noop';
+import { createNovaDriver } from './nova';
 
 export function createComputeDriver(config: Config): AmphoraComputeDriver {
   switch (config.compute.driver) {
@@ -10,9 +11,12 @@ export function createComputeDriver(config: Config): AmphoraComputeDriver {
         buildDelayMs: config.compute.noop.buildDelayMs,
         statePath: config.compute.noop.statePath,
       });
+    case 'nova':
+      return createNovaDriver(config.openstack);
   }
 }
 
 export * from './driver';
 export * from './errors';
 export { NoopComputeDriver } from './noop';
+export { NovaComputeDriver, createNovaDriver } from './nova';
