@@ -67,7 +67,8 @@ export function amphoraActivities({ db, compute, config }: ActivityDeps) {
           });
           return;
         }
-        if (instance.status !== ComputeStatus.BUILD) {
+        // UNKNOWN: Nova cannot reach the instance's cell right now (microversion 2.69+); keep waiting.
+        if (instance.status !== ComputeStatus.BUILD && instance.status !== ComputeStatus.UNKNOWN) {
           throw new AmphoraBuildError(
             `Compute instance ${row.computeId} of amphora ${amphoraId} went to ${instance.status}` +
               (instance.fault ? `: ${instance.fault}` : '.'),
