@@ -1,11 +1,15 @@
 /** The Express application: Octavia's LBaaS v2 API. It validates, writes PENDING_* and starts flows. */
 import express, { type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
+import { authenticate, authorize } from './auth';
 import type { ApiDeps } from './deps';
 import { errorHandler, UnsupportedMediaType } from './errors';
 import { amphoraRoutes } from './routes/amphorae';
+import { healthMonitorRoutes } from './routes/healthmonitors';
 import { listenerRoutes } from './routes/listeners';
 import { loadBalancerRoutes } from './routes/loadbalancers';
+import { memberRoutes } from './routes/members';
+import { poolRoutes } from './routes/pools';
 
 /** Octavia speaks JSON only: a body of any other type is a 415, as in Octavia. */
 const requireJson: RequestHandler = (req, _res, next) => {
@@ -21,6 +25,9 @@ export function createApp(deps: ApiDeps): express.Express {
   app.disable('x-powered-by');
   // Each request logged once, with its status and duration; secrets are redacted by the logger.
   app.use(pinoHttp({ logger: deps.log, customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info') }));
+  // Who is asking and whether they may: before anything reads the body or the database.
+  app.use(authenticate(deps.config, deps.log));
+  app.use(authorize);
   app.use(requireJson);
   app.use(express.json({ limit: '1mb' }));
 
@@ -28,6 +35,9 @@ export function createApp(deps: ApiDeps): express.Express {
   for (const prefix of ['/v2', '/v2.0']) {
     app.use(`${prefix}/lbaas/loadbalancers`, loadBalancerRoutes(deps));
     app.use(`${prefix}/lbaas/listeners`, listenerRoutes(deps));
+    app.use(`${prefix}/lbaas/pools/:poolId/members`, memberRoutes(deps));
+    app.use(`${prefix}/lbaas/pools`, poolRoutes(deps));
+    app.use(`${prefix}/lbaas/healthmonitors`, healthMonitorRoutes(deps));
     app.use(`${prefix}/octavia/amphorae`, amphoraRoutes(deps));
   }
 

@@ -1,6 +1,7 @@
 /** /v2/lbaas/listeners (Octavia api-ref: Listeners). */
 import { randomUUID } from 'node:crypto';
-import { Router } from 'express';
+import { Router, type Request } from 'express';
+import { projectScope } from '../context';
 import { OperatingStatus, ProvisioningStatus } from '../../common/status';
 import { Prisma } from '../../generated/prisma/client';
 import { toColumns, mergeView, type ColumnMap } from '../columns';
@@ -58,7 +59,8 @@ function duplicatePort(protocol: string, port: number) {
 export function listenerRoutes(deps: ApiDeps): Router {
   const { db } = deps;
   const router = Router();
-  const find = (id: string) => findOr404('Listener', id, (i) => db.listener.findUnique({ where: { id: i } }));
+  const find = (id: string, req: Request) =>
+    findOr404('Listener', id, (i) => db.listener.findFirst({ where: { id: i, ...projectScope(req) } }));
 
   /** A default pool must exist on the same load balancer. */
   async function checkDefaultPool(poolId: string | null | undefined, loadBalancerId: string) {
@@ -72,6 +74,7 @@ export function listenerRoutes(deps: ApiDeps): Router {
 
   router.get('/', async (req, res) => {
     const page = await listPage(req, filters, {
+      base: projectScope(req),
       findMany: (args) => db.listener.findMany(args),
       findById: (id) => db.listener.findUnique({ where: { id } }),
       view: listenerView,
@@ -80,13 +83,13 @@ export function listenerRoutes(deps: ApiDeps): Router {
   });
 
   router.get('/:id', async (req, res) => {
-    res.json({ listener: listenerView(await find(req.params.id)) });
+    res.json({ listener: listenerView(await find(req.params.id, req)) });
   });
 
   router.post('/', async (req, res) => {
     const body = parseBody(listenerCreateRoot, req.body, 'listener_').listener;
     const lb = await findOr404('Load Balancer', body.loadbalancer_id, (id) =>
-      db.loadBalancer.findFirst({ where: { id, provisioningStatus: { not: ProvisioningStatus.DELETED } } }),
+      db.loadBalancer.findFirst({ where: { id, provisioningStatus: { not: ProvisioningStatus.DELETED }, ...projectScope(req) } }),
     );
     await checkDefaultPool(body.default_pool_id, lb.id);
     const listener = await mutateChildren(deps, {
@@ -116,7 +119,7 @@ export function listenerRoutes(deps: ApiDeps): Router {
   });
 
   router.put('/:id', async (req, res) => {
-    const current = await find(req.params.id);
+    const current = await find(req.params.id, req);
     const body = parseBody(listenerUpdateRoot, req.body, 'listener_').listener;
     await checkDefaultPool(body.default_pool_id, current.loadBalancerId);
     const updated = await mutateChildren(deps, {
@@ -137,7 +140,7 @@ export function listenerRoutes(deps: ApiDeps): Router {
   });
 
   router.delete('/:id', async (req, res) => {
-    const current = await find(req.params.id);
+    const current = await find(req.params.id, req);
     await mutateChildren(deps, {
       loadBalancerId: current.loadBalancerId,
       write: async (tx) => {

@@ -1,9 +1,9 @@
 /** /v2/lbaas/loadbalancers (Octavia api-ref: Load Balancers). */
 import { randomUUID } from 'node:crypto';
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { loadBalancerFlows, type FlowName, type FlowRequest } from '../../common/flows';
 import { OperatingStatus, ProvisioningStatus, Topology } from '../../common/status';
-import { projectForCreate, requestContext } from '../context';
+import { projectForCreate, projectScope, requestContext } from '../context';
 import type { ApiDeps } from '../deps';
 import { InvalidFilter, InvalidState, NotFound, ValidationFailure } from '../errors';
 import { startOrRevert } from '../lifecycle';
@@ -67,15 +67,15 @@ export function loadBalancerRoutes(deps: ApiDeps): Router {
     return data.loadbalancer_topology === Topology.ACTIVE_STANDBY ? Topology.ACTIVE_STANDBY : config.compute.topology;
   }
 
-  async function findVisible(id: string) {
-    const lb = isUuid(id) ? await db.loadBalancer.findFirst({ where: { id, ...visible }, include: children }) : null;
+  async function findVisible(id: string, req: Request) {
+    const lb = isUuid(id) ? await db.loadBalancer.findFirst({ where: { id, ...visible, ...projectScope(req) }, include: children }) : null;
     if (!lb) throw new NotFound('Load Balancer', id);
     return lb;
   }
 
   router.get('/', async (req, res) => {
     const page = await listPage(req, filters, {
-      base: visible,
+      base: { ...visible, ...projectScope(req) },
       findMany: (args) => db.loadBalancer.findMany({ ...args, include: children }),
       findById: (id) => db.loadBalancer.findUnique({ where: { id } }),
       view: loadBalancerView,
@@ -84,7 +84,7 @@ export function loadBalancerRoutes(deps: ApiDeps): Router {
   });
 
   router.get('/:id', async (req, res) => {
-    res.json({ loadbalancer: loadBalancerView(await findVisible(req.params.id)) });
+    res.json({ loadbalancer: loadBalancerView(await findVisible(req.params.id, req)) });
   });
 
   router.post('/', async (req, res) => {
@@ -120,13 +120,13 @@ export function loadBalancerRoutes(deps: ApiDeps): Router {
    * PUT and failover share one shape: a conditional update ACTIVE -> PENDING_UPDATE (anything else:
    * Octavia's "Invalid state"), the flow, and the state restored if the flow cannot start.
    */
-  async function lockAndStart(id: string, from: ProvisioningStatus[], flow: (lb: { id: string; projectId: string }) => FlowRequest<FlowName>) {
-    const lb = await findVisible(id);
+  async function lockAndStart(req: Request, from: ProvisioningStatus[], flow: (lb: { id: string; projectId: string }) => FlowRequest<FlowName>) {
+    const lb = await findVisible(req.params.id as string, req);
     const { count } = await db.loadBalancer.updateMany({
       where: { id: lb.id, provisioningStatus: { in: from } },
       data: { provisioningStatus: ProvisioningStatus.PENDING_UPDATE, updatedAt: new Date() },
     });
-    if (count === 0) throw new InvalidState('loadbalancer', lb.id, (await findVisible(lb.id)).provisioningStatus);
+    if (count === 0) throw new InvalidState('loadbalancer', lb.id, (await findVisible(lb.id, req)).provisioningStatus);
     await startOrRevert(deps, flow(lb), () =>
       db.loadBalancer.updateMany({
         where: { id: lb.id, provisioningStatus: ProvisioningStatus.PENDING_UPDATE },
@@ -139,7 +139,7 @@ export function loadBalancerRoutes(deps: ApiDeps): Router {
   router.put('/:id', async (req, res) => {
     const body = parseBody(loadBalancerUpdateRoot, req.body, 'load_balancer').loadbalancer;
     const updates = toColumns(body, updatable);
-    const lb = await lockAndStart(req.params.id, [ProvisioningStatus.ACTIVE], (l) =>
+    const lb = await lockAndStart(req, [ProvisioningStatus.ACTIVE], (l) =>
       loadBalancerFlows.update(l, config, updates, randomUUID().slice(0, 8)),
     );
     res.json({ loadbalancer: mergeView(loadBalancerView({ ...lb, provisioningStatus: ProvisioningStatus.PENDING_UPDATE }), body) });
@@ -147,7 +147,7 @@ export function loadBalancerRoutes(deps: ApiDeps): Router {
 
   /** Load balancer failover: every amphora replaced. Allowed from ERROR too: that is what it is for. */
   router.put('/:id/failover', async (req, res) => {
-    await lockAndStart(req.params.id, [ProvisioningStatus.ACTIVE, ProvisioningStatus.ERROR], (l) =>
+    await lockAndStart(req, [ProvisioningStatus.ACTIVE, ProvisioningStatus.ERROR], (l) =>
       loadBalancerFlows.failover(l, config, randomUUID().slice(0, 8)),
     );
     res.status(202).end();
@@ -157,7 +157,7 @@ export function loadBalancerRoutes(deps: ApiDeps): Router {
     const unknown = Object.keys(req.query).filter((k) => k !== 'cascade');
     if (unknown.length > 0) throw new InvalidFilter();
     const cascade = String(req.query.cascade ?? 'false').toLowerCase() === 'true';
-    const lb = await findVisible(req.params.id);
+    const lb = await findVisible(req.params.id, req);
     if (!cascade && (lb.listeners.length > 0 || lb.pools.length > 0)) {
       throw new ValidationFailure(`Cannot delete Load Balancer ${lb.id} - it has children`);
     }
@@ -168,7 +168,7 @@ export function loadBalancerRoutes(deps: ApiDeps): Router {
       data: { provisioningStatus: ProvisioningStatus.PENDING_DELETE, updatedAt: new Date() },
     });
     if (count === 0) {
-      const now = await findVisible(lb.id);
+      const now = await findVisible(lb.id, req);
       throw new InvalidState('loadbalancer', lb.id, now.provisioningStatus);
     }
     await startOrRevert(deps, loadBalancerFlows.delete(lb, config), () =>

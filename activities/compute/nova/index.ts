@@ -14,7 +14,7 @@ export interface NovaFactoryOverrides {
 }
 
 /** Throws a configuration error naming what is missing (never a value). */
-function requireCredentials(c: OpenStackConfig) {
+export function requireCredentials(c: OpenStackConfig) {
   const missing: string[] = [];
   if (!c.auth.authUrl) missing.push('OS_AUTH_URL');
   if (!c.auth.username && !c.auth.userId) missing.push('OS_USERNAME');
@@ -22,7 +22,7 @@ function requireCredentials(c: OpenStackConfig) {
   if (!c.auth.projectName && !c.auth.projectId) missing.push('OS_PROJECT_NAME or OS_PROJECT_ID');
   if (missing.length || !c.auth.authUrl || !c.auth.password) {
     const where = c.cloud ? ` (cloud ${c.cloud} in ${c.cloudsFile}, or the OS_* variables)` : ' (the OS_* variables, or OS_CLOUD and a clouds.yaml)';
-    throw new Error(`COMPUTE_DRIVER=nova needs ${missing.join(', ')}${where}.`);
+    throw new Error(`The Keystone service account needs ${missing.join(', ')}${where}.`);
   }
   return { ...c.auth, authUrl: c.auth.authUrl, password: c.auth.password };
 }

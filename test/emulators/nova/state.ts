@@ -10,7 +10,7 @@
  * One compute host, `novaref-compute` in availability zone `nova`, as in the recordings: a second
  * member of an anti-affinity group cannot be placed (33/34-*.json).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { generateEd25519PublicKey, sshFingerprint } from './keys';
 
 export const HOST = 'novaref-compute';
@@ -24,10 +24,16 @@ export const IDS = {
   demoProject: '3f9c1e7a2b5d4c8e9a0f1b2c3d4e5f6a',
   octaviaUser: '4805df25f67140b2a8c82dcc0b61bb08',
   demoUser: '9d8c7b6a5f4e4d3c8b2a1f0e9d8c7b6a',
+  otherProject: '7a6b5c4d3e2f41a0b9c8d7e6f5a4b3c2',
   roles: {
     reader: 'bc7bb2110699480296d9b68cf5c836e1',
     member: 'add8f9d27798458399683e3d28ed1f29',
     admin: 'b523ed99947448e0a95ebdd9d3bcdb6b',
+    // Octavia's RBAC personas (for the load-balancer API's keystone mode).
+    'load-balancer_observer': '0b1f5a1c3d2e4f60a7b8c9d0e1f2a3b4',
+    'load-balancer_global_observer': '1c2f6b2d4e3f4071b8c9d0e1f2a3b4c5',
+    'load-balancer_member': '2d3a7c3e5f404182c9d0e1f2a3b4c5d6',
+    'load-balancer_admin': '3e4b8d4f60514293d0e1f2a3b4c5d6e7',
   },
   tinyImage: 'a6546223-3b2b-4707-a9f3-5baa03b3d68b',
   amphoraImage: '4b8e1c2a-7f3d-4e5a-9b6c-0d1e2f3a4b5c',
@@ -43,7 +49,7 @@ export const IDS = {
 
 export const OCTAVIA_KEY_NAME = 'octavia_ssh_key';
 
-export type RoleName = 'reader' | 'member' | 'admin';
+export type RoleName = keyof (typeof IDS)['roles'];
 
 export interface Project {
   id: string;
@@ -349,6 +355,7 @@ export class CloudState {
       { id: IDS.serviceProject, name: 'service' },
       { id: IDS.adminProject, name: 'admin' },
       { id: IDS.demoProject, name: 'demo' },
+      { id: IDS.otherProject, name: 'other' },
     ]) {
       this.projects.set(p.id, { ...p, domainId: IDS.defaultDomain });
     }
@@ -368,6 +375,20 @@ export class CloudState {
       // servers (50-server-get-as-member-same-project.json).
       roles: { [IDS.demoProject]: ['reader', 'member'], [IDS.serviceProject]: ['reader', 'member'] },
     });
+
+    // One user per Octavia persona (password = name), in project 'demo'; lb-other is a member of 'other'.
+    const personas: [string, string, RoleName[]][] = [
+      ['lb-observer', IDS.demoProject, ['reader', 'load-balancer_observer']],
+      ['lb-global-observer', IDS.demoProject, ['reader', 'load-balancer_global_observer']],
+      ['lb-member', IDS.demoProject, ['reader', 'member', 'load-balancer_member']],
+      ['lb-admin', IDS.demoProject, ['reader', 'member', 'load-balancer_admin']],
+      ['lb-other', IDS.otherProject, ['reader', 'member', 'load-balancer_member']],
+      ['no-lb-role', IDS.demoProject, ['reader', 'member']],
+    ];
+    for (const [name, project, roles] of personas) {
+      const id = createHash('md5').update(name).digest('hex');
+      this.users.set(id, { id, name, password: name, domainId: IDS.defaultDomain, roles: { [project]: roles } });
+    }
 
     this.images.set(IDS.tinyImage, {
       id: IDS.tinyImage,

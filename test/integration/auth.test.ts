@@ -1,0 +1,125 @@
+/**
+ * keystone mode: tokens validated against Keystone (the emulator's), Octavia's RBAC personas, and
+ * project isolation (another project's objects are 404s, never 403s).
+ */
+import { startNovaEmulator, type NovaEmulator } from '../emulators/nova';
+import { eventually, startTestSystem, type TestSystem } from '../support/system';
+
+const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
+let keystone: NovaEmulator;
+let sys: TestSystem;
+const tokens: Record<string, { token: string; projectId: string }> = {};
+
+async function login(name: string, project: string) {
+  const res = await fetch(`${keystone.authUrl}/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: { methods: ['password'], password: { user: { name, password: name, domain: { name: 'Default' } } } },
+        scope: { project: { name: project, domain: { name: 'Default' } } },
+      },
+    }),
+  });
+  expect(res.status).toBe(201);
+  const body = (await res.json()) as { token: { project: { id: string } } };
+  return { token: res.headers.get('x-subject-token')!, projectId: body.token.project.id };
+}
+
+beforeAll(async () => {
+  keystone = await startNovaEmulator();
+  sys = await startTestSystem({
+    AUTH_STRATEGY: 'keystone',
+    OS_AUTH_URL: keystone.authUrl,
+    OS_USERNAME: keystone.credentials.username,
+    OS_PASSWORD: keystone.credentials.password,
+    OS_PROJECT_NAME: keystone.credentials.projectName,
+    OS_USER_DOMAIN_NAME: 'Default',
+    OS_PROJECT_DOMAIN_NAME: 'Default',
+  });
+  for (const [user, project] of [
+    ['lb-member', 'demo'],
+    ['lb-observer', 'demo'],
+    ['lb-global-observer', 'demo'],
+    ['lb-admin', 'demo'],
+    ['lb-other', 'other'],
+    ['no-lb-role', 'demo'],
+  ] as const) {
+    tokens[user] = await login(user, project);
+  }
+});
+afterAll(async () => {
+  await sys?.stop();
+  await keystone?.stop();
+});
+
+const as = (user: string, method: string, path: string, body?: unknown) =>
+  sys.api(method, path, body, { 'x-auth-token': tokens[user]!.token, 'x-project-id': '' });
+
+it('refuses requests without a valid token (401, Keystone-style body)', async () => {
+  const none = await sys.api('GET', '/v2/lbaas/loadbalancers', undefined, { 'x-project-id': '' });
+  expect(none.status).toBe(401);
+  expect(none.body).toEqual({ error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } });
+  expect((await sys.api('GET', '/v2/lbaas/loadbalancers', undefined, { 'x-auth-token': 'not-a-token' })).status).toBe(401);
+});
+
+describe('personas', () => {
+  let lbId: string;
+
+  beforeAll(async () => {
+    const res = await as('lb-member', 'POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
+    expect(res.status).toBe(201);
+    expect(res.body.loadbalancer.project_id).toBe(tokens['lb-member']!.projectId);
+    lbId = res.body.loadbalancer.id;
+    await eventually(async () => ((await as('lb-member', 'GET', `/v2/lbaas/loadbalancers/${lbId}`)).body.loadbalancer.provisioning_status === 'ACTIVE' ? true : undefined));
+  });
+
+  it('a member cannot create in another project', async () => {
+    const res = await as('lb-member', 'POST', '/v2/lbaas/loadbalancers', {
+      loadbalancer: { vip_subnet_id: SUBNET, project_id: tokens['lb-other']!.projectId },
+    });
+    expect(res).toMatchObject({ status: 403, body: { faultstring: 'Policy does not allow this request to be performed.' } });
+  });
+
+  it('an observer reads its project but cannot write', async () => {
+    expect((await as('lb-observer', 'GET', `/v2/lbaas/loadbalancers/${lbId}`)).status).toBe(200);
+    const res = await as('lb-observer', 'PUT', `/v2/lbaas/loadbalancers/${lbId}`, { loadbalancer: { name: 'x' } });
+    expect(res).toMatchObject({ status: 403, body: { faultcode: 'Client', faultstring: 'Policy does not allow this request to be performed.' } });
+  });
+
+  it("another project's member sees nothing of it: 404 and an empty list", async () => {
+    expect(await as('lb-other', 'GET', `/v2/lbaas/loadbalancers/${lbId}`)).toMatchObject({
+      status: 404,
+      body: { faultstring: `Load Balancer ${lbId} not found.` },
+    });
+    expect((await as('lb-other', 'DELETE', `/v2/lbaas/loadbalancers/${lbId}`)).status).toBe(404);
+    expect((await as('lb-other', 'GET', `/v2/lbaas/loadbalancers?id=${lbId}`)).body.loadbalancers).toEqual([]);
+    const listener = await as('lb-other', 'POST', '/v2/lbaas/listeners', { listener: { protocol: 'TCP', protocol_port: 5, loadbalancer_id: lbId } });
+    expect(listener.status).toBe(404);
+  });
+
+  it('a global observer reads every project, writes none', async () => {
+    const list = await as('lb-global-observer', 'GET', `/v2/lbaas/loadbalancers?id=${lbId}`);
+    expect(list.body.loadbalancers.map((l: { id: string }) => l.id)).toEqual([lbId]);
+    expect((await as('lb-global-observer', 'DELETE', `/v2/lbaas/loadbalancers/${lbId}`)).status).toBe(403);
+  });
+
+  it('the operator API is for admins only', async () => {
+    expect((await as('lb-member', 'GET', '/v2/octavia/amphorae')).status).toBe(403);
+    const amphorae = await as('lb-admin', 'GET', `/v2/octavia/amphorae?loadbalancer_id=${lbId}`);
+    expect(amphorae.status).toBe(200);
+    expect(amphorae.body.amphorae).toHaveLength(1);
+  });
+
+  it('a user without a load-balancer role gets 403', async () => {
+    expect((await as('no-lb-role', 'GET', '/v2/lbaas/loadbalancers')).status).toBe(403);
+  });
+
+  it('validations are cached: repeated requests with one token ask Keystone once', async () => {
+    const validations = () => keystone.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/auth/tokens')).length;
+    await as('lb-observer', 'GET', '/v2/lbaas/loadbalancers');
+    const before = validations();
+    for (let i = 0; i < 5; i++) await as('lb-observer', 'GET', '/v2/lbaas/loadbalancers');
+    expect(validations()).toBe(before);
+  });
+});
