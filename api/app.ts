@@ -5,11 +5,20 @@ import { authenticate, authorize } from './auth';
 import type { ApiDeps } from './deps';
 import { errorHandler, UnsupportedMediaType } from './errors';
 import { amphoraRoutes } from './routes/amphorae';
+import { availabilityZoneProfileRoutes } from './routes/availabilityzoneprofiles';
+import { availabilityZoneRoutes } from './routes/availabilityzones';
+import { flavorProfileRoutes } from './routes/flavorprofiles';
+import { flavorRoutes } from './routes/flavors';
 import { healthMonitorRoutes } from './routes/healthmonitors';
 import { listenerRoutes } from './routes/listeners';
 import { loadBalancerRoutes } from './routes/loadbalancers';
 import { memberRoutes } from './routes/members';
+import { openstackFlavorRoutes } from './routes/openstack-flavors';
 import { poolRoutes } from './routes/pools';
+import { providerRoutes } from './routes/providers';
+import { quotaRoutes } from './routes/quotas';
+import { amphoraStatsRoutes, listenerStatsRoutes, loadBalancerStatusRoutes } from './routes/statistics';
+import { versionRoutes } from './routes/versions';
 
 /** Octavia speaks JSON only: a body of any other type is a 415, as in Octavia. */
 const requireJson: RequestHandler = (req, _res, next) => {
@@ -39,9 +48,21 @@ export function createApp(deps: ApiDeps): express.Express {
     app.use(`${prefix}/lbaas/pools`, poolRoutes(deps));
     app.use(`${prefix}/lbaas/healthmonitors`, healthMonitorRoutes(deps));
     app.use(`${prefix}/octavia/amphorae`, amphoraRoutes(deps));
+    app.use(`${prefix}/lbaas/loadbalancers`, loadBalancerStatusRoutes(deps));
+    app.use(`${prefix}/lbaas/listeners`, listenerStatsRoutes(deps));
+    app.use(`${prefix}/octavia/amphorae`, amphoraStatsRoutes(deps));
+    app.use(`${prefix}/lbaas/providers`, providerRoutes(deps));
+    app.use(`${prefix}/lbaas/flavorprofiles`, flavorProfileRoutes(deps));
+    app.use(`${prefix}/lbaas/flavors`, flavorRoutes(deps));
+    app.use(`${prefix}/lbaas/availabilityzoneprofiles`, availabilityZoneProfileRoutes(deps));
+    app.use(`${prefix}/lbaas/availabilityzones`, availabilityZoneRoutes(deps));
+    app.use(`${prefix}/lbaas/quotas`, quotaRoutes(deps));
   }
+  app.use('/v1/openstack_flavors', openstackFlavorRoutes(deps));
+  // Version discovery: GET /, /v2, /v2.0.
+  app.use(versionRoutes());
 
-  app.use((req, res) => {
+  app.use((_req, res) => {
     res.status(404).json({ code: 404, title: 'Not Found', description: `The resource could not be found.` });
   });
   app.use(errorHandler(deps.log));

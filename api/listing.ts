@@ -17,6 +17,11 @@ export type FilterKind = 'string' | 'uuid' | 'bool' | 'int' | 'tags' | { enum: R
 export interface FilterField {
   column: string;
   kind: FilterKind;
+  /**
+   * For filters that are not a plain match on the column (a relation, a value spelled differently on
+   * the wire): builds the condition for one value. Such fields filter but do not sort.
+   */
+  match?: (value: string | number | boolean) => Record<string, unknown>;
 }
 export type FilterSpec = Record<string, FilterField>;
 
@@ -70,7 +75,9 @@ export function parseListQuery(req: Request, spec: FilterSpec): ListQuery {
       continue;
     }
     const typed = accepted.map((v) => (field.kind === 'bool' ? v.toLowerCase() === 'true' : field.kind === 'int' ? Number(v) : v));
-    conditions.push({ [field.column]: typed.length === 1 ? typed[0] : { in: typed } });
+    const match = field.match;
+    if (match) conditions.push({ OR: typed.map((v) => match(v)) });
+    else conditions.push({ [field.column]: typed.length === 1 ? typed[0] : { in: typed } });
   }
 
   let limit: number | undefined;
@@ -102,7 +109,7 @@ function parseSort(req: Request, spec: FilterSpec): ListQuery['sort'] {
   }
   const sort = pairs.map(([key, dir]) => {
     const field = spec[key] ?? TIME_COLUMNS[key];
-    if (!field || field.kind === 'tags') throw new InvalidSort('key', key);
+    if (!field || field.kind === 'tags' || field.match) throw new InvalidSort('key', key);
     const d = (dir ?? 'asc').toLowerCase();
     if (d !== 'asc' && d !== 'desc') throw new InvalidSort('direction', dir ?? '');
     return { column: field.column, dir: d as Dir };
@@ -114,6 +121,7 @@ function parseSort(req: Request, spec: FilterSpec): ListQuery['sort'] {
 }
 
 function acceptable(kind: FilterKind, v: string): boolean {
+  if (v.includes('\0')) return false; // PostgreSQL text holds no NUL: such a value matches nothing
   if (kind === 'uuid') return isUuid(v);
   if (kind === 'bool') return /^(true|false)$/i.test(v);
   if (kind === 'int') return /^-?\d{1,9}$/.test(v);
@@ -163,6 +171,12 @@ export async function listPage<T extends Row, V extends Record<string, unknown>>
   });
   if (q.reverse) rows.reverse();
   return { items: selectFields(rows.map(opts.view), q.fields), links: pageLinks(req, q, rows) };
+}
+
+/** `?fields=` on a GET of one object, as Octavia allows it (repeated or comma-separated, as lists take them). */
+export function selectOne<V extends Record<string, unknown>>(req: Request, view: V): Partial<V> {
+  if (req.query.fields === undefined) return view;
+  return selectFields([view], commaValues(req.query.fields))[0]!;
 }
 
 /** Keeps only the requested fields of each item (unknown names are ignored, as in Octavia). */

@@ -32,9 +32,13 @@ const expectedPyType: Record<string, string> = {
 };
 
 function reasonOf(issue: z.core.$ZodIssue): string {
+  // Whatever the field's type, a required field that is absent is "missing" (zod calls a missing enum
+  // an invalid value).
+  if (issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) {
+    return 'Mandatory field missing.';
+  }
   switch (issue.code) {
     case 'invalid_type':
-      if (issue.input === undefined) return 'Mandatory field missing.';
       return `Wrong type. Expected '${expectedPyType[issue.expected] ?? issue.expected}', got '${pyType(issue.input)}'`;
     case 'too_small':
       return issue.origin === 'number'
@@ -58,6 +62,7 @@ function reasonOf(issue: z.core.$ZodIssue): string {
  * the body in its messages (e.g. `load_balancer`).
  */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown, argument: string): z.infer<S> {
+  rejectNul(body, argument);
   const result = schema.safeParse(body ?? {}, { reportInput: true });
   if (result.success) return result.data;
   // Octavia reports unknown attributes before anything else about the body.
@@ -94,3 +99,17 @@ export const fields = {
 
 /** A cross-field rule whose message is a `Validation failure: ...`. */
 export const validationFailure = (message: string) => ({ message, params: { validationFailure: true } });
+
+/** PostgreSQL text cannot hold NUL characters: refused here, for every body, rather than failing in the database. */
+function rejectNul(value: unknown, field: string): void {
+  if (typeof value === 'string') {
+    if (value.includes('\0')) throw new InvalidInput(field, value.replaceAll('\0', '\\x00'), 'Value must not contain NUL characters');
+  } else if (Array.isArray(value)) {
+    for (const v of value) rejectNul(v, field);
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes('\0')) throw new InvalidInput(field, k, 'Attribute names must not contain NUL characters');
+      rejectNul(v, k);
+    }
+  }
+}

@@ -1,5 +1,5 @@
 /** Octavia's wire shapes of pools, members and health monitors (as recorded from Octavia 11). */
-import type { HealthMonitor, Member, Pool } from '../generated/prisma/client';
+import type { HealthMonitor, Member, Pool, Prisma } from '../generated/prisma/client';
 import type { HealthMonitorTypeName } from './schemas/healthmonitor';
 import { timestamp } from './views';
 
@@ -8,7 +8,7 @@ export const poolRefs = {
   listeners: { select: { id: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
   members: { select: { id: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
   healthMonitor: { select: { id: true } },
-} as const;
+} satisfies Prisma.PoolInclude;
 
 export type PoolWithRefs = Pool & {
   listeners: { id: string }[];

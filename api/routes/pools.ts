@@ -1,13 +1,14 @@
 /** /v2/lbaas/pools (Octavia api-ref: Pools). Members are under /pools/{id}/members (routes/members.ts). */
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
+import { projectScope } from '../context';
 import { LbAlgorithm, OperatingStatus, PoolProtocol, ProvisioningStatus } from '../../common/status';
-import { Prisma } from '../../generated/prisma/client';
+import { Prisma, type Pool } from '../../generated/prisma/client';
 import { toColumns, mergeView, type ColumnMap } from '../columns';
 import type { ApiDeps } from '../deps';
 import { ApiFault, NotFound, ValidationFailure } from '../errors';
-import { findOr404, mutateChildren } from '../lifecycle';
-import { FilterSpec, listPage, selectFields } from '../listing';
+import { findOr404, mutateChildren, type Tx } from '../lifecycle';
+import { FilterSpec, listPage, selectOne } from '../listing';
 import {
   poolCreateRoot,
   poolUpdateRoot,
@@ -17,7 +18,7 @@ import {
   type SessionPersistenceInput,
 } from '../schemas/pool';
 import { parseBody } from '../validation';
-import { poolRefs, poolView, sessionPersistenceView, type SessionPersistence } from '../views-children';
+import { poolRefs, poolView, sessionPersistenceView, type PoolWithRefs, type SessionPersistence } from '../views-children';
 
 const columns: ColumnMap = {
   name: 'name',
@@ -37,43 +38,14 @@ const filters: FilterSpec = {
   lb_algorithm: { column: 'lbAlgorithm', kind: { enum: LbAlgorithm } },
   loadbalancer_id: { column: 'loadBalancerId', kind: 'uuid' },
   load_balancer_id: { column: 'loadBalancerId', kind: 'uuid' },
-  listener_id: { column: 'listenerId', kind: 'uuid' },
-  healthmonitor_id: { column: 'healthMonitorId', kind: 'uuid' },
+  listener_id: { column: 'listenerId', kind: 'uuid', match: (id) => ({ listeners: { some: { id } } }) },
+  healthmonitor_id: { column: 'healthMonitorId', kind: 'uuid', match: (id) => ({ healthMonitor: { is: { id } } }) },
   provisioning_status: { column: 'provisioningStatus', kind: { enum: ProvisioningStatus } },
   operating_status: { column: 'operatingStatus', kind: { enum: OperatingStatus } },
   admin_state_up: { column: 'enabled', kind: 'bool' },
   tls_enabled: { column: 'tlsEnabled', kind: 'bool' },
+  tags: { column: 'tags', kind: 'tags' },
 };
-
-/** Filters on relations: `listenerId: x` becomes `listeners: { some: { id: x } }`, and so on. */
-const relationFilters = {
-  listenerId: (v: unknown) => ({ listeners: { some: { id: v } } }),
-  healthMonitorId: (v: unknown) => ({ healthMonitor: { is: { id: v } } }),
-};
-
-/**
- * Rewrites keys of a Prisma `where` built by listPage (at any depth: the marker nests it in AND), for
- * filters whose wire value or shape differs from the column's.
- */
-export function rewriteWhere(where: unknown, rewrites: Record<string, (value: unknown) => Record<string, unknown>>): unknown {
-  if (Array.isArray(where)) return where.map((w) => rewriteWhere(w, rewrites));
-  if (!where || typeof where !== 'object') return where;
-  let out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(where)) {
-    const rewrite = rewrites[k];
-    if (rewrite) out = { ...out, ...rewrite(v) };
-    else out[k] = rewriteWhere(v, rewrites);
-  }
-  return out;
-}
-
-/** `?fields=` on a GET of one object, as Octavia allows it. */
-export function selectOne<V extends Record<string, unknown>>(req: Request, view: V): Partial<V> {
-  const raw = req.query.fields;
-  if (raw === undefined) return view;
-  const fields = (Array.isArray(raw) ? raw : [raw]).map(String);
-  return selectFields([view], fields)[0]!;
-}
 
 /** Octavia's VALID_LISTENER_POOL_PROTOCOL_MAP: which pools a listener may send its traffic to. */
 const listenerPoolProtocols: Record<string, PoolProtocolName[]> = {
@@ -89,7 +61,7 @@ const listenerPoolProtocols: Record<string, PoolProtocolName[]> = {
 const isDatagram = (protocol: string) => protocol === 'UDP' || protocol === 'SCTP';
 
 /** Octavia's pool session persistence rules: per protocol, then validate.check_session_persistence. */
-function checkSessionPersistence(protocol: string, sp: SessionPersistenceInput | null | undefined) {
+function checkSessionPersistence(protocol: string, sp: (Omit<SessionPersistenceInput, 'type'> & { type?: string | null }) | null | undefined) {
   if (!sp) return;
   if (isDatagram(protocol)) {
     if (sp.type === 'SOURCE_IP' && sp.cookie_name) {
@@ -138,7 +110,7 @@ function checkTls(body: PoolCreate | PoolUpdate) {
 }
 
 /** The stored form: all four keys, as the response shows them. */
-function storedSessionPersistence(sp: SessionPersistenceInput & { type: string }): SessionPersistence {
+function storedSessionPersistence(sp: Omit<SessionPersistenceInput, 'type'> & { type: string }): SessionPersistence {
   return {
     type: sp.type,
     cookie_name: sp.cookie_name ?? null,
@@ -147,14 +119,27 @@ function storedSessionPersistence(sp: SessionPersistenceInput & { type: string }
   };
 }
 
+/**
+ * A pool row with what its view shows, read one query after the other: inside a transaction (one
+ * connection) Prisma would otherwise run an `include`'s queries concurrently on it.
+ */
+async function withRefs(tx: Tx, pool: Pool): Promise<PoolWithRefs> {
+  const listeners = await tx.listener.findMany({ where: { defaultPoolId: pool.id }, select: { id: true }, orderBy: poolRefs.listeners.orderBy });
+  const members = await tx.member.findMany({ where: { poolId: pool.id }, select: { id: true }, orderBy: poolRefs.members.orderBy });
+  const healthMonitor = await tx.healthMonitor.findUnique({ where: { poolId: pool.id }, select: { id: true } });
+  return { ...pool, listeners, members, healthMonitor };
+}
+
 export function poolRoutes(deps: ApiDeps): Router {
   const { db } = deps;
   const router = Router();
-  const find = (id: string) => findOr404('Pool', id, (i) => db.pool.findUnique({ where: { id: i }, include: poolRefs }));
+  const find = (id: string, req: Request) =>
+    findOr404('Pool', id, (i) => db.pool.findFirst({ where: { id: i, ...projectScope(req) }, include: poolRefs }));
 
   router.get('/', async (req, res) => {
     const page = await listPage(req, filters, {
-      findMany: (args) => db.pool.findMany({ ...args, where: rewriteWhere(args.where, relationFilters) as Prisma.PoolWhereInput, include: poolRefs }),
+      base: projectScope(req),
+      findMany: (args) => db.pool.findMany({ ...args, include: poolRefs }),
       findById: (id) => db.pool.findUnique({ where: { id } }),
       view: poolView,
     });
@@ -162,7 +147,7 @@ export function poolRoutes(deps: ApiDeps): Router {
   });
 
   router.get('/:id', async (req, res) => {
-    res.json({ pool: selectOne(req, poolView(await find(req.params.id))) });
+    res.json({ pool: selectOne(req, poolView(await find(req.params.id, req))) });
   });
 
   router.post('/', async (req, res) => {
@@ -174,7 +159,7 @@ export function poolRoutes(deps: ApiDeps): Router {
     let loadBalancerId = body.loadbalancer_id;
     const listenerId = body.listener_id ?? undefined;
     if (listenerId) {
-      const listener = await db.listener.findUnique({ where: { id: listenerId } });
+      const listener = await db.listener.findFirst({ where: { id: listenerId, ...projectScope(req) } });
       if (!listener) throw new NotFound('Listener', listenerId);
       if (!listenerPoolProtocols[listener.protocol]?.includes(body.protocol)) {
         throw new ValidationFailure(
@@ -188,7 +173,7 @@ export function poolRoutes(deps: ApiDeps): Router {
       if (listener.defaultPoolId) throw new ApiFault(409, 'This listener already has a default pool');
     }
     const lb = await findOr404('Load Balancer', loadBalancerId!, (id) =>
-      db.loadBalancer.findFirst({ where: { id, provisioningStatus: { not: ProvisioningStatus.DELETED } } }),
+      db.loadBalancer.findFirst({ where: { id, provisioningStatus: { not: ProvisioningStatus.DELETED }, ...projectScope(req) } }),
     );
     checkAlgorithm(body.protocol, body.lb_algorithm);
     checkTls(body);
@@ -218,7 +203,7 @@ export function poolRoutes(deps: ApiDeps): Router {
           const { count } = await tx.listener.updateMany({ where: { id: listenerId, defaultPoolId: null }, data: { defaultPoolId: id } });
           if (count === 0) throw new ApiFault(409, 'This listener already has a default pool');
         }
-        const row = await tx.pool.findUniqueOrThrow({ where: { id }, include: poolRefs });
+        const row = await withRefs(tx, await tx.pool.findUniqueOrThrow({ where: { id } }));
         return { result: row, changes: [{ resource: 'pool', id, operation: 'create' }] };
       },
       // Deleting the pool clears the listener's default_pool_id (ON DELETE SET NULL).
@@ -230,7 +215,7 @@ export function poolRoutes(deps: ApiDeps): Router {
   });
 
   router.put('/:id', async (req, res) => {
-    const current = await find(req.params.id);
+    const current = await find(req.params.id, req);
     const body = parseBody(poolUpdateRoot, req.body, 'pool_').pool;
     const currentSp = sessionPersistenceView(current.sessionPersistence);
     // A session persistence without a type keeps the pool's current type (as Octavia does).
@@ -258,10 +243,9 @@ export function poolRoutes(deps: ApiDeps): Router {
             // A JSON null cannot travel through the flow's update list: clearing is written here.
             ...(sp === null ? { sessionPersistence: Prisma.DbNull } : {}),
           },
-          include: poolRefs,
         });
         const updates = { ...toColumns(body, columns), ...(sp ? { sessionPersistence: sp } : {}) };
-        return { result: row, changes: [{ resource: 'pool', id: row.id, operation: 'update', updates }] };
+        return { result: await withRefs(tx, row), changes: [{ resource: 'pool', id: row.id, operation: 'update', updates }] };
       },
       revert: async (tx) => {
         await tx.pool.update({
@@ -286,7 +270,7 @@ export function poolRoutes(deps: ApiDeps): Router {
   });
 
   router.delete('/:id', async (req, res) => {
-    const current = await find(req.params.id);
+    const current = await find(req.params.id, req);
     await mutateChildren(deps, {
       loadBalancerId: current.loadBalancerId,
       write: async (tx) => {

@@ -1,7 +1,7 @@
 /** Health monitor request bodies (Octavia api-ref: Health Monitors). */
 import { z } from 'zod';
 import { fields } from '../validation';
-import { int32, pattern } from './pool';
+import { int32, pattern, requiredEnum } from './pool';
 
 const optional = <T extends z.ZodType>(t: T) => t.nullable().optional();
 
@@ -39,7 +39,7 @@ export const healthMonitorCreate = z
   .object({
     ...common,
     pool_id: fields.uuid(),
-    type: z.enum(healthMonitorTypes),
+    type: requiredEnum(healthMonitorTypes),
     delay: int32().min(0),
     timeout: int32().min(0),
     max_retries: retries(),

@@ -12,6 +12,12 @@ export const alpnProtocols = ['http/1.0', 'http/1.1', 'h2'] as const;
 
 export type PoolProtocolName = (typeof poolProtocols)[number];
 
+/**
+ * An enum attribute Octavia requires: missing is `Mandatory field missing.`, a wrong value lists the
+ * allowed ones (zod alone reports both as a wrong value).
+ */
+export const requiredEnum = <const T extends readonly [string, ...string[]]>(values: T) => z.string().pipe(z.enum(values));
+
 /** WSME's pattern message, with the pattern as Octavia writes it. */
 export const pattern = (re: RegExp) => ({ message: `Value should match the pattern ${re.source}` });
 
@@ -28,7 +34,7 @@ const sessionPersistenceFields = {
 };
 
 export const sessionPersistenceCreate = z
-  .object({ type: z.enum(sessionPersistenceTypes), ...sessionPersistenceFields })
+  .object({ type: requiredEnum(sessionPersistenceTypes), ...sessionPersistenceFields })
   .strict();
 /** On a PUT the type may be left out: the pool's current type is kept. */
 export const sessionPersistenceUpdate = z
@@ -56,8 +62,8 @@ const mutable = {
 export const poolCreate = z
   .object({
     ...mutable,
-    protocol: z.enum(poolProtocols),
-    lb_algorithm: z.enum(lbAlgorithms),
+    protocol: requiredEnum(poolProtocols),
+    lb_algorithm: requiredEnum(lbAlgorithms),
     session_persistence: optional(sessionPersistenceCreate),
     listener_id: optional(fields.uuid()),
     loadbalancer_id: optional(fields.uuid()),

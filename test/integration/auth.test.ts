@@ -96,6 +96,16 @@ describe('personas', () => {
     expect((await as('lb-other', 'GET', `/v2/lbaas/loadbalancers?id=${lbId}`)).body.loadbalancers).toEqual([]);
     const listener = await as('lb-other', 'POST', '/v2/lbaas/listeners', { listener: { protocol: 'TCP', protocol_port: 5, loadbalancer_id: lbId } });
     expect(listener.status).toBe(404);
+    const pool = await as('lb-other', 'POST', '/v2/lbaas/pools', { pool: { protocol: 'TCP', lb_algorithm: 'ROUND_ROBIN', loadbalancer_id: lbId } });
+    expect(pool.status).toBe(404);
+
+    // The owner's pool is invisible to the other project too, with its members.
+    const own = await as('lb-member', 'POST', '/v2/lbaas/pools', { pool: { protocol: 'TCP', lb_algorithm: 'ROUND_ROBIN', loadbalancer_id: lbId } });
+    expect(own.status).toBe(201);
+    expect((await as('lb-other', 'GET', `/v2/lbaas/pools/${own.body.pool.id}`)).status).toBe(404);
+    expect((await as('lb-other', 'GET', `/v2/lbaas/pools/${own.body.pool.id}/members`)).status).toBe(404);
+    expect((await as('lb-other', 'GET', `/v2/lbaas/pools?id=${own.body.pool.id}`)).body.pools).toEqual([]);
+    await eventually(async () => ((await as('lb-member', 'GET', `/v2/lbaas/pools/${own.body.pool.id}`)).body.pool.provisioning_status === 'ACTIVE' ? true : undefined));
   });
 
   it('a global observer reads every project, writes none', async () => {
