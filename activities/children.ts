@@ -5,19 +5,8 @@
  */
 import { OperatingStatus, ProvisioningStatus } from '../common/status';
 import type { ChildChange, ChildResource } from '../common/resources';
-import type { Prisma } from '../generated/prisma/client';
+import { childTable as table } from './db/children';
 import type { ActivityDeps } from './deps';
-
-type Tx = Prisma.TransactionClient;
-
-/** The Prisma delegate of a child resource, through one narrow interface. */
-function table(tx: Tx, resource: ChildResource) {
-  const delegates = { listener: tx.listener, pool: tx.pool, member: tx.member, healthmonitor: tx.healthMonitor };
-  return delegates[resource] as unknown as {
-    updateMany(args: { where: Record<string, unknown>; data: Record<string, unknown> }): Promise<{ count: number }>;
-    deleteMany(args: { where: Record<string, unknown> }): Promise<{ count: number }>;
-  };
-}
 
 /** A health monitor is ONLINE once ACTIVE (as Octavia shows it); other children keep their operating status. */
 const activeData = (resource: ChildResource, now: Date) => ({

@@ -10,13 +10,13 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { batchMembersFlow, childFlow, startFlow, type FlowName, type FlowRequest } from '../common/flows';
 import { ProvisioningStatus } from '../common/status';
-import type { ChildChange } from '../common/resources';
-import type { Prisma } from '../generated/prisma/client';
+import type { ChildChange, ChildResource } from '../common/resources';
+import { childTable, type Tx } from '../activities/db/children';
 import type { ApiDeps } from './deps';
 import { ApiFault, ImmutableObject, NotFound, ServiceUnavailable } from './errors';
 import { isUuid } from './listing';
 
-export type Tx = Prisma.TransactionClient;
+export type { Tx };
 
 export interface ChildMutation<T> {
   loadBalancerId: string;
@@ -98,4 +98,31 @@ export async function findOr404<T>(name: string, id: string, find: (id: string) 
   const found = isUuid(id) ? await find(id) : null;
   if (!found) throw new NotFound(name, id);
   return found;
+}
+
+/**
+ * The write and revert of an update or a delete of one child: the row goes PENDING_UPDATE /
+ * PENDING_DELETE (the flow applies the updates and settles it), and back to what it was if the flow
+ * cannot start. The result is the row as the response shows it.
+ */
+export function markChild<T extends { id: string; provisioningStatus: string; updatedAt: Date | null }>(
+  resource: ChildResource,
+  current: T,
+  operation: 'update' | 'delete',
+  updates?: Record<string, unknown>,
+): Pick<ChildMutation<T>, 'write' | 'revert'> {
+  const pending = operation === 'update' ? ProvisioningStatus.PENDING_UPDATE : ProvisioningStatus.PENDING_DELETE;
+  return {
+    write: async (tx) => {
+      const data = { provisioningStatus: pending, ...(operation === 'update' ? { updatedAt: new Date() } : {}) };
+      const row = (await childTable(tx, resource).update({ where: { id: current.id }, data })) as T;
+      return { result: row, changes: [{ resource, id: current.id, operation, ...(updates ? { updates } : {}) }] };
+    },
+    revert: async (tx) => {
+      await childTable(tx, resource).update({
+        where: { id: current.id },
+        data: { provisioningStatus: current.provisioningStatus, updatedAt: current.updatedAt },
+      });
+    },
+  };
 }

@@ -7,7 +7,7 @@ import { Prisma, type Pool } from '../../generated/prisma/client';
 import { toColumns, mergeView, type ColumnMap } from '../columns';
 import type { ApiDeps } from '../deps';
 import { ApiFault, ImmutableObject, ValidationFailure } from '../errors';
-import { findOr404, mutateChildren } from '../lifecycle';
+import { findOr404, markChild, mutateChildren } from '../lifecycle';
 import { FilterSpec, listPage, selectOne } from '../listing';
 import {
   healthMonitorCreateRoot,
@@ -194,20 +194,7 @@ export function healthMonitorRoutes(deps: ApiDeps): Router {
 
     const updated = await mutateChildren(deps, {
       loadBalancerId: pool.loadBalancerId,
-      write: async (tx) => {
-        const row = await tx.healthMonitor.update({
-          where: { id: current.id },
-          data: { provisioningStatus: ProvisioningStatus.PENDING_UPDATE, updatedAt: new Date() },
-        });
-        const updates = toColumns(values, columns);
-        return { result: row, changes: [{ resource: 'healthmonitor', id: row.id, operation: 'update', updates }] };
-      },
-      revert: async (tx) => {
-        await tx.healthMonitor.update({
-          where: { id: current.id },
-          data: { provisioningStatus: current.provisioningStatus, updatedAt: current.updatedAt },
-        });
-      },
+      ...markChild('healthmonitor', current, 'update', toColumns(values, columns)),
     });
     if (body.name === null) values.name = '';
     if (body.tags !== undefined) values.tags = [...(body.tags ?? [])].sort();
@@ -218,16 +205,7 @@ export function healthMonitorRoutes(deps: ApiDeps): Router {
     const current = await find(req.params.id, req);
     const pool = await poolOf(current.poolId, req);
     checkPoolMutable(pool);
-    await mutateChildren(deps, {
-      loadBalancerId: pool.loadBalancerId,
-      write: async (tx) => {
-        await tx.healthMonitor.update({ where: { id: current.id }, data: { provisioningStatus: ProvisioningStatus.PENDING_DELETE } });
-        return { result: current, changes: [{ resource: 'healthmonitor', id: current.id, operation: 'delete' }] };
-      },
-      revert: async (tx) => {
-        await tx.healthMonitor.update({ where: { id: current.id }, data: { provisioningStatus: current.provisioningStatus } });
-      },
-    });
+    await mutateChildren(deps, { loadBalancerId: pool.loadBalancerId, ...markChild('healthmonitor', current, 'delete') });
     res.status(204).end();
   });
 

@@ -7,7 +7,8 @@ import { Prisma } from '../../generated/prisma/client';
 import { toColumns, mergeView, type ColumnMap } from '../columns';
 import type { ApiDeps } from '../deps';
 import { ApiFault, NotFound, ValidationFailure } from '../errors';
-import { findOr404, mutateChildren } from '../lifecycle';
+import { findOr404, markChild, mutateChildren } from '../lifecycle';
+import { enforceQuota } from '../quotas';
 import { FilterSpec, listPage } from '../listing';
 import { listenerCreateRoot, listenerUpdateRoot } from '../schemas/listener';
 import { parseBody } from '../validation';
@@ -95,6 +96,7 @@ export function listenerRoutes(deps: ApiDeps): Router {
     const listener = await mutateChildren(deps, {
       loadBalancerId: lb.id,
       write: async (tx) => {
+        await enforceQuota(tx, lb.projectId, 'listener');
         const row = await tx.listener.create({
           data: {
             ...toColumns(body, columns),
@@ -124,33 +126,14 @@ export function listenerRoutes(deps: ApiDeps): Router {
     await checkDefaultPool(body.default_pool_id, current.loadBalancerId);
     const updated = await mutateChildren(deps, {
       loadBalancerId: current.loadBalancerId,
-      write: async (tx) => {
-        const row = await tx.listener.update({
-          where: { id: current.id },
-          data: { provisioningStatus: ProvisioningStatus.PENDING_UPDATE, updatedAt: new Date() },
-        });
-        const updates = toColumns(body, columns);
-        return { result: row, changes: [{ resource: 'listener', id: row.id, operation: 'update', updates }] };
-      },
-      revert: async (tx) => {
-        await tx.listener.update({ where: { id: current.id }, data: { provisioningStatus: current.provisioningStatus } });
-      },
+      ...markChild('listener', current, 'update', toColumns(body, columns)),
     });
     res.json({ listener: mergeView(listenerView(updated), body) });
   });
 
   router.delete('/:id', async (req, res) => {
     const current = await find(req.params.id, req);
-    await mutateChildren(deps, {
-      loadBalancerId: current.loadBalancerId,
-      write: async (tx) => {
-        await tx.listener.update({ where: { id: current.id }, data: { provisioningStatus: ProvisioningStatus.PENDING_DELETE } });
-        return { result: current, changes: [{ resource: 'listener', id: current.id, operation: 'delete' }] };
-      },
-      revert: async (tx) => {
-        await tx.listener.update({ where: { id: current.id }, data: { provisioningStatus: current.provisioningStatus } });
-      },
-    });
+    await mutateChildren(deps, { loadBalancerId: current.loadBalancerId, ...markChild('listener', current, 'delete') });
     res.status(204).end();
   });
 

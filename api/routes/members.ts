@@ -12,7 +12,7 @@ import { Prisma, type Pool } from '../../generated/prisma/client';
 import { toColumns, mergeView, type ColumnMap } from '../columns';
 import type { ApiDeps } from '../deps';
 import { ApiFault, ImmutableObject, NotFound } from '../errors';
-import { mutateChildren } from '../lifecycle';
+import { markChild, mutateChildren } from '../lifecycle';
 import { FilterSpec, isUuid, listPage, selectOne } from '../listing';
 import { memberCreateRoot, memberUpdateRoot, membersBatchRoot, type MemberCreate } from '../schemas/member';
 import { parseBody } from '../validation';
@@ -244,20 +244,7 @@ export function memberRoutes(deps: ApiDeps): Router {
     const updated = await mutateChildren(deps, {
       loadBalancerId: pool.loadBalancerId,
       lockedName: { resource: 'Pool', id: pool.id },
-      write: async (tx) => {
-        const row = await tx.member.update({
-          where: { id: current.id },
-          data: { provisioningStatus: ProvisioningStatus.PENDING_UPDATE, updatedAt: new Date() },
-        });
-        const updates = toColumns(values, columns);
-        return { result: row, changes: [{ resource: 'member', id: row.id, operation: 'update', updates }] };
-      },
-      revert: async (tx) => {
-        await tx.member.update({
-          where: { id: current.id },
-          data: { provisioningStatus: current.provisioningStatus, updatedAt: current.updatedAt },
-        });
-      },
+      ...markChild('member', current, 'update', toColumns(values, columns)),
     });
     const shown: Record<string, unknown> = { ...values };
     if (body.name === null) shown.name = '';
@@ -272,13 +259,7 @@ export function memberRoutes(deps: ApiDeps): Router {
     await mutateChildren(deps, {
       loadBalancerId: pool.loadBalancerId,
       lockedName: { resource: 'Pool', id: pool.id },
-      write: async (tx) => {
-        await tx.member.update({ where: { id: current.id }, data: { provisioningStatus: ProvisioningStatus.PENDING_DELETE } });
-        return { result: current, changes: [{ resource: 'member', id: current.id, operation: 'delete' }] };
-      },
-      revert: async (tx) => {
-        await tx.member.update({ where: { id: current.id }, data: { provisioningStatus: current.provisioningStatus } });
-      },
+      ...markChild('member', current, 'delete'),
     });
     res.status(204).end();
   });

@@ -7,7 +7,7 @@ import { Prisma, type Pool } from '../../generated/prisma/client';
 import { toColumns, mergeView, type ColumnMap } from '../columns';
 import type { ApiDeps } from '../deps';
 import { ApiFault, NotFound, ValidationFailure } from '../errors';
-import { findOr404, mutateChildren, type Tx } from '../lifecycle';
+import { findOr404, markChild, mutateChildren, type Tx } from '../lifecycle';
 import { FilterSpec, listPage, selectOne } from '../listing';
 import {
   poolCreateRoot,
@@ -271,18 +271,9 @@ export function poolRoutes(deps: ApiDeps): Router {
 
   router.delete('/:id', async (req, res) => {
     const current = await find(req.params.id, req);
-    await mutateChildren(deps, {
-      loadBalancerId: current.loadBalancerId,
-      write: async (tx) => {
-        await tx.pool.update({ where: { id: current.id }, data: { provisioningStatus: ProvisioningStatus.PENDING_DELETE } });
-        // The flow deletes the row; the database deletes its members and monitor and clears the
-        // listeners' default_pool_id with it.
-        return { result: current, changes: [{ resource: 'pool', id: current.id, operation: 'delete' }] };
-      },
-      revert: async (tx) => {
-        await tx.pool.update({ where: { id: current.id }, data: { provisioningStatus: current.provisioningStatus } });
-      },
-    });
+    // The flow deletes the row; the database deletes its members and monitor and clears the
+    // listeners' default_pool_id with it.
+    await mutateChildren(deps, { loadBalancerId: current.loadBalancerId, ...markChild('pool', current, 'delete') });
     res.status(204).end();
   });
 
