@@ -405,7 +405,7 @@ describe('Nova driver against the emulator', () => {
       await rm(dir, { recursive: true, force: true });
     }
     expect(() => createNovaDriver(loadOpenStackConfig({ OS_AUTH_URL: emu.authUrl }))).toThrow(
-      'COMPUTE_DRIVER=nova needs OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME or OS_PROJECT_ID',
+      'The Keystone service account needs OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME or OS_PROJECT_ID',
     );
   });
 
