@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { projectScope } from '../context';
+import { enforceQuota } from '../quotas';
 import { OperatingStatus, ProvisioningStatus } from '../../common/status';
 import { Prisma, type Pool } from '../../generated/prisma/client';
 import { toColumns, mergeView, type ColumnMap } from '../columns';
@@ -135,6 +136,7 @@ export function healthMonitorRoutes(deps: ApiDeps): Router {
     const monitor = await mutateChildren(deps, {
       loadBalancerId: pool.loadBalancerId,
       write: async (tx) => {
+        await enforceQuota(tx, pool.projectId, 'health_monitor');
         const row = await tx.healthMonitor.create({
           data: {
             ...(toColumns(body, columns) as Partial<Prisma.HealthMonitorUncheckedCreateInput>),

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { projectScope } from '../context';
+import { enforceQuota } from '../quotas';
 import { Router, type Response } from 'express';
 import { OperatingStatus, ProvisioningStatus } from '../../common/status';
 import type { ChildChange } from '../../common/resources';
@@ -134,6 +135,7 @@ export function memberRoutes(deps: ApiDeps): Router {
       loadBalancerId: pool.loadBalancerId,
       lockedName: { resource: 'Pool', id: pool.id },
       write: async (tx) => {
+        await enforceQuota(tx, pool.projectId, 'member');
         const row = await tx.member.create({
           data: {
             ...(toColumns(body, columns) as Partial<Prisma.MemberUncheckedCreateInput>),
@@ -185,6 +187,8 @@ export function memberRoutes(deps: ApiDeps): Router {
       write: async (tx) => {
         const old = await tx.member.findMany({ where: { poolId: pool.id } });
         const oldByKey = new Map(old.map((m) => [key(m.ipAddress, m.protocolPort), m]));
+        // Octavia counts only the members the batch adds.
+        await enforceQuota(tx, pool.projectId, 'member', members.filter((m) => !oldByKey.has(key(m.address, m.protocol_port))).length);
         const changes: ChildChange[] = [];
         const written: Written = { created: [], touched: [] };
         const now = new Date();

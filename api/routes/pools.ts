@@ -1,6 +1,7 @@
 /** /v2/lbaas/pools (Octavia api-ref: Pools). Members are under /pools/{id}/members (routes/members.ts). */
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
+import { enforceQuota } from '../quotas';
 import { projectScope } from '../context';
 import { LbAlgorithm, OperatingStatus, PoolProtocol, ProvisioningStatus } from '../../common/status';
 import { Prisma, type Pool } from '../../generated/prisma/client';
@@ -181,6 +182,7 @@ export function poolRoutes(deps: ApiDeps): Router {
     const pool = await mutateChildren(deps, {
       loadBalancerId: lb.id,
       write: async (tx) => {
+        await enforceQuota(tx, lb.projectId, 'pool');
         const id = randomUUID();
         await tx.pool.create({
           data: {

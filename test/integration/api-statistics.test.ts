@@ -1,0 +1,224 @@
+/**
+ * The load balancer status tree and statistics, listener statistics, amphora statistics and the
+ * amphora configuration update, against the recorded Octavia 11 exchanges (lb_status_tree*.json,
+ * lb_stats.json, listener_stats.json); statistics are the sums of what the amphora driver reports.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { AmphoraTarget, ListenerStats } from '../../activities/amphora-driver/driver';
+import { eventually, startTestSystem, type TestSystem } from '../support/system';
+
+const REFERENCE = path.resolve(__dirname, '../../../shared/reference/octavia');
+const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
+const UNKNOWN = '00000000-0000-0000-0000-0000000000b3';
+let sys: TestSystem;
+
+const recorded = (file: string) =>
+  JSON.parse(readFileSync(path.join(REFERENCE, file), 'utf8')) as { request: { path: string }; response: { status: number; body: unknown } };
+const fault = (status: number, faultstring: string) => ({ status, body: { faultcode: status < 500 ? 'Client' : 'Server', faultstring, debuginfo: null } });
+
+beforeAll(async () => {
+  sys = await startTestSystem();
+});
+afterAll(async () => {
+  await sys?.stop();
+});
+afterEach(() => {
+  jest.restoreAllMocks();
+});
+
+const lbActive = (id: string) =>
+  eventually(async () => {
+    const res = await sys.api('GET', `/v2/lbaas/loadbalancers/${id}`);
+    return res.body?.loadbalancer?.provisioning_status === 'ACTIVE' ? res.body.loadbalancer : undefined;
+  }, 20000, `load balancer ${id} ACTIVE`);
+
+async function createLb(extra: Record<string, unknown> = {}) {
+  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET, ...extra } });
+  expect(res.status).toBe(201);
+  await lbActive(res.body.loadbalancer.id);
+  return res.body.loadbalancer.id as string;
+}
+
+/** POSTs a child and waits for its load balancer to settle; returns the child. */
+async function child(lbId: string, collection: string, wrapper: string, body: Record<string, unknown>) {
+  const res = await sys.api('POST', `/v2/lbaas/${collection}`, { [wrapper]: body });
+  expect(res.status).toBe(201);
+  await lbActive(lbId);
+  return res.body[wrapper] as { id: string };
+}
+
+/** The recorded tree with its ids and names replaced by ours (and the LB's operating status, which heartbeats would set). */
+function expectedTree(file: string, ids: Record<string, string>, lbOperatingStatus: string) {
+  let text = JSON.stringify(recorded(file).response.body);
+  for (const [theirs, ours] of Object.entries(ids)) text = text.replaceAll(theirs, ours);
+  const body = JSON.parse(text);
+  body.statuses.loadbalancer.operating_status = lbOperatingStatus;
+  return body;
+}
+
+describe('status tree', () => {
+  it('shows a load balancer without listeners as lb_status_tree_empty.json', async () => {
+    const id = await createLb({ name: 'probe-lb-small' });
+    const res = await sys.api('GET', `/v2/lbaas/loadbalancers/${id}/status`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(expectedTree('lb_status_tree_empty.json', { '33a5d1b8-96a7-4ab8-895c-12fb1d3fd1c9': id }, res.body.statuses.loadbalancer.operating_status));
+  });
+
+  it('shows listeners -> default pool -> monitor and members as lb_status_tree.json', async () => {
+    const lbId = await createLb({ name: 'probe-lb-223d8176' });
+    const listener = await child(lbId, 'listeners', 'listener', { name: 'probe-listener', protocol: 'HTTP', protocol_port: 80, loadbalancer_id: lbId });
+    const pool = await child(lbId, 'pools', 'pool', { name: 'probe-pool', protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN', listener_id: listener.id });
+    const hm = await child(lbId, 'healthmonitors', 'healthmonitor', { pool_id: pool.id, type: 'HTTP', delay: 5, timeout: 3, max_retries: 3 });
+    const m1 = await child(lbId, `pools/${pool.id}/members`, 'member', { address: '10.0.0.10', protocol_port: 8080 });
+    const m2 = await child(lbId, `pools/${pool.id}/members`, 'member', { name: 'm2', address: '10.0.0.11', protocol_port: 8080 });
+    // A pool no listener uses is not in the tree (as in Octavia).
+    await child(lbId, 'pools', 'pool', { name: 'spare-pool', protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN', loadbalancer_id: lbId });
+
+    for (const prefix of ['/v2', '/v2.0']) {
+      const res = await sys.api('GET', `${prefix}/lbaas/loadbalancers/${lbId}/status`);
+      expect(res.status).toBe(200);
+      const ids = {
+        '53a368bd-4318-454c-8718-56cde5e4b08e': lbId,
+        '1ef8ffe5-fc67-498d-a805-bf6693677c47': listener.id,
+        '44bdec32-ce7b-4c51-9798-86de84b3f5c0': pool.id,
+        '9871d076-d334-47ef-a69b-ffb8b3ccad53': hm.id,
+        '168aad02-2e9a-4634-af05-3df18138ed9f': m1.id,
+        'af5d82bf-6d1f-4a34-95ea-a7b99cd1a96d': m2.id,
+      };
+      expect(res.body).toEqual(expectedTree('lb_status_tree.json', ids, res.body.statuses.loadbalancer.operating_status));
+    }
+
+    // A pool without a monitor has no health_monitor key at all.
+    expect((await sys.api('DELETE', `/v2/lbaas/healthmonitors/${hm.id}`)).status).toBe(204);
+    await eventually(async () => ((await sys.api('GET', `/v2/lbaas/healthmonitors/${hm.id}`)).status === 404 ? true : undefined), 20000);
+    await lbActive(lbId);
+    const [treePool] = (await sys.api('GET', `/v2/lbaas/loadbalancers/${lbId}/status`)).body.statuses.loadbalancer.listeners[0].pools;
+    expect(treePool).not.toHaveProperty('health_monitor');
+    expect(treePool.members).toHaveLength(2);
+  });
+
+  it('unknown, malformed and deleted load balancers are 404s', async () => {
+    expect(await sys.api('GET', `/v2/lbaas/loadbalancers/${UNKNOWN}/status`)).toMatchObject(fault(404, `Load Balancer ${UNKNOWN} not found.`));
+    expect(await sys.api('GET', '/v2/lbaas/loadbalancers/nope/status')).toMatchObject(fault(404, 'Load Balancer nope not found.'));
+    expect(await sys.api('GET', '/v2/lbaas/loadbalancers/nope/stats')).toMatchObject(fault(404, 'Load Balancer nope not found.'));
+    const id = await createLb();
+    expect((await sys.api('DELETE', `/v2/lbaas/loadbalancers/${id}`)).status).toBe(204);
+    await eventually(async () => ((await sys.db.loadBalancer.findUnique({ where: { id } }))?.provisioningStatus === 'DELETED' ? true : undefined), 20000);
+    expect(await sys.api('GET', `/v2/lbaas/loadbalancers/${id}/status`)).toMatchObject(fault(404, `Load Balancer ${id} not found.`));
+    expect(await sys.api('GET', `/v2/lbaas/loadbalancers/${id}/stats`)).toMatchObject(fault(404, `Load Balancer ${id} not found.`));
+  });
+});
+
+describe('statistics', () => {
+  let lbId: string;
+  let listeners: string[];
+  let amphorae: string[];
+
+  beforeAll(async () => {
+    // ACTIVE_STANDBY: two amphorae, whose reports are summed.
+    const fp = await sys.api('POST', '/v2/lbaas/flavorprofiles', {
+      flavorprofile: { name: 'pair', provider_name: 'amphora', flavor_data: '{"loadbalancer_topology": "ACTIVE_STANDBY"}' },
+    });
+    const flavor = await sys.api('POST', '/v2/lbaas/flavors', { flavor: { name: 'pair', flavor_profile_id: fp.body.flavorprofile.id } });
+    lbId = await createLb({ flavor_id: flavor.body.flavor.id });
+    listeners = [];
+    for (const port of [80, 443]) {
+      listeners.push((await child(lbId, 'listeners', 'listener', { protocol: 'TCP', protocol_port: port, loadbalancer_id: lbId })).id);
+    }
+    amphorae = (await sys.db.amphora.findMany({ where: { loadBalancerId: lbId, status: 'ALLOCATED' }, orderBy: { id: 'asc' } })).map((a) => a.id);
+    expect(amphorae).toHaveLength(2);
+  });
+
+  it('answers zeros as lb_stats.json and listener_stats.json when nothing flowed', async () => {
+    const lb = await sys.api('GET', `/v2/lbaas/loadbalancers/${lbId}/stats`);
+    const rec = recorded('lb_stats.json');
+    expect({ status: lb.status, body: lb.body }).toEqual({ status: rec.response.status, body: rec.response.body });
+    const l = await sys.api('GET', `/v2.0/lbaas/listeners/${listeners[0]}/stats`);
+    const recL = recorded('listener_stats.json');
+    expect({ status: l.status, body: l.body }).toEqual({ status: recL.response.status, body: recL.response.body });
+  });
+
+  /** Each amphora reports per listener: amphora index i, listener index j -> values from (i, j). */
+  const report = (target: AmphoraTarget): ListenerStats[] => {
+    const i = amphorae.indexOf(target.amphoraId) + 1;
+    return listeners.map((listenerId, j) => ({
+      listenerId,
+      bytesIn: 1000 * i + j,
+      bytesOut: 2000 * i + j,
+      activeConnections: i,
+      totalConnections: 10 * i + j,
+      requestErrors: j,
+    }));
+  };
+
+  it('sums what every amphora reports, for the load balancer and for each listener', async () => {
+    jest.spyOn(sys.amphoraDriver, 'getStats').mockImplementation(async (t) => report(t));
+    expect((await sys.api('GET', `/v2/lbaas/loadbalancers/${lbId}/stats`)).body).toEqual({
+      // amphorae 1 and 2, listeners 0 and 1
+      stats: { bytes_in: 1000 + 1001 + 2000 + 2001, bytes_out: 2000 + 2001 + 4000 + 4001, active_connections: 1 + 1 + 2 + 2, total_connections: 10 + 11 + 20 + 21, request_errors: 0 + 1 + 0 + 1 },
+    });
+    expect((await sys.api('GET', `/v2/lbaas/listeners/${listeners[1]}/stats`)).body).toEqual({
+      stats: { bytes_in: 1001 + 2001, bytes_out: 2001 + 4001, active_connections: 3, total_connections: 11 + 21, request_errors: 2 },
+    });
+  });
+
+  it('leaves out an amphora that does not answer', async () => {
+    jest.spyOn(sys.amphoraDriver, 'getStats').mockImplementation(async (t) => {
+      if (t.amphoraId === amphorae[0]) throw new Error('unreachable');
+      return report(t);
+    });
+    expect((await sys.api('GET', `/v2/lbaas/listeners/${listeners[0]}/stats`)).body).toEqual({
+      stats: { bytes_in: 2000, bytes_out: 4000, active_connections: 2, total_connections: 20, request_errors: 0 },
+    });
+  });
+
+  it('shows one amphora\'s statistics per listener', async () => {
+    jest.spyOn(sys.amphoraDriver, 'getStats').mockImplementation(async (t) => report(t));
+    const res = await sys.api('GET', `/v2/octavia/amphorae/${amphorae[1]}/stats`);
+    expect(res).toMatchObject({ status: 200 });
+    expect(res.body).toEqual({
+      amphora_stats: listeners.map((listenerId, j) => ({
+        id: amphorae[1],
+        listener_id: listenerId,
+        loadbalancer_id: lbId,
+        active_connections: 2,
+        bytes_in: 2000 + j,
+        bytes_out: 4000 + j,
+        request_errors: j,
+        total_connections: 20 + j,
+      })),
+    });
+  });
+
+  it('an amphora without listeners has no statistics; unknown amphorae are 404s; a silent amphora is a 503', async () => {
+    const bare = await createLb();
+    const [amp] = await sys.db.amphora.findMany({ where: { loadBalancerId: bare } });
+    expect(await sys.api('GET', `/v2/octavia/amphorae/${amp!.id}/stats`)).toMatchObject(fault(404, `Amphora stats for ${amp!.id} not found.`));
+    expect(await sys.api('GET', `/v2/octavia/amphorae/${UNKNOWN}/stats`)).toMatchObject(fault(404, `Amphora ${UNKNOWN} not found.`));
+    jest.spyOn(sys.amphoraDriver, 'getStats').mockRejectedValue(new Error('unreachable'));
+    const silent = await sys.api('GET', `/v2/octavia/amphorae/${amphorae[0]}/stats`);
+    expect(silent.status).toBe(503);
+    expect(silent.body.faultcode).toBe('Server');
+  });
+
+  it('listener statistics of an unknown listener are a 404', async () => {
+    expect(await sys.api('GET', `/v2/lbaas/listeners/${UNKNOWN}/stats`)).toMatchObject(fault(404, `Listener ${UNKNOWN} not found.`));
+    expect(await sys.api('GET', '/v2/lbaas/listeners/x/stats')).toMatchObject(fault(404, 'Listener x not found.'));
+  });
+});
+
+describe('amphora configuration', () => {
+  it('accepts an update of a live amphora (202, nothing to do here) and 404s the others', async () => {
+    const lbId = await createLb();
+    const [amp] = await sys.db.amphora.findMany({ where: { loadBalancerId: lbId } });
+    const before = await sys.db.amphora.findUniqueOrThrow({ where: { id: amp!.id } });
+    const res = await sys.api('PUT', `/v2/octavia/amphorae/${amp!.id}/config`);
+    expect(res.status).toBe(202);
+    expect(res.text).toBe('');
+    expect(await sys.db.amphora.findUniqueOrThrow({ where: { id: amp!.id } })).toEqual(before);
+    expect(await sys.api('PUT', `/v2.0/octavia/amphorae/${UNKNOWN}/config`)).toMatchObject(fault(404, `Amphora ${UNKNOWN} not found.`));
+    await sys.db.amphora.update({ where: { id: amp!.id }, data: { status: 'DELETED' } });
+    expect(await sys.api('PUT', `/v2/octavia/amphorae/${amp!.id}/config`)).toMatchObject(fault(404, `Amphora ${amp!.id} not found.`));
+  });
+});
