@@ -9,6 +9,7 @@ import { ComputeStatus } from './compute/driver';
 import { NotFoundError } from '../common/errors';
 import { AmphoraBuildError, InstanceNotFoundError } from './compute/errors';
 import type { ActivityDeps } from './deps';
+import { computeFlavorOf, computeZoneOf } from './placement';
 
 /** The compute instance name of an amphora: what makes a retried build find its first attempt. */
 export const computeName = (amphoraId: string) => `amphora-${amphoraId}`;
@@ -29,7 +30,7 @@ export function amphoraActivities({ db, compute, config }: ActivityDeps) {
           status: input.loadBalancerId ? AmphoraStatus.PENDING_CREATE : AmphoraStatus.BOOTING,
           loadBalancerId: input.loadBalancerId,
           role: input.role,
-          computeFlavor: amp.flavorId,
+          computeFlavor: (await computeFlavorOf(db, input.loadBalancerId)) ?? amp.flavorId,
           imageId: amp.imageId,
         },
         update: {},
@@ -44,7 +45,7 @@ export function amphoraActivities({ db, compute, config }: ActivityDeps) {
         flavorId: row.computeFlavor ?? amp.flavorId,
         imageId: row.imageId ?? amp.imageId,
         serverGroupId: row.loadBalancer?.serverGroupId ?? undefined,
-        availabilityZone: row.loadBalancer?.availabilityZone ?? undefined,
+        availabilityZone: await computeZoneOf(db, row.loadBalancer?.availabilityZone),
         metadata: { amphora_id: amphoraId, ...(row.loadBalancerId ? { load_balancer_id: row.loadBalancerId } : {}) },
       });
       await db.amphora.update({ where: { id: amphoraId }, data: { computeId, updatedAt: new Date() } });
@@ -63,7 +64,7 @@ export function amphoraActivities({ db, compute, config }: ActivityDeps) {
         if (instance.status === ComputeStatus.ACTIVE) {
           await db.amphora.update({
             where: { id: amphoraId },
-            data: { lbNetworkIp: instance.lbNetworkIp, cachedZone: instance.availabilityZone, updatedAt: new Date() },
+            data: { lbNetworkIp: instance.lbNetworkIp, cachedZone: instance.availabilityZone, hostId: instance.hostId, updatedAt: new Date() },
           });
           return;
         }

@@ -1,4 +1,5 @@
 /** What activities are built from: injected, so tests can hand in drivers with injected faults. */
+import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { AmphoraDriver } from './amphora-driver/driver';
 import type { AmphoraComputeDriver } from './compute/driver';
@@ -9,4 +10,6 @@ export interface ActivityDeps {
   compute: AmphoraComputeDriver;
   amphoraDriver: AmphoraDriver;
   config: Config;
+  /** Temporal client: the health monitor starts failover flows as the API does (common/failover.ts). */
+  temporal?: Client;
 }

@@ -3,7 +3,10 @@ import { amphoraActivities } from './amphora';
 import { childActivities } from './children';
 import { configureActivities } from './configure';
 import type { ActivityDeps } from './deps';
+import { healthActivities } from './health';
+import { housekeepingActivities } from './housekeeping';
 import { loadBalancerActivities } from './loadbalancer';
+import { openstackFlavorActivities } from './openstack-flavor';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -11,6 +14,9 @@ export function createActivities(deps: ActivityDeps) {
     ...loadBalancerActivities(deps),
     ...childActivities(deps),
     ...configureActivities(deps),
+    ...housekeepingActivities(deps),
+    ...healthActivities(deps),
+    ...openstackFlavorActivities(deps),
   };
 }
 

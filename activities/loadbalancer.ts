@@ -80,10 +80,13 @@ export function loadBalancerActivities({ db, compute, config }: ActivityDeps) {
       ]);
     },
 
-    /** The amphorae serving a load balancer, with their roles (failover order). */
+    /**
+     * The amphorae serving a load balancer, with their roles (failover order). FAILOVER_STOPPED ones
+     * too: a load balancer failover is how an operator recovers from a failover storm.
+     */
     async listLoadBalancerAmphoraeWithRoles(loadBalancerId: string): Promise<{ id: string; role: AmphoraRole | null }[]> {
       return db.amphora.findMany({
-        where: { loadBalancerId, status: AmphoraStatus.ALLOCATED },
+        where: { loadBalancerId, status: { in: [AmphoraStatus.ALLOCATED, AmphoraStatus.FAILOVER_STOPPED] } },
         select: { id: true, role: true },
         orderBy: { id: 'asc' },
       });

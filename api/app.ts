@@ -9,6 +9,7 @@ import { availabilityZoneProfileRoutes } from './routes/availabilityzoneprofiles
 import { availabilityZoneRoutes } from './routes/availabilityzones';
 import { flavorProfileRoutes } from './routes/flavorprofiles';
 import { flavorRoutes } from './routes/flavors';
+import { healthManagerRoutes } from './routes/heartbeats';
 import { healthMonitorRoutes } from './routes/healthmonitors';
 import { listenerRoutes } from './routes/listeners';
 import { loadBalancerRoutes } from './routes/loadbalancers';
@@ -32,6 +33,8 @@ const requireJson: RequestHandler = (req, _res, next) => {
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // Amphora heartbeats and GET /metrics: outside the Octavia API (no token, no request log).
+  app.use(healthManagerRoutes(deps));
   // Each request logged once, with its status and duration; secrets are redacted by the logger.
   app.use(pinoHttp({ logger: deps.log, customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info') }));
   // Who is asking and whether they may: before anything reads the body or the database.

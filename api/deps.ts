@@ -1,5 +1,7 @@
 /** What the API is built from. */
 import type { Client } from '@temporalio/client';
+import type { AmphoraDriver } from '../activities/amphora-driver/driver';
+import type { AmphoraComputeDriver } from '../activities/compute/driver';
 import type { Db } from '../activities/db/prisma';
 import type { Logger } from '../common/logger';
 import type { Config } from '../config';
@@ -9,4 +11,8 @@ export interface ApiDeps {
   temporal: Client;
   config: Config;
   log: Logger;
+  /** Reads amphora statistics (load balancer, listener and amphora stats). */
+  amphoraDriver: AmphoraDriver;
+  /** Validates what flavor and availability zone profiles name (compute flavors, zones). */
+  compute: AmphoraComputeDriver;
 }

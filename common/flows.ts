@@ -18,7 +18,7 @@ export type FlowName = keyof typeof workflows;
 
 export interface FlowRequest<W extends FlowName> {
   workflow: W;
-  resourceType: 'loadbalancer' | 'amphora' | ChildResource;
+  resourceType: 'loadbalancer' | 'amphora' | 'openstackflavor' | ChildResource;
   resourceId: string;
   operation: string;
   /** Makes the id unique for operations an object undergoes many times (updates). */
@@ -131,5 +131,16 @@ export function batchMembersFlow(poolId: string, changes: ChildChange[], lb: { i
     loadBalancerId: lb.id,
     projectId: lb.projectId,
     args: [{ loadBalancerId: lb.id, projectId: lb.projectId, changes }],
+  } satisfies FlowRequest<FlowName>;
+}
+
+/** The openstack flavors API's flows: `openstackflavor-<id>-register`, `openstackflavor-<id>-delete`. */
+export function openstackFlavorFlow(operation: 'register' | 'delete', openstackFlavorId: string) {
+  return {
+    workflow: operation === 'register' ? 'registerOpenstackFlavor' : 'deleteOpenstackFlavor',
+    resourceType: 'openstackflavor',
+    resourceId: openstackFlavorId,
+    operation,
+    args: [{ openstackFlavorId }],
   } satisfies FlowRequest<FlowName>;
 }

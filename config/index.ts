@@ -7,9 +7,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { loadOpenStackConfig } from './openstack';
+import { loadOpenStackConfig, Secret } from './openstack';
 
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
+/** A quota: -1 (unlimited) .. Octavia's MAX_QUOTA. */
+const quota = () => z.coerce.number().int().min(-1).max(2000000000).default(-1);
+/** A duration in seconds (fractions allowed: tests run the health manager on sub-second intervals). */
+const seconds = (def: number) => z.coerce.number().positive().default(def);
 const bool = (def: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -60,6 +64,32 @@ const envSchema = z.object({
   LOADBALANCER_TOPOLOGY: z.enum(['SINGLE', 'ACTIVE_STANDBY']).default('SINGLE'),
   AMP_FLAVOR_ID: z.string().default('amphora-flavor'),
   AMP_IMAGE_ID: z.string().default('amphora-image'),
+
+  /** Octavia's [quotas] default_*_quota: per-project limits where no quota is set (-1: unlimited). */
+  DEFAULT_LOAD_BALANCER_QUOTA: quota(),
+  DEFAULT_LISTENER_QUOTA: quota(),
+  DEFAULT_POOL_QUOTA: quota(),
+  DEFAULT_HEALTH_MONITOR_QUOTA: quota(),
+  DEFAULT_MEMBER_QUOTA: quota(),
+  DEFAULT_L7POLICY_QUOTA: quota(),
+  DEFAULT_L7RULE_QUOTA: quota(),
+
+  /** Housekeeping and health manager ([house_keeping], [health_manager]; README: Housekeeping and health). */
+  SPARE_AMPHORA_POOL_SIZE: int(0),
+  SPARE_CHECK_INTERVAL: seconds(30),
+  CLEANUP_INTERVAL: seconds(30),
+  AMPHORA_EXPIRY_AGE: seconds(604800),
+  LOAD_BALANCER_EXPIRY_AGE: seconds(604800),
+  /** Ours (Octavia has none): how long an amphora stays ERROR before housekeeping deletes it. */
+  AMPHORA_ERROR_AGE: seconds(300),
+  HEARTBEAT_INTERVAL: seconds(10),
+  HEARTBEAT_TIMEOUT: seconds(60),
+  HEALTH_CHECK_INTERVAL: seconds(3),
+  /** Unset (Octavia's default): no storm protection. */
+  FAILOVER_THRESHOLD: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().nonnegative().optional()),
+  FAILOVER_THREADS: z.coerce.number().int().positive().default(10),
+  /** Octavia's heartbeat_key: when set, heartbeats must carry its HMAC-SHA256 (X-Heartbeat-Signature). */
+  HEARTBEAT_KEY: z.string().optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -100,6 +130,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
         flavorId: e.AMP_FLAVOR_ID,
         imageId: e.AMP_IMAGE_ID,
       },
+    },
+    /** Default quotas (Octavia's [quotas] section); a project's own quotas are in the quotas table. */
+    quotas: {
+      loadBalancer: e.DEFAULT_LOAD_BALANCER_QUOTA,
+      listener: e.DEFAULT_LISTENER_QUOTA,
+      pool: e.DEFAULT_POOL_QUOTA,
+      healthMonitor: e.DEFAULT_HEALTH_MONITOR_QUOTA,
+      member: e.DEFAULT_MEMBER_QUOTA,
+      l7policy: e.DEFAULT_L7POLICY_QUOTA,
+      l7rule: e.DEFAULT_L7RULE_QUOTA,
+    },
+    /** The housekeeping manager: spare pool and cleanup schedules (platform/schedules.ts). */
+    housekeeping: {
+      sparePoolSize: e.SPARE_AMPHORA_POOL_SIZE,
+      spareCheckIntervalSeconds: e.SPARE_CHECK_INTERVAL,
+      cleanupIntervalSeconds: e.CLEANUP_INTERVAL,
+      amphoraExpiryAgeSeconds: e.AMPHORA_EXPIRY_AGE,
+      loadBalancerExpiryAgeSeconds: e.LOAD_BALANCER_EXPIRY_AGE,
+      errorAmphoraAgeSeconds: e.AMPHORA_ERROR_AGE,
+    },
+    /** The health manager: heartbeats, the monitor workflow, failover storms. */
+    health: {
+      heartbeatIntervalSeconds: e.HEARTBEAT_INTERVAL,
+      heartbeatTimeoutSeconds: e.HEARTBEAT_TIMEOUT,
+      checkIntervalSeconds: e.HEALTH_CHECK_INTERVAL,
+      failoverThreshold: e.FAILOVER_THRESHOLD ?? null,
+      failoverThreads: e.FAILOVER_THREADS,
+      heartbeatKey: e.HEARTBEAT_KEY ? new Secret(e.HEARTBEAT_KEY) : undefined,
     },
     /** Keystone credentials and Nova driver settings (config/openstack.ts). */
     openstack: loadOpenStackConfig(env),

@@ -6,13 +6,15 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import { createAmphoraDriver, type AmphoraDriver } from '../activities/amphora-driver';
+import { computeName } from '../activities/amphora';
+import { createAmphoraDriver, NoopAmphoraDriver, type AmphoraDriver } from '../activities/amphora-driver';
 import { createComputeDriver, type AmphoraComputeDriver } from '../activities/compute';
 import { createPrismaClient, type Db } from '../activities/db/prisma';
 import { createApp } from '../api/app';
 import type { Logger } from '../common/logger';
 import type { Config } from '../config';
 import { reconcilePendingFlows } from './reconcile';
+import { startHousekeeping } from './schedules';
 import { connectClient } from './temporal';
 import { createWorker, type WorkerOptions } from './worker';
 
@@ -52,12 +54,14 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     const created = await createWorker({
       config,
       address: opts.temporalAddress,
-      deps: { db, compute, amphoraDriver, config },
+      deps: { db, compute, amphoraDriver, config, temporal },
       workflowBundlePath: opts.workflowBundlePath,
       activityInterceptors: opts.activityInterceptors,
     });
     worker = created.worker;
     closeWorkerConnection = () => created.connection.close();
+    // Before the worker polls: the health monitor it replaces then has no task in this worker's hands.
+    await startHousekeeping(temporal, config, log);
     workerDone = worker.run();
     workerDone.catch((err) => log.fatal({ err }, 'The Temporal worker stopped with an error'));
     const pending = await reconcilePendingFlows(db, temporal, config, log);
@@ -67,7 +71,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   let server: Server | undefined;
   let apiUrl: string | undefined;
   if (opts.api !== false) {
-    const app = createApp({ db, temporal, config, log });
+    const app = createApp({ db, temporal, config, log, amphoraDriver, compute });
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.api.port, config.api.host, () => resolve(s));
       s.once('error', reject);
@@ -75,6 +79,23 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     const { port } = server.address() as AddressInfo;
     apiUrl = `http://${config.api.host}:${port}`;
     log.info({ url: apiUrl, auth: config.api.authStrategy }, 'Octavia API listening');
+  }
+
+  if (amphoraDriver instanceof NoopAmphoraDriver) {
+    // The simulated amphorae heartbeat while their simulated instance exists.
+    amphoraDriver.instanceAlive ??= (amphoraId) =>
+      compute.getAmphora({ name: computeName(amphoraId) }).then(
+        () => true,
+        () => false,
+      );
+    // Only for the driver made here: a test hands in its own and turns heartbeats on when it needs them.
+    if (!opts.amphoraDriver && worker) {
+      amphoraDriver.startHeartbeats({
+        endpoint: apiUrl ?? `http://${config.api.host}:${config.api.port}`,
+        intervalMs: config.health.heartbeatIntervalSeconds * 1000,
+        key: config.health.heartbeatKey?.reveal(),
+      });
+    }
   }
 
   return {
@@ -85,6 +106,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     apiUrl,
     // Order matters: stop taking requests, let the worker finish in-flight activities, then close the pool.
     async stop() {
+      if (amphoraDriver instanceof NoopAmphoraDriver) await amphoraDriver.stopHeartbeats();
       if (server) {
         const s = server;
         const closed = new Promise<void>((resolve) => s.close(() => resolve()));

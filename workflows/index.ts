@@ -5,3 +5,6 @@ export * from './listener';
 export * from './pool';
 export * from './member';
 export * from './healthmonitor';
+export * from './housekeeping';
+export * from './health';
+export * from './openstack-flavor';

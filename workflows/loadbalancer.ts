@@ -5,7 +5,7 @@
  * The API has already written the PENDING_* state; these flows always leave it: ACTIVE (or DELETED)
  * on success, ERROR after compensation on failure.
  */
-import { ApplicationFailure, executeChild } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, patched } from '@temporalio/workflow';
 import { AmphoraRole, Topology } from '../common/status';
 import { agent, compute, db, undo } from './activities';
 import { failoverAmphora, provisionAmphora } from './amphora';
@@ -24,14 +24,25 @@ export async function createLoadBalancer(input: LoadBalancerFlowInput): Promise<
   try {
     const topology = await db.getLoadBalancerTopology(loadBalancerId);
     let roles: AmphoraRole[] = [AmphoraRole.STANDALONE];
+    let amphoraIds: string[] | undefined;
     if (topology === Topology.ACTIVE_STANDBY) {
       roles = [AmphoraRole.MASTER, AmphoraRole.BACKUP];
-      if (await db.ensureServerGroup(loadBalancerId)) {
+      // Two READY spares on different compute hosts serve the pair as they are; only when the pool has
+      // no such pair is it built into its anti-affinity server group. (Patched: flows that started
+      // before spare pairs existed replay without the claim.)
+      const pair = patched('spare-pairs') ? await db.claimSparePair({ loadBalancerId }) : null;
+      if (pair) {
+        saga.add('release spare pair', async () => {
+          await undo.releaseSpareAmphora(pair.masterId);
+          await undo.releaseSpareAmphora(pair.backupId);
+        });
+        amphoraIds = [pair.masterId, pair.backupId];
+      } else if (await db.ensureServerGroup(loadBalancerId)) {
         saga.add('delete server group', () => undo.deleteServerGroup(loadBalancerId));
       }
     }
     // The pair is built in parallel; each amphora's undo is on the saga as soon as it exists.
-    const amphoraIds = await Promise.all(
+    amphoraIds ??= await Promise.all(
       roles.map((role) =>
         provisionAmphora(saga, { loadBalancerId, role, bootTimeoutSeconds, useSpare: topology === Topology.SINGLE }),
       ),

@@ -2,9 +2,44 @@
  * The no-op amphora driver: accepts every configuration and remembers the last one per amphora, so tests
  * can check what a flow pushed; reports zero traffic and every member UP. `failUpdates` injects a fault
  * into configuration pushes.
+ *
+ * It also plays the amphora agents' heartbeats, so the health manager has something to watch on a
+ * laptop: once `startHeartbeats` is called (platform/system.ts does, for the driver it creates; a test
+ * system hands in its own driver, so tests have none until they call it), every amphora it holds a
+ * configuration for posts a heartbeat every interval to the health manager's endpoint
+ * (POST /internal/amphorae/{id}/heartbeat), with its listeners, pools and members as haproxy would
+ * report them. An amphora stops when its compute instance is gone (`instanceAlive`) or when a test
+ * silences it (`silence`).
  */
+import { createHmac } from 'node:crypto';
 import { AmphoraComputeError } from '../compute/errors';
 import type { AmphoraDriver, AmphoraHealthReport, AmphoraTarget, ListenerStats, LoadBalancerConfig } from './driver';
+
+/** Member states in a heartbeat, as haproxy reports them (Octavia's UP, DOWN, DRAIN, MAINT, "no check"). */
+export type HeartbeatMemberStatus = 'UP' | 'DOWN' | 'DRAIN' | 'MAINT' | 'no check';
+
+/** The heartbeat message (Octavia's amphora agent, version 3). */
+export interface HeartbeatMessage {
+  id: string;
+  seq: number;
+  ver: 3;
+  listeners: Record<string, { status: 'OPEN' | 'FULL'; stats: { tx: number; rx: number; conns: number; totconns: number; ereq: number } }>;
+  /** Keyed `<pool id>:<listener id>`. */
+  pools: Record<string, { status: 'UP' | 'DOWN'; members: Record<string, HeartbeatMemberStatus> }>;
+}
+
+export interface HeartbeatOptions {
+  /** Base URL of the API (the health manager's endpoint is under it). */
+  endpoint: string;
+  intervalMs: number;
+  /** HEARTBEAT_KEY: each message is signed (HMAC-SHA256 of the body, hex, in X-Heartbeat-Signature). */
+  key?: string;
+}
+
+/** The signature of a heartbeat body under HEARTBEAT_KEY. */
+export function heartbeatSignature(key: string, body: string | Buffer): string {
+  return createHmac('sha256', key).update(body).digest('hex');
+}
 
 export class NoopAmphoraDriver implements AmphoraDriver {
   readonly name = 'noop';
@@ -14,6 +49,15 @@ export class NoopAmphoraDriver implements AmphoraDriver {
   latencyMs = 0;
   private readonly configs = new Map<string, LoadBalancerConfig>();
   private readonly running = new Map<string, boolean>();
+  /** Whether an amphora's compute instance still exists: a deleted amphora stops heartbeating. */
+  instanceAlive?: (amphoraId: string) => Promise<boolean>;
+  /** Inject: what a member reports (default UP when its pool has a health monitor, "no check" without). */
+  readonly memberStatus = new Map<string, HeartbeatMemberStatus>();
+  private readonly silenced = new Set<string>();
+  private heartbeats: HeartbeatOptions | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private heartbeatRound: Promise<void> = Promise.resolve();
+  private seq = 0;
 
   async updateConfig(amphora: AmphoraTarget, config: LoadBalancerConfig): Promise<void> {
     if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
@@ -55,6 +99,86 @@ export class NoopAmphoraDriver implements AmphoraDriver {
       (config?.pools ?? []).flatMap((p) => p.members.map((m) => [m.id, m.enabled ? 'UP' : 'DOWN'] as const)),
     );
     return { amphoraId: amphora.amphoraId, members };
+  }
+
+  /** Starts emitting heartbeats (replacing any previous emission): the first round at once. */
+  startHeartbeats(opts: HeartbeatOptions): void {
+    clearTimeout(this.heartbeatTimer);
+    this.heartbeats = opts;
+    const tick = () => {
+      this.heartbeatRound = this.sendHeartbeats(opts).finally(() => {
+        if (this.heartbeats === opts) {
+          this.heartbeatTimer = setTimeout(tick, opts.intervalMs);
+          this.heartbeatTimer.unref();
+        }
+      });
+    };
+    tick();
+  }
+
+  /** Stops emitting (every amphora), after the round in flight. */
+  async stopHeartbeats(): Promise<void> {
+    this.heartbeats = undefined;
+    clearTimeout(this.heartbeatTimer);
+    await this.heartbeatRound;
+  }
+
+  get heartbeating(): boolean {
+    return this.heartbeats !== undefined;
+  }
+
+  /** Stops one amphora's heartbeats (it looks dead to the health manager) ... */
+  silence(amphoraId: string): void {
+    this.silenced.add(amphoraId);
+  }
+
+  /** ... and lets it heartbeat again. */
+  resume(amphoraId: string): void {
+    this.silenced.delete(amphoraId);
+  }
+
+  /** One round: every configured, live, unsilenced amphora posts its heartbeat. Failures are ignored. */
+  async sendHeartbeats(opts: HeartbeatOptions | undefined = this.heartbeats): Promise<void> {
+    if (!opts) return;
+    await Promise.all(
+      [...this.configs.keys()].map(async (amphoraId) => {
+        if (this.silenced.has(amphoraId)) return;
+        if (this.instanceAlive && !(await this.instanceAlive(amphoraId).catch(() => true))) return;
+        const message = this.heartbeatMessage(amphoraId);
+        if (!message || this.silenced.has(amphoraId)) return;
+        const body = JSON.stringify(message);
+        await fetch(`${opts.endpoint}/internal/amphorae/${amphoraId}/heartbeat`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(opts.key ? { 'x-heartbeat-signature': heartbeatSignature(opts.key, body) } : {}) },
+          body,
+          signal: AbortSignal.timeout(Math.max(1000, opts.intervalMs)),
+        })
+          .then((res) => res.arrayBuffer())
+          .catch(() => undefined);
+      }),
+    );
+  }
+
+  /** The heartbeat an amphora sends now: what haproxy would report for its configuration. */
+  heartbeatMessage(amphoraId: string): HeartbeatMessage | undefined {
+    const config = this.configs.get(amphoraId);
+    if (!config) return undefined;
+    const message: HeartbeatMessage = { id: amphoraId, seq: ++this.seq, ver: 3, listeners: {}, pools: {} };
+    // A stopped service (admin_state_up false) reports no listeners: the agent is alive, haproxy is not.
+    if (!config.enabled || this.running.get(amphoraId) === false) return message;
+    for (const listener of config.listeners.filter((l) => l.enabled)) {
+      message.listeners[listener.id] = { status: 'OPEN', stats: { tx: 0, rx: 0, conns: 0, totconns: 0, ereq: 0 } };
+      const pool = config.pools.find((p) => p.id === listener.defaultPoolId && p.enabled);
+      if (!pool) continue;
+      const members: Record<string, HeartbeatMemberStatus> = {};
+      for (const m of pool.members) {
+        members[m.id] = m.enabled ? (this.memberStatus.get(m.id) ?? (pool.healthMonitor?.enabled ? 'UP' : 'no check')) : 'MAINT';
+      }
+      const serving = pool.members.filter((m) => m.enabled);
+      const down = serving.length > 0 && serving.every((m) => members[m.id] === 'DOWN');
+      message.pools[`${pool.id}:${listener.id}`] = { status: down ? 'DOWN' : 'UP', members };
+    }
+    return message;
   }
 
   /** The configuration last pushed to an amphora (tests). */

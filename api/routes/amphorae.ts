@@ -1,7 +1,7 @@
 /** /v2/octavia/amphorae (Octavia api-ref: Amphorae; admin only). */
 import { Router } from 'express';
-import { amphoraFailoverFlow } from '../../common/flows';
-import { AmphoraStatus, ProvisioningStatus } from '../../common/status';
+import { LoadBalancerLocked, lockAndStartAmphoraFailover } from '../../common/failover';
+import { AmphoraStatus } from '../../common/status';
 import type { ApiDeps } from '../deps';
 import { ImmutableObject } from '../errors';
 import { findOr404, startOrRevert } from '../lifecycle';
@@ -23,7 +23,7 @@ const filters: FilterSpec = {
 const visible = { status: { not: AmphoraStatus.DELETED } };
 
 export function amphoraRoutes(deps: ApiDeps): Router {
-  const { db, config } = deps;
+  const { db } = deps;
   const router = Router();
   const find = (id: string) => findOr404('Amphora', id, (i) => db.amphora.findFirst({ where: { id: i, ...visible } }));
 
@@ -47,26 +47,12 @@ export function amphoraRoutes(deps: ApiDeps): Router {
    */
   router.put('/:id/failover', async (req, res) => {
     const amphora = await find(req.params.id);
-    let projectId: string | undefined;
-    let previous: ProvisioningStatus | undefined;
-    if (amphora.loadBalancerId) {
-      const lb = await db.loadBalancer.findUniqueOrThrow({ where: { id: amphora.loadBalancerId } });
-      const { count } = await db.loadBalancer.updateMany({
-        where: { id: lb.id, provisioningStatus: { in: [ProvisioningStatus.ACTIVE, ProvisioningStatus.ERROR] } },
-        data: { provisioningStatus: ProvisioningStatus.PENDING_UPDATE, updatedAt: new Date() },
-      });
-      if (count === 0) throw new ImmutableObject('Load Balancer', lb.id);
-      projectId = lb.projectId;
-      previous = lb.provisioningStatus;
+    try {
+      await lockAndStartAmphoraFailover(deps, amphora, (flow, revert) => startOrRevert(deps, flow, revert));
+    } catch (err) {
+      if (err instanceof LoadBalancerLocked) throw new ImmutableObject('Load Balancer', err.loadBalancerId);
+      throw err;
     }
-    await startOrRevert(deps, amphoraFailoverFlow(amphora, projectId, config), async () => {
-      if (amphora.loadBalancerId && previous) {
-        await db.loadBalancer.updateMany({
-          where: { id: amphora.loadBalancerId, provisioningStatus: ProvisioningStatus.PENDING_UPDATE },
-          data: { provisioningStatus: previous },
-        });
-      }
-    });
     res.status(202).end();
   });
 

@@ -2,11 +2,14 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import { loadBalancerFlows, type FlowName, type FlowRequest } from '../../common/flows';
-import { OperatingStatus, ProvisioningStatus, Topology } from '../../common/status';
+import { OperatingStatus, ProvisioningStatus } from '../../common/status';
+import { Prisma } from '../../generated/prisma/client';
 import { projectForCreate, projectScope, requestContext } from '../context';
 import type { ApiDeps } from '../deps';
 import { InvalidFilter, InvalidState, NotFound, ValidationFailure } from '../errors';
 import { startOrRevert } from '../lifecycle';
+import { checkAvailabilityZone, loadBalancerPlacement } from '../placement';
+import { enforceQuota } from '../quotas';
 import { FilterSpec, isUuid, listPage } from '../listing';
 import { loadBalancerCreateRoot, loadBalancerUpdateRoot } from '../schemas/loadbalancer';
 import { mergeView, toColumns } from '../columns';
@@ -58,15 +61,6 @@ export function loadBalancerRoutes(deps: ApiDeps): Router {
   const { db, config } = deps;
   const router = Router();
 
-  /** A flavor's profile may choose the topology (`loadbalancer_topology`, as in Octavia); else the default. */
-  async function topologyOf(flavorId: string | null | undefined): Promise<Topology> {
-    if (!flavorId) return config.compute.topology;
-    const flavor = await db.flavor.findUnique({ where: { id: flavorId }, include: { flavorProfile: true } });
-    if (!flavor || !flavor.enabled) throw new ValidationFailure('Invalid flavor_id.');
-    const data = parseFlavorData(flavor.flavorProfile.flavorData);
-    return data.loadbalancer_topology === Topology.ACTIVE_STANDBY ? Topology.ACTIVE_STANDBY : config.compute.topology;
-  }
-
   async function findVisible(id: string, req: Request) {
     const lb = isUuid(id) ? await db.loadBalancer.findFirst({ where: { id, ...visible, ...projectScope(req) }, include: children }) : null;
     if (!lb) throw new NotFound('Load Balancer', id);
@@ -90,26 +84,36 @@ export function loadBalancerRoutes(deps: ApiDeps): Router {
   router.post('/', async (req, res) => {
     const body = parseBody(loadBalancerCreateRoot, req.body, 'load_balancer').loadbalancer;
     const projectId = projectForCreate(requestContext(req), body);
-    const topology = await topologyOf(body.flavor_id);
-    const lb = await db.loadBalancer.create({
-      data: {
-        id: randomUUID(),
-        projectId,
-        name: body.name,
-        description: body.description,
-        enabled: body.admin_state_up ?? true,
-        provisioningStatus: ProvisioningStatus.PENDING_CREATE,
-        operatingStatus: OperatingStatus.OFFLINE,
-        provider: body.provider ?? 'amphora',
-        topology,
-        flavorId: body.flavor_id,
-        availabilityZone: body.availability_zone,
-        vipSubnetId: body.vip_subnet_id,
-        vipQosPolicyId: body.vip_qos_policy_id,
-        ...allocateVip(body),
-        tags: body.tags ?? [],
-      },
-      include: children,
+    // The flavor (enabled, of the provider) chooses the topology (api/placement.ts).
+    const { provider, topology } = await loadBalancerPlacement(db, config, body);
+    // One transaction: the quota (403), the availability zone (exists, enabled, share-locked) and the row.
+    const lb = await db.$transaction(async (tx) => {
+      await enforceQuota(tx, projectId, 'load_balancer');
+      await checkAvailabilityZone(tx, body.availability_zone);
+      return tx.loadBalancer.create({
+        data: {
+          id: randomUUID(),
+          projectId,
+          name: body.name,
+          description: body.description,
+          enabled: body.admin_state_up ?? true,
+          provisioningStatus: ProvisioningStatus.PENDING_CREATE,
+          operatingStatus: OperatingStatus.OFFLINE,
+          provider,
+          topology,
+          flavorId: body.flavor_id,
+          availabilityZone: body.availability_zone,
+          vipSubnetId: body.vip_subnet_id,
+          vipQosPolicyId: body.vip_qos_policy_id,
+          ...allocateVip(body),
+          tags: body.tags ?? [],
+        },
+        include: children,
+      });
+    }).catch((err: unknown) => {
+      // The flavor was deleted meanwhile (its foreign key refused the row).
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2003') throw new ValidationFailure('Invalid flavor_id.');
+      throw err;
     });
     // Without its flow the load balancer would wait in PENDING_CREATE forever: it is removed instead.
     await startOrRevert(deps, loadBalancerFlows.create(lb, config), () => db.loadBalancer.delete({ where: { id: lb.id } }));
@@ -181,13 +185,4 @@ export function loadBalancerRoutes(deps: ApiDeps): Router {
   });
 
   return router;
-}
-
-function parseFlavorData(text: string): Record<string, unknown> {
-  try {
-    const data: unknown = JSON.parse(text);
-    return data && typeof data === 'object' ? (data as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }

@@ -87,6 +87,9 @@ describe('createLoadBalancer (ACTIVE_STANDBY)', () => {
     it.each(['ensureServerGroup', 'createAmphoraRecord', 'buildAmphoraCompute', 'waitForAmphoraCompute', 'pushLoadBalancerConfig', 'finishLoadBalancerCreate'])(
       'fails at %s: LB ERROR, both amphorae and the server group gone',
       async (step) => {
+        // The built path: spares released above must not form a pair on two hosts (housekeeping.test.ts
+        // covers pairs claimed from spares).
+        await sys().db.amphora.updateMany({ where: { status: 'READY', loadBalancerId: null }, data: { hostId: null } });
         sys().failingSteps.add(step);
         const id = await createLb(sys());
         const lb = await settledLb(sys(), id);

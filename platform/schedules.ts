@@ -1,0 +1,145 @@
+/**
+ * The housekeeping and health managers on Temporal, set up at every worker start-up (platform/system.ts):
+ *
+ *   `<task queue>-spare-pool`      Schedule, every SPARE_CHECK_INTERVAL: maintainSparePool
+ *   `<task queue>-cleanup`         Schedule, every CLEANUP_INTERVAL: cleanupDeleted
+ *   `<task queue>-health-monitor`  one long-running workflow (monitorAmphoraHealth, continue-as-new)
+ *
+ * Schedules are created, or updated when they exist (interval, arguments, policies from the current
+ * configuration), so a restart with new settings applies them; whether a schedule is paused is kept (an
+ * operator pauses one on the Web UI's Schedules page, or `temporal schedule toggle --pause`).
+ * The ids carry the task queue: one set per controller deployment.
+ *
+ * Overlap policies:
+ *   - spare pool: BUFFER_ONE. A run lasts as long as a boot (minutes on Nova) while the interval is
+ *     30 s; spares claimed meanwhile are refilled as soon as it ends instead of a tick later, and at most
+ *     one run waits. Overshooting is impossible either way: each run reserves what is missing in the
+ *     database, atomically, before it builds.
+ *   - cleanup: SKIP. Each run works from what the database holds when it starts, so a skipped tick
+ *     loses nothing; there is no reason to queue runs behind a slow one.
+ */
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowIdConflictPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import type { Logger } from '../common/logger';
+import { Operation, ResourceType } from '../common/search-attributes';
+import type { Config } from '../config';
+import type { CleanupInput, SparePoolInput } from '../workflows/housekeeping';
+import type { AmphoraHealthMonitorInput } from '../workflows/health';
+
+export const housekeepingIds = (config: Config) => ({
+  sparePool: `${config.temporal.taskQueue}-spare-pool`,
+  cleanup: `${config.temporal.taskQueue}-cleanup`,
+  healthMonitor: `${config.temporal.taskQueue}-health-monitor`,
+});
+
+const attributes = (operation: string) => [
+  { key: ResourceType, value: 'housekeeping' },
+  { key: Operation, value: operation },
+];
+
+export function sparePoolSchedule(config: Config): ScheduleOptions {
+  const id = housekeepingIds(config).sparePool;
+  const bootTimeoutSeconds = config.compute.amphora.bootTimeoutSeconds;
+  const args: [SparePoolInput] = [{ poolSize: config.housekeeping.sparePoolSize, bootTimeoutSeconds, concurrency: 5 }];
+  return {
+    scheduleId: id,
+    spec: { intervals: [{ every: Math.round(config.housekeeping.spareCheckIntervalSeconds * 1000) }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'maintainSparePool',
+      workflowId: id,
+      taskQueue: config.temporal.taskQueue,
+      args,
+      // A run stuck past this ends; its children (abandoned) finish or compensate on their own.
+      workflowExecutionTimeout: `${Math.max(600, 3 * bootTimeoutSeconds + 60)}s`,
+      typedSearchAttributes: attributes('spare-pool'),
+      staticSummary: `keep ${config.housekeeping.sparePoolSize} spare amphorae`,
+    },
+    policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE, catchupWindow: '1 minute' },
+    state: { note: 'Octavia housekeeping: spare amphora pool (SPARE_AMPHORA_POOL_SIZE, SPARE_CHECK_INTERVAL)' },
+  };
+}
+
+export function cleanupSchedule(config: Config): ScheduleOptions {
+  const id = housekeepingIds(config).cleanup;
+  const h = config.housekeeping;
+  const args: [CleanupInput] = [
+    {
+      amphoraExpirySeconds: h.amphoraExpiryAgeSeconds,
+      loadBalancerExpirySeconds: h.loadBalancerExpiryAgeSeconds,
+      errorAmphoraAgeSeconds: h.errorAmphoraAgeSeconds,
+      // A create flow waits at most three boot timeouts (three attempts of the boot wait).
+      staleBootingSeconds: 4 * config.compute.amphora.bootTimeoutSeconds,
+      batchSize: 100,
+    },
+  ];
+  return {
+    scheduleId: id,
+    spec: { intervals: [{ every: Math.round(h.cleanupIntervalSeconds * 1000) }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'cleanupDeleted',
+      workflowId: id,
+      taskQueue: config.temporal.taskQueue,
+      args,
+      workflowExecutionTimeout: '10 minutes',
+      typedSearchAttributes: attributes('cleanup'),
+      staticSummary: 'purge expired DELETED rows, delete stuck amphorae',
+    },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+    state: { note: 'Octavia housekeeping: cleanup (CLEANUP_INTERVAL, AMPHORA_EXPIRY_AGE, LOAD_BALANCER_EXPIRY_AGE)' },
+  };
+}
+
+export function healthMonitorInput(config: Config): AmphoraHealthMonitorInput {
+  const h = config.health;
+  return {
+    checkIntervalSeconds: h.checkIntervalSeconds,
+    heartbeatTimeoutSeconds: h.heartbeatTimeoutSeconds,
+    heartbeatIntervalSeconds: h.heartbeatIntervalSeconds,
+    failoverThreshold: h.failoverThreshold,
+    failoverThreads: h.failoverThreads,
+  };
+}
+
+/** Creates the schedule, or brings an existing one to `options` (keeping whether it is paused). */
+export async function upsertSchedule(client: Client, options: ScheduleOptions): Promise<'created' | 'updated'> {
+  try {
+    await client.schedule.create(options);
+    return 'created';
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+  await client.schedule.getHandle(options.scheduleId).update((previous) => ({
+    spec: options.spec,
+    action: options.action,
+    policies: options.policies,
+    state: { paused: previous.state.paused, note: previous.state.note },
+  }));
+  return 'updated';
+}
+
+/**
+ * Starts (or restarts) the health monitor. It holds no state of its own, so the running one is replaced
+ * (TERMINATE_EXISTING): new settings and new workflow code take effect at once, and a run written by
+ * older code is never replayed on newer code.
+ */
+export async function startHealthMonitor(client: Client, config: Config): Promise<void> {
+  await client.workflow.start('monitorAmphoraHealth', {
+    taskQueue: config.temporal.taskQueue,
+    workflowId: housekeepingIds(config).healthMonitor,
+    args: [healthMonitorInput(config)],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.TERMINATE_EXISTING,
+    typedSearchAttributes: attributes('health-monitor'),
+    staticSummary: `amphora heartbeats older than ${config.health.heartbeatTimeoutSeconds}s -> failover`,
+  });
+}
+
+export async function startHousekeeping(client: Client, config: Config, log: Logger): Promise<void> {
+  const sparePool = await upsertSchedule(client, sparePoolSchedule(config));
+  const cleanup = await upsertSchedule(client, cleanupSchedule(config));
+  await startHealthMonitor(client, config);
+  log.info(
+    { schedules: { [housekeepingIds(config).sparePool]: sparePool, [housekeepingIds(config).cleanup]: cleanup }, sparePoolSize: config.housekeeping.sparePoolSize },
+    'Housekeeping schedules and health monitor in place',
+  );
+}

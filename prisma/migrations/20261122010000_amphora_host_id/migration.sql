@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "amphora" ADD COLUMN     "host_id" VARCHAR(255);

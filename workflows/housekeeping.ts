@@ -1,0 +1,123 @@
+/**
+ * Housekeeping flows (Octavia's housekeeping manager), each run by a Temporal Schedule
+ * (platform/schedules.ts): the spare amphora pool and the cleanup of expired and stuck rows.
+ */
+import { executeChild, log, ParentClosePolicy, proxyActivities, uuid4 } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { AmphoraId, Operation, ResourceType } from '../common/search-attributes';
+import { db } from './activities';
+import { createAmphora } from './amphora';
+import { forEachBounded } from './bounded';
+
+export interface SparePoolInput {
+  /** SPARE_AMPHORA_POOL_SIZE: READY (or BOOTING) spares to keep. */
+  poolSize: number;
+  bootTimeoutSeconds: number;
+  /** Spares built at once (default 5). */
+  concurrency?: number;
+}
+
+export interface SparePoolResult {
+  reserved: number;
+  built: number;
+  failed: number;
+}
+
+/**
+ * Keeps the spare pool full: reserves the missing spares in the database (an atomic count of READY +
+ * BOOTING spares and insert of BOOTING rows, so two overlapping runs never build more than the pool
+ * needs), then builds each through the create_amphora flow as a child workflow
+ * (`amphora-<uuid>-create`), a few at a time. A spare that fails to build is compensated by its flow
+ * (instance deleted, row DELETED, or ERROR for cleanup): it is never counted READY, and the next run
+ * reserves a replacement. Children are abandoned, not cancelled, if this run ends early: each finishes
+ * or compensates by itself.
+ */
+export async function maintainSparePool(input: SparePoolInput): Promise<SparePoolResult> {
+  if (input.poolSize <= 0) return { reserved: 0, built: 0, failed: 0 };
+  const candidateIds = Array.from({ length: input.poolSize }, () => uuid4());
+  const reserved = await db.reserveSpareAmphorae({ poolSize: input.poolSize, candidateIds });
+  let built = 0;
+  let failed = 0;
+  await forEachBounded(reserved, input.concurrency ?? 5, async (amphoraId) => {
+    try {
+      await executeChild(createAmphora, {
+        workflowId: `amphora-${amphoraId}-create`,
+        args: [{ amphoraId, bootTimeoutSeconds: input.bootTimeoutSeconds }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        typedSearchAttributes: [
+          { key: ResourceType, value: 'amphora' },
+          { key: Operation, value: 'create' },
+          { key: AmphoraId, value: amphoraId },
+        ],
+        staticSummary: `create amphora ${amphoraId} (spare pool)`,
+      });
+      built++;
+    } catch (err) {
+      failed++;
+      log.warn('A spare amphora could not be built; the next run replaces it', { amphoraId, error: String(err) });
+    }
+  });
+  if (reserved.length > 0) log.info('Spare pool refilled', { poolSize: input.poolSize, reserved: reserved.length, built, failed });
+  return { reserved: reserved.length, built, failed };
+}
+
+export interface CleanupInput {
+  /** AMPHORA_EXPIRY_AGE / LOAD_BALANCER_EXPIRY_AGE: how long DELETED rows are kept. */
+  amphoraExpirySeconds: number;
+  loadBalancerExpirySeconds: number;
+  /** AMPHORA_ERROR_AGE: how long an amphora stays ERROR before it is deleted with its instance. */
+  errorAmphoraAgeSeconds: number;
+  /** A spare BOOTING this long has lost its create flow. */
+  staleBootingSeconds: number;
+  batchSize?: number;
+}
+
+export interface CleanupResult {
+  loadBalancersPurged: number;
+  amphoraePurged: number;
+  stuckAmphoraeDeleted: number;
+  stuckAmphoraeLeft: number;
+}
+
+/** Deleting stuck amphorae: a few attempts per run; what still fails is tried again at the next run. */
+const cleanupCompute = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
+});
+
+/**
+ * Octavia's DatabaseCleanup, plus stuck amphorae: purges rows DELETED for longer than their expiry age
+ * (batch after batch, so one run never holds a long transaction), then deletes ERROR amphorae (and
+ * spares stuck BOOTING) with their compute instances.
+ */
+export async function cleanupDeleted(input: CleanupInput): Promise<CleanupResult> {
+  const batchSize = input.batchSize ?? 100;
+  const result: CleanupResult = { loadBalancersPurged: 0, amphoraePurged: 0, stuckAmphoraeDeleted: 0, stuckAmphoraeLeft: 0 };
+  // Bounded, so a run's history stays small; whatever is left goes at the next run.
+  for (let batch = 0; batch < 50; batch++) {
+    const purged = await db.purgeExpiredRows({
+      amphoraExpirySeconds: input.amphoraExpirySeconds,
+      loadBalancerExpirySeconds: input.loadBalancerExpirySeconds,
+      batchSize,
+    });
+    result.loadBalancersPurged += purged.loadBalancers;
+    result.amphoraePurged += purged.amphorae;
+    if (purged.loadBalancers < batchSize && purged.amphorae < batchSize) break;
+  }
+  const stuck = await db.listStuckAmphorae({
+    errorAgeSeconds: input.errorAmphoraAgeSeconds,
+    staleBootingSeconds: input.staleBootingSeconds,
+    limit: 100,
+  });
+  await forEachBounded(stuck, 5, async (amphoraId) => {
+    try {
+      await cleanupCompute.deleteAmphora(amphoraId);
+      result.stuckAmphoraeDeleted++;
+    } catch (err) {
+      result.stuckAmphoraeLeft++;
+      log.warn('A stuck amphora could not be deleted; the next run tries again', { amphoraId, error: String(err) });
+    }
+  });
+  if (result.loadBalancersPurged + result.amphoraePurged + stuck.length > 0) log.info('Cleanup', { ...result });
+  return result;
+}
