@@ -1,9 +1,13 @@
 /** The Express application: Octavia's LBaaS v2 API. It validates, writes PENDING_* and starts flows. */
 import express, { type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
+import swaggerUi from 'swagger-ui-express';
+import { version } from '../package.json';
 import { authenticate, authorize } from './auth';
 import type { ApiDeps } from './deps';
 import { errorHandler, UnsupportedMediaType } from './errors';
+import { openApiDocument, type Mount } from './openapi';
+import { bodiless, requestBodies } from './schemas';
 import { amphoraRoutes } from './routes/amphorae';
 import { availabilityZoneProfileRoutes } from './routes/availabilityzoneprofiles';
 import { availabilityZoneRoutes } from './routes/availabilityzones';
@@ -30,6 +34,30 @@ const requireJson: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/** Every router and where it is mounted: the app and the OpenAPI document are both made from this. */
+export function apiMounts(deps: ApiDeps): Mount[] {
+  return [
+    { path: '/v2/lbaas/loadbalancers', router: loadBalancerRoutes(deps), tag: 'Load balancers' },
+    { path: '/v2/lbaas/loadbalancers', router: loadBalancerStatusRoutes(deps), tag: 'Load balancers' },
+    { path: '/v2/lbaas/listeners', router: listenerRoutes(deps), tag: 'Listeners' },
+    { path: '/v2/lbaas/listeners', router: listenerStatsRoutes(deps), tag: 'Listeners' },
+    { path: '/v2/lbaas/pools/:poolId/members', router: memberRoutes(deps), tag: 'Members' },
+    { path: '/v2/lbaas/pools', router: poolRoutes(deps), tag: 'Pools' },
+    { path: '/v2/lbaas/healthmonitors', router: healthMonitorRoutes(deps), tag: 'Health monitors' },
+    { path: '/v2/lbaas/providers', router: providerRoutes(deps), tag: 'Providers' },
+    { path: '/v2/lbaas/flavorprofiles', router: flavorProfileRoutes(deps), tag: 'Flavor profiles' },
+    { path: '/v2/lbaas/flavors', router: flavorRoutes(deps), tag: 'Flavors' },
+    { path: '/v2/lbaas/availabilityzoneprofiles', router: availabilityZoneProfileRoutes(deps), tag: 'Availability zone profiles' },
+    { path: '/v2/lbaas/availabilityzones', router: availabilityZoneRoutes(deps), tag: 'Availability zones' },
+    { path: '/v2/lbaas/quotas', router: quotaRoutes(deps), tag: 'Quotas' },
+    { path: '/v2/octavia/amphorae', router: amphoraRoutes(deps), tag: 'Amphorae' },
+    { path: '/v2/octavia/amphorae', router: amphoraStatsRoutes(deps), tag: 'Amphorae' },
+    { path: '/v1/openstack_flavors', router: openstackFlavorRoutes(deps), tag: 'OpenStack flavors' },
+    // Version discovery: GET /, /v2, /v2.0.
+    { path: '/', router: versionRoutes(), tag: 'Versions' },
+  ];
+}
+
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -43,27 +71,18 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(requireJson);
   app.use(express.json({ limit: '1mb' }));
 
-  // The openstack CLI calls /v2.0/..., openstacksdk /v2/...: the same API.
-  for (const prefix of ['/v2', '/v2.0']) {
-    app.use(`${prefix}/lbaas/loadbalancers`, loadBalancerRoutes(deps));
-    app.use(`${prefix}/lbaas/listeners`, listenerRoutes(deps));
-    app.use(`${prefix}/lbaas/pools/:poolId/members`, memberRoutes(deps));
-    app.use(`${prefix}/lbaas/pools`, poolRoutes(deps));
-    app.use(`${prefix}/lbaas/healthmonitors`, healthMonitorRoutes(deps));
-    app.use(`${prefix}/octavia/amphorae`, amphoraRoutes(deps));
-    app.use(`${prefix}/lbaas/loadbalancers`, loadBalancerStatusRoutes(deps));
-    app.use(`${prefix}/lbaas/listeners`, listenerStatsRoutes(deps));
-    app.use(`${prefix}/octavia/amphorae`, amphoraStatsRoutes(deps));
-    app.use(`${prefix}/lbaas/providers`, providerRoutes(deps));
-    app.use(`${prefix}/lbaas/flavorprofiles`, flavorProfileRoutes(deps));
-    app.use(`${prefix}/lbaas/flavors`, flavorRoutes(deps));
-    app.use(`${prefix}/lbaas/availabilityzoneprofiles`, availabilityZoneProfileRoutes(deps));
-    app.use(`${prefix}/lbaas/availabilityzones`, availabilityZoneRoutes(deps));
-    app.use(`${prefix}/lbaas/quotas`, quotaRoutes(deps));
+  const mounts = apiMounts(deps);
+  for (const mount of mounts) {
+    app.use(mount.path, mount.router);
+    // The openstack CLI calls /v2.0/..., openstacksdk /v2/...: the same API.
+    if (mount.path.startsWith('/v2/')) app.use(mount.path.replace('/v2/', '/v2.0/'), mount.router);
   }
-  app.use('/v1/openstack_flavors', openstackFlavorRoutes(deps));
-  // Version discovery: GET /, /v2, /v2.0.
-  app.use(versionRoutes());
+  // The API described from the routers themselves and the schemas they validate with.
+  const document = openApiDocument(mounts, requestBodies, bodiless, version);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Octavia-compatible API' }));
 
   app.use((_req, res) => {
     res.status(404).json({ code: 404, title: 'Not Found', description: `The resource could not be found.` });

@@ -8,7 +8,7 @@ import type { Router } from 'express';
 import { z } from 'zod';
 
 export interface Mount {
-  /** Below /v2 (and its alias /v2.0), or absolute when it starts with /v1 or is the root. */
+  /** Where the router is mounted; a /v2/ path is also served under its alias /v2.0/. */
   path: string;
   router: Router;
   tag: string;
@@ -17,29 +17,34 @@ export interface Mount {
 /** `METHOD /path/{param}` -> the root schema of its body. */
 export type RequestBodies = Record<string, z.ZodType>;
 
-/** Operations that take no body although they are PUT/POST (Octavia's actions). */
-export const bodiless = new Set<string>();
 
 const successStatus: Record<string, string> = { get: '200', post: '201', put: '200', delete: '204' };
 
 interface RouteLayer {
-  route?: { path: string; methods: Record<string, boolean> };
+  route?: { path: string | string[]; methods: Record<string, boolean> };
 }
+
+/** `METHOD /path` of every POST/PUT that takes no body (Octavia's actions). */
+export type Bodiless = Set<string>;
 
 /** Every route of a mount, as OpenAPI paths (`/:id` -> `/{id}`). */
 export function operationsOf(mount: Mount): { method: string; path: string }[] {
   const stack = (mount.router as unknown as { stack: RouteLayer[] }).stack;
+  const base = mount.path.replace(/\/$/, '');
   return stack
     .filter((l): l is Required<RouteLayer> => !!l.route)
-    .flatMap((l) =>
-      Object.keys(l.route.methods).map((method) => ({
-        method,
-        path: (mount.path + (l.route.path === '/' ? '' : l.route.path)).replace(/:(\w+)/g, '{$1}'),
-      })),
-    );
+    .flatMap((l) => {
+      const routePaths = Array.isArray(l.route.path) ? l.route.path : [l.route.path];
+      return routePaths.flatMap((routePath) =>
+        Object.keys(l.route.methods).map((method) => ({
+          method,
+          path: (base + (routePath === '/' && base ? '' : routePath)).replace(/:(\w+)/g, '{$1}'),
+        })),
+      );
+    });
 }
 
-export function openApiDocument(mounts: Mount[], bodies: RequestBodies, version: string) {
+export function openApiDocument(mounts: Mount[], bodies: RequestBodies, bodiless: Set<string>, version: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const mount of mounts) {
     for (const op of operationsOf(mount)) {
