@@ -54,7 +54,15 @@ class InvalidSort extends ApiFault {
   }
 }
 
-export function parseListQuery(req: Request, spec: FilterSpec): ListQuery {
+/** How a collection is ordered by default and what a marker names. */
+export interface Keying {
+  /** The column that identifies a row (default `id`, a UUID): the order's tiebreaker and the marker. */
+  key?: string;
+  /** Rows have created_at/updated_at (default): the default order is by creation, and they sort. */
+  timestamps?: boolean;
+}
+
+export function parseListQuery(req: Request, spec: FilterSpec, keying: Keying = {}): ListQuery {
   const conditions: Record<string, unknown>[] = [];
   let matchesNothing = false;
   for (const [key, raw] of Object.entries(req.query)) {
@@ -88,7 +96,7 @@ export function parseListQuery(req: Request, spec: FilterSpec): ListQuery {
   }
   return {
     where: matchesNothing ? null : conditions.length ? { AND: conditions } : {},
-    sort: parseSort(req, spec),
+    sort: parseSort(req, spec, keying),
     limit,
     marker: req.query.marker === undefined ? undefined : values(req.query.marker)[0],
     reverse: req.query.page_reverse !== undefined && values(req.query.page_reverse)[0]!.toLowerCase() === 'true',
@@ -96,7 +104,7 @@ export function parseListQuery(req: Request, spec: FilterSpec): ListQuery {
   };
 }
 
-function parseSort(req: Request, spec: FilterSpec): ListQuery['sort'] {
+function parseSort(req: Request, spec: FilterSpec, { key = 'id', timestamps = true }: Keying): ListQuery['sort'] {
   const pairs: [string, string | undefined][] = [];
   if (req.query.sort !== undefined) {
     for (const item of commaValues(req.query.sort)) {
@@ -107,16 +115,16 @@ function parseSort(req: Request, spec: FilterSpec): ListQuery['sort'] {
     const dirs = req.query.sort_dir === undefined ? [] : values(req.query.sort_dir);
     values(req.query.sort_key).forEach((key, i) => pairs.push([key, dirs[i] ?? dirs[0]]));
   }
-  const sort = pairs.map(([key, dir]) => {
-    const field = spec[key] ?? TIME_COLUMNS[key];
-    if (!field || field.kind === 'tags' || field.match) throw new InvalidSort('key', key);
+  const sort = pairs.map(([name, dir]) => {
+    const field = spec[name] ?? (timestamps ? TIME_COLUMNS[name] : undefined);
+    if (!field || field.kind === 'tags' || field.match) throw new InvalidSort('key', name);
     const d = (dir ?? 'asc').toLowerCase();
     if (d !== 'asc' && d !== 'desc') throw new InvalidSort('direction', dir ?? '');
     return { column: field.column, dir: d as Dir };
   });
-  if (sort.length === 0) sort.push({ column: 'createdAt', dir: 'asc' });
-  // The id makes the order total, so a marker always continues exactly where the page ended.
-  if (!sort.some((s) => s.column === 'id')) sort.push({ column: 'id', dir: sort.at(-1)!.dir });
+  if (sort.length === 0 && timestamps) sort.push({ column: 'createdAt', dir: 'asc' });
+  // The key makes the order total, so a marker always continues exactly where the page ended.
+  if (!sort.some((s) => s.column === key)) sort.push({ column: key, dir: sort.at(-1)?.dir ?? 'asc' });
   return sort;
 }
 
@@ -141,26 +149,29 @@ function after(marker: Record<string, unknown>, sort: ListQuery['sort']): Record
   };
 }
 
-type Row = { id: string };
+type Row = Record<string, unknown>;
 
 /** One page of a collection, with its links; `base` adds fixed conditions (e.g. hiding DELETED rows). */
 export async function listPage<T extends Row, V extends Record<string, unknown>>(
   req: Request,
   spec: FilterSpec,
-  opts: {
+  opts: Keying & {
     base?: Record<string, unknown>;
     findMany(args: { where: Record<string, unknown>; orderBy: Record<string, Dir>[]; take?: number }): Promise<T[]>;
-    findById(id: string): Promise<Record<string, unknown> | null>;
+    /** The row a marker names (by the key), or null: an unknown marker is a 400. */
+    findById(key: string): Promise<Record<string, unknown> | null>;
     view(row: T): V;
   },
 ): Promise<{ items: Partial<V>[]; links: { href: string; rel: string }[] }> {
-  const q = parseListQuery(req, spec);
+  const key = opts.key ?? 'id';
+  const q = parseListQuery(req, spec, opts);
   if (!q.where) return { items: [], links: [] };
   const conditions: Record<string, unknown>[] = [q.where, opts.base ?? {}];
   // page_reverse walks backwards from the marker: the order flips, and the page is flipped back.
   const order = q.reverse ? q.sort.map((s) => ({ ...s, dir: (s.dir === 'asc' ? 'desc' : 'asc') as Dir })) : q.sort;
   if (q.marker) {
-    const marker = isUuid(q.marker) ? await opts.findById(q.marker) : null;
+    const valid = key === 'id' ? isUuid(q.marker) : !q.marker.includes('\0');
+    const marker = valid ? await opts.findById(q.marker) : null;
     if (!marker) throw new InvalidFilter();
     conditions.push(after(marker, order));
   }
@@ -170,7 +181,7 @@ export async function listPage<T extends Row, V extends Record<string, unknown>>
     take: q.limit,
   });
   if (q.reverse) rows.reverse();
-  return { items: selectFields(rows.map(opts.view), q.fields), links: pageLinks(req, q, rows) };
+  return { items: selectFields(rows.map(opts.view), q.fields), links: pageLinks(req, q, rows.map((r) => String(r[key]))) };
 }
 
 /** `?fields=` on a GET of one object, as Octavia allows it (repeated or comma-separated, as lists take them). */
@@ -186,7 +197,7 @@ export function selectFields<T extends Record<string, unknown>>(items: T[], fiel
 }
 
 /** `next` after a full page (continuing from its last row), `previous` when the page had a marker. */
-function pageLinks(req: Request, q: ListQuery, rows: Row[]) {
+function pageLinks(req: Request, q: ListQuery, keys: string[]) {
   const link = (marker: string, rel: string, reverse: boolean) => {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(req.query)) {
@@ -197,11 +208,11 @@ function pageLinks(req: Request, q: ListQuery, rows: Row[]) {
     return { href: `${req.protocol}://${req.get('host')}${req.baseUrl}${req.path === '/' ? '' : req.path}?${params.toString()}`, rel };
   };
   const links: { href: string; rel: string }[] = [];
-  const first = rows[0];
-  const last = rows.at(-1);
-  if (q.limit && rows.length >= q.limit && last && first) {
-    links.push(q.reverse ? link(first.id, 'previous', true) : link(last.id, 'next', false));
+  const first = keys[0];
+  const last = keys.at(-1);
+  if (q.limit && keys.length >= q.limit && last && first) {
+    links.push(q.reverse ? link(first, 'previous', true) : link(last, 'next', false));
   }
-  if (q.marker && first && last) links.push(q.reverse ? link(last.id, 'next', false) : link(first.id, 'previous', true));
+  if (q.marker && first && last) links.push(q.reverse ? link(last, 'next', false) : link(first, 'previous', true));
   return links;
 }

@@ -11,9 +11,8 @@ import { z } from 'zod';
 import type { AvailabilityZoneProfile } from '../../generated/prisma/client';
 import type { ApiDeps } from '../deps';
 import { NotFound } from '../errors';
-import { listByKey } from '../keyed-listing';
 import { findOr404, type Tx } from '../lifecycle';
-import { isUuid, selectOne, type FilterSpec } from '../listing';
+import { isUuid, selectOne, type FilterSpec, listPage } from '../listing';
 import { InvalidOption, ObjectInUse, parseMetadata, requireProvider, validateAvailabilityZoneData } from '../providers';
 import { parseBody } from '../validation';
 
@@ -60,10 +59,11 @@ export function availabilityZoneProfileRoutes(deps: ApiDeps): Router {
   const find = (id: string) => findOr404(RESOURCE, id, (i) => db.availabilityZoneProfile.findUnique({ where: { id: i } }));
 
   router.get('/', async (req, res) => {
-    const page = await listByKey(req, filters, {
+    const page = await listPage(req, filters, {
+      timestamps: false,
       key: 'id',
       findMany: (args) => db.availabilityZoneProfile.findMany(args),
-      findByKey: async (id) => (isUuid(id) ? db.availabilityZoneProfile.findUnique({ where: { id } }) : null),
+      findById: async (id) => (isUuid(id) ? db.availabilityZoneProfile.findUnique({ where: { id } }) : null),
       view: availabilityZoneProfileView,
     });
     res.json({ availability_zone_profiles: page.items, availability_zone_profile_links: page.links });

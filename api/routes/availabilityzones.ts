@@ -12,8 +12,7 @@ import { ProvisioningStatus } from '../../common/status';
 import { Prisma, type AvailabilityZone } from '../../generated/prisma/client';
 import type { ApiDeps } from '../deps';
 import { NotFound } from '../errors';
-import { listByKey } from '../keyed-listing';
-import { selectOne, type FilterSpec } from '../listing';
+import { selectOne, type FilterSpec, listPage } from '../listing';
 import { InvalidOption, ObjectInUse, RecordAlreadyExists } from '../providers';
 import { fields, parseBody } from '../validation';
 
@@ -64,10 +63,11 @@ export function availabilityZoneRoutes(deps: ApiDeps): Router {
   };
 
   router.get('/', async (req, res) => {
-    const page = await listByKey(req, filters, {
+    const page = await listPage(req, filters, {
+      timestamps: false,
       key: 'name',
       findMany: (args) => db.availabilityZone.findMany(args),
-      findByKey: (name) => db.availabilityZone.findUnique({ where: { name } }),
+      findById: (name) => db.availabilityZone.findUnique({ where: { name } }),
       view: availabilityZoneView,
     });
     res.json({ availability_zones: page.items, availability_zones_links: page.links });

@@ -10,9 +10,8 @@ import { z } from 'zod';
 import type { FlavorProfile } from '../../generated/prisma/client';
 import type { ApiDeps } from '../deps';
 import { NotFound } from '../errors';
-import { listByKey } from '../keyed-listing';
 import { findOr404, type Tx } from '../lifecycle';
-import { isUuid, selectOne, type FilterSpec } from '../listing';
+import { isUuid, selectOne, type FilterSpec, listPage } from '../listing';
 import { InvalidOption, ObjectInUse, parseMetadata, requireProvider, validateFlavorData } from '../providers';
 import { parseBody } from '../validation';
 
@@ -54,10 +53,11 @@ export function flavorProfileRoutes(deps: ApiDeps): Router {
   const find = (id: string) => findOr404('Flavor Profile', id, (i) => db.flavorProfile.findUnique({ where: { id: i } }));
 
   router.get('/', async (req, res) => {
-    const page = await listByKey(req, filters, {
+    const page = await listPage(req, filters, {
+      timestamps: false,
       key: 'id',
       findMany: (args) => db.flavorProfile.findMany(args),
-      findByKey: async (id) => (isUuid(id) ? db.flavorProfile.findUnique({ where: { id } }) : null),
+      findById: async (id) => (isUuid(id) ? db.flavorProfile.findUnique({ where: { id } }) : null),
       view: flavorProfileView,
     });
     // Octavia's (singular) links key.

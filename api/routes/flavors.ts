@@ -13,9 +13,8 @@ import { ProvisioningStatus } from '../../common/status';
 import { Prisma, type Flavor } from '../../generated/prisma/client';
 import type { ApiDeps } from '../deps';
 import { NotFound } from '../errors';
-import { listByKey } from '../keyed-listing';
 import { findOr404 } from '../lifecycle';
-import { isUuid, selectOne, type FilterSpec } from '../listing';
+import { isUuid, selectOne, type FilterSpec, listPage } from '../listing';
 import { InvalidOption, ObjectInUse, RecordAlreadyExists } from '../providers';
 import { fields, parseBody } from '../validation';
 
@@ -61,10 +60,11 @@ export function flavorRoutes(deps: ApiDeps): Router {
   const find = (id: string) => findOr404('Flavor', id, (i) => db.flavor.findUnique({ where: { id: i } }));
 
   router.get('/', async (req, res) => {
-    const page = await listByKey(req, filters, {
+    const page = await listPage(req, filters, {
+      timestamps: false,
       key: 'id',
       findMany: (args) => db.flavor.findMany(args),
-      findByKey: async (id) => (isUuid(id) ? db.flavor.findUnique({ where: { id } }) : null),
+      findById: async (id) => (isUuid(id) ? db.flavor.findUnique({ where: { id } }) : null),
       view: flavorView,
     });
     res.json({ flavors: page.items, flavors_links: page.links });

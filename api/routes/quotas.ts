@@ -18,8 +18,7 @@ import type { Quota } from '../../generated/prisma/client';
 import { NotAuthorized, requestContext } from '../context';
 import type { ApiDeps } from '../deps';
 import { InvalidInput, NotFound } from '../errors';
-import { listByKey } from '../keyed-listing';
-import { selectOne, type FilterSpec } from '../listing';
+import { selectOne, type FilterSpec, listPage } from '../listing';
 import { effectiveQuotas, MAX_QUOTA, MIN_QUOTA, quotaDefaults, setQuotaDefaults, type QuotaDefaults } from '../quotas';
 import { parseBody } from '../validation';
 
@@ -92,11 +91,12 @@ export function quotaRoutes(deps: ApiDeps): Router {
 
   router.get('/', async (req, res) => {
     const ctx = requestContext(req);
-    const page = await listByKey(req, filters, {
+    const page = await listPage(req, filters, {
+      timestamps: false,
       key: 'projectId',
       base: ctx.readsAllProjects ? {} : { projectId: ctx.projectId ?? '' },
       findMany: (args) => db.quota.findMany(args),
-      findByKey: (projectId) => db.quota.findUnique({ where: { projectId } }),
+      findById: (projectId) => db.quota.findUnique({ where: { projectId } }),
       view: (r: Quota) => projectView(r.projectId, r),
     });
     res.json({ quotas: page.items, quotas_links: page.links });
