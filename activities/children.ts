@@ -1,11 +1,11 @@
 /**
- * Database steps of child operations (listeners, pools, members, health monitors). Each is one
+ * Database steps of child operations (listeners, pools, members, health monitors, L7 policies and rules). Each is one
  * transaction that moves the children and their load balancer together, so a child flow makes three
  * database round trips whatever its size: apply updates, finish (or fail).
  */
 import { OperatingStatus, ProvisioningStatus } from '../common/status';
 import type { ChildChange, ChildResource } from '../common/resources';
-import { childTable as table } from './db/children';
+import { childTable as table, type Tx } from './db/children';
 import type { ActivityDeps } from './deps';
 
 /** A health monitor is ONLINE once ACTIVE (as Octavia shows it); other children keep their operating status. */
@@ -14,6 +14,45 @@ const activeData = (resource: ChildResource, now: Date) => ({
   updatedAt: now,
   ...(resource === 'healthmonitor' ? { operatingStatus: OperatingStatus.ONLINE } : {}),
 });
+
+/** L7 policies and rules: ONLINE once ACTIVE, OFFLINE when disabled (Octavia's MarkL7*ActiveInDB). */
+const L7_RESOURCES: readonly ChildResource[] = ['l7policy', 'l7rule'];
+
+async function activate(tx: Tx, c: ChildChange, now: Date): Promise<void> {
+  const t = table(tx, c.resource);
+  if (!L7_RESOURCES.includes(c.resource)) {
+    await t.updateMany({ where: { id: c.id }, data: activeData(c.resource, now) });
+    return;
+  }
+  for (const enabled of [true, false]) {
+    const data = { ...activeData(c.resource, now), operatingStatus: enabled ? OperatingStatus.ONLINE : OperatingStatus.OFFLINE };
+    await t.updateMany({ where: { id: c.id, enabled }, data });
+    // The rules created with a policy (single-call create) are settled by the policy's flow.
+    if (c.resource === 'l7policy' && c.operation === 'create') {
+      await tx.l7Rule.updateMany({ where: { l7PolicyId: c.id, enabled, provisioningStatus: ProvisioningStatus.PENDING_CREATE }, data });
+    }
+  }
+}
+
+/**
+ * Deletes a child row. An L7 policy's removal closes the gap it leaves in its listener's positions
+ * (Octavia's ordering list): done here, where the row disappears, so a delete that fails (policy
+ * ERROR, still in place) keeps its position. Idempotent: a retried step finds the row gone and
+ * renumbers nothing.
+ */
+async function remove(tx: Tx, c: ChildChange): Promise<void> {
+  if (c.resource !== 'l7policy') {
+    await table(tx, c.resource).deleteMany({ where: { id: c.id } });
+    return;
+  }
+  const policy = await tx.l7Policy.findUnique({ where: { id: c.id }, select: { listenerId: true, position: true } });
+  if (!policy) return;
+  await tx.l7Policy.delete({ where: { id: c.id } });
+  await tx.l7Policy.updateMany({
+    where: { listenerId: policy.listenerId, position: { gt: policy.position } },
+    data: { position: { decrement: 1 } },
+  });
+}
 
 export function childActivities({ db }: ActivityDeps) {
   return {
@@ -34,9 +73,8 @@ export function childActivities({ db }: ActivityDeps) {
       const now = new Date();
       await db.$transaction(async (tx) => {
         for (const c of input.changes) {
-          const t = table(tx, c.resource);
-          if (c.operation === 'delete') await t.deleteMany({ where: { id: c.id } });
-          else await t.updateMany({ where: { id: c.id }, data: activeData(c.resource, now) });
+          if (c.operation === 'delete') await remove(tx, c);
+          else await activate(tx, c, now);
         }
         await tx.loadBalancer.updateMany({
           where: { id: input.loadBalancerId, provisioningStatus: ProvisioningStatus.PENDING_UPDATE },
@@ -54,6 +92,12 @@ export function childActivities({ db }: ActivityDeps) {
             where: { id: c.id },
             data: { provisioningStatus: ProvisioningStatus.ERROR, updatedAt: now },
           });
+          if (c.resource === 'l7policy' && c.operation === 'create') {
+            await tx.l7Rule.updateMany({
+              where: { l7PolicyId: c.id, provisioningStatus: ProvisioningStatus.PENDING_CREATE },
+              data: { provisioningStatus: ProvisioningStatus.ERROR, updatedAt: now },
+            });
+          }
         }
         await tx.loadBalancer.updateMany({
           where: { id: input.loadBalancerId, provisioningStatus: ProvisioningStatus.PENDING_UPDATE },

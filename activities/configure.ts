@@ -8,7 +8,17 @@ export function configureActivities({ db, amphoraDriver }: ActivityDeps) {
   async function loadConfig(loadBalancerId: string, exclude: string[]): Promise<LoadBalancerConfig> {
     const lb = await db.loadBalancer.findUniqueOrThrow({
       where: { id: loadBalancerId },
-      include: { listeners: true, pools: { include: { members: true, healthMonitor: true } } },
+      include: {
+        listeners: {
+          include: {
+            l7Policies: {
+              orderBy: [{ position: 'asc' }, { createdAt: 'asc' }],
+              include: { rules: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } },
+            },
+          },
+        },
+        pools: { include: { members: true, healthMonitor: true } },
+      },
     });
     const keep = <T extends { id: string }>(rows: T[]) => rows.filter((r) => !exclude.includes(r.id));
     return {
@@ -29,6 +39,27 @@ export function configureActivities({ db, amphoraDriver }: ActivityDeps) {
           memberData: l.timeoutMemberData,
           tcpInspect: l.timeoutTcpInspect,
         },
+        // Ranked again without what is excluded: a policy being deleted leaves no gap (the row's own
+        // renumbering comes when the flow removes it).
+        l7Policies: keep(l.l7Policies).map((p, i) => ({
+          id: p.id,
+          position: i + 1,
+          action: p.action,
+          enabled: p.enabled,
+          redirectPoolId: p.redirectPoolId && !exclude.includes(p.redirectPoolId) ? p.redirectPoolId : null,
+          redirectUrl: p.redirectUrl,
+          redirectPrefix: p.redirectPrefix,
+          redirectHttpCode: p.redirectHttpCode,
+          rules: keep(p.rules).map((r) => ({
+            id: r.id,
+            type: r.type,
+            compareType: r.compareType,
+            key: r.key,
+            value: r.value,
+            invert: r.invert,
+            enabled: r.enabled,
+          })),
+        })),
       })),
       pools: keep(lb.pools).map((p) => ({
         id: p.id,

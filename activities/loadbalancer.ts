@@ -56,6 +56,8 @@ export function loadBalancerActivities({ db, compute, config }: ActivityDeps) {
      */
     async deleteLoadBalancerChildren(loadBalancerId: string): Promise<void> {
       await db.$transaction([
+        // L7 policies (and their rules, by ON DELETE CASCADE) first: they point at listeners and pools.
+        db.l7Policy.deleteMany({ where: { listener: { loadBalancerId } } }),
         db.listener.deleteMany({ where: { loadBalancerId } }),
         db.pool.deleteMany({ where: { loadBalancerId } }),
       ]);

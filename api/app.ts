@@ -15,6 +15,8 @@ import { flavorProfileRoutes } from './routes/flavorprofiles';
 import { flavorRoutes } from './routes/flavors';
 import { healthManagerRoutes } from './routes/heartbeats';
 import { healthMonitorRoutes } from './routes/healthmonitors';
+import { l7PolicyRoutes } from './routes/l7policies';
+import { l7RuleRoutes } from './routes/l7rules';
 import { listenerRoutes } from './routes/listeners';
 import { loadBalancerRoutes } from './routes/loadbalancers';
 import { memberRoutes } from './routes/members';
@@ -44,6 +46,8 @@ export function apiMounts(deps: ApiDeps): Mount[] {
     { path: '/v2/lbaas/pools/:poolId/members', router: memberRoutes(deps), tag: 'Members' },
     { path: '/v2/lbaas/pools', router: poolRoutes(deps), tag: 'Pools' },
     { path: '/v2/lbaas/healthmonitors', router: healthMonitorRoutes(deps), tag: 'Health monitors' },
+    { path: '/v2/lbaas/l7policies/:l7policyId/rules', router: l7RuleRoutes(deps), tag: 'L7 rules' },
+    { path: '/v2/lbaas/l7policies', router: l7PolicyRoutes(deps), tag: 'L7 policies' },
     { path: '/v2/lbaas/providers', router: providerRoutes(deps), tag: 'Providers' },
     { path: '/v2/lbaas/flavorprofiles', router: flavorProfileRoutes(deps), tag: 'Flavor profiles' },
     { path: '/v2/lbaas/flavors', router: flavorRoutes(deps), tag: 'Flavors' },

@@ -23,8 +23,8 @@ import type { Tx } from './lifecycle';
 export const quotaResources = ['load_balancer', 'listener', 'pool', 'health_monitor', 'member', 'l7policy', 'l7rule'] as const;
 export type QuotaResource = (typeof quotaResources)[number];
 
-/** What has a table to count (L7 policies and rules do not exist yet). */
-export type EnforcedResource = Exclude<QuotaResource, 'l7policy' | 'l7rule'>;
+/** Every quota kind has a table to count. */
+export type EnforcedResource = QuotaResource;
 
 export type QuotaDefaults = Config['quotas'];
 type Column = keyof QuotaDefaults;
@@ -99,6 +99,10 @@ async function countInUse(tx: Tx, projectId: string, resource: EnforcedResource)
       return tx.healthMonitor.count({ where: { projectId } });
     case 'member':
       return tx.member.count({ where: { projectId } });
+    case 'l7policy':
+      return tx.l7Policy.count({ where: { projectId } });
+    case 'l7rule':
+      return tx.l7Rule.count({ where: { projectId } });
   }
 }
 

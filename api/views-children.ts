@@ -1,5 +1,5 @@
-/** Octavia's wire shapes of pools, members and health monitors (as recorded from Octavia 11). */
-import type { HealthMonitor, Member, Pool, Prisma } from '../generated/prisma/client';
+/** Octavia's wire shapes of pools, members, health monitors, L7 policies and rules (as recorded from Octavia 11). */
+import type { HealthMonitor, L7Policy, L7Rule, Member, Pool, Prisma } from '../generated/prisma/client';
 import type { HealthMonitorTypeName } from './schemas/healthmonitor';
 import { timestamp } from './views';
 
@@ -117,5 +117,60 @@ export function healthMonitorView(h: HealthMonitor) {
     http_version: h.httpVersion === null ? null : Number(h.httpVersion),
     domain_name: h.domainName,
     tenant_id: h.projectId,
+  };
+}
+
+/** What an L7 policy view needs besides the row: its rules. */
+export const l7PolicyRefs = {
+  rules: { select: { id: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] },
+} satisfies Prisma.L7PolicyInclude;
+
+export type L7PolicyWithRefs = L7Policy & { rules: { id: string }[] };
+
+/** A listener's policies as its view lists them: in evaluation order. */
+export const listenerL7PolicyRefs = {
+  l7Policies: { select: { id: true }, orderBy: [{ position: 'asc' }, { createdAt: 'asc' }] },
+} satisfies Prisma.ListenerInclude;
+
+export function l7PolicyView(p: L7PolicyWithRefs) {
+  return {
+    id: p.id,
+    name: p.name ?? '',
+    description: p.description ?? '',
+    provisioning_status: p.provisioningStatus,
+    operating_status: p.operatingStatus,
+    admin_state_up: p.enabled,
+    project_id: p.projectId,
+    action: p.action,
+    listener_id: p.listenerId,
+    redirect_pool_id: p.redirectPoolId,
+    redirect_url: p.redirectUrl,
+    redirect_prefix: p.redirectPrefix,
+    position: p.position,
+    rules: refs(p.rules),
+    created_at: timestamp(p.createdAt),
+    updated_at: timestamp(p.updatedAt),
+    tags: [...p.tags].sort(),
+    redirect_http_code: p.redirectHttpCode,
+    tenant_id: p.projectId,
+  };
+}
+
+export function l7RuleView(r: L7Rule) {
+  return {
+    id: r.id,
+    type: r.type,
+    compare_type: r.compareType,
+    key: r.key,
+    value: r.value,
+    invert: r.invert,
+    provisioning_status: r.provisioningStatus,
+    operating_status: r.operatingStatus,
+    created_at: timestamp(r.createdAt),
+    updated_at: timestamp(r.updatedAt),
+    project_id: r.projectId,
+    admin_state_up: r.enabled,
+    tags: [...r.tags].sort(),
+    tenant_id: r.projectId,
   };
 }

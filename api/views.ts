@@ -35,7 +35,8 @@ export function loadBalancerView(lb: LoadBalancerWithChildren) {
   };
 }
 
-export function listenerView(l: Listener) {
+/** `l7Policies`: the listener's policies in position order (a listener read without them has none yet). */
+export function listenerView(l: Listener & { l7Policies?: { id: string }[] }) {
   return {
     id: l.id,
     name: l.name ?? '',
@@ -50,7 +51,7 @@ export function listenerView(l: Listener) {
     sni_container_refs: l.sniContainerRefs,
     project_id: l.projectId,
     default_pool_id: l.defaultPoolId,
-    l7policies: [],
+    l7policies: refs(l.l7Policies ?? []),
     insert_headers: l.insertHeaders,
     created_at: timestamp(l.createdAt),
     updated_at: timestamp(l.updatedAt),

@@ -104,6 +104,8 @@ const childWorkflows = {
   pool: { create: 'createPool', update: 'updatePool', delete: 'deletePool' },
   member: { create: 'createMember', update: 'updateMember', delete: 'deleteMember' },
   healthmonitor: { create: 'createHealthMonitor', update: 'updateHealthMonitor', delete: 'deleteHealthMonitor' },
+  l7policy: { create: 'createL7Policy', update: 'updateL7Policy', delete: 'deleteL7Policy' },
+  l7rule: { create: 'createL7Rule', update: 'updateL7Rule', delete: 'deleteL7Rule' },
 } as const satisfies Record<ChildResource, Record<ChildOperation, FlowName>>;
 
 /** The flow of one child change (a listener created, a member updated, ...). */

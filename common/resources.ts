@@ -3,7 +3,7 @@
  * load balancers and amphorae are kept as DELETED), and a child operation moves its load balancer
  * through PENDING_UPDATE.
  */
-export const childResources = ['listener', 'pool', 'member', 'healthmonitor'] as const;
+export const childResources = ['listener', 'pool', 'member', 'healthmonitor', 'l7policy', 'l7rule'] as const;
 export type ChildResource = (typeof childResources)[number];
 
 export type ChildOperation = 'create' | 'update' | 'delete';

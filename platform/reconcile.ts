@@ -53,6 +53,8 @@ async function settleOrphanedUpdates(db: Db, client: Client, log: Logger): Promi
       db.pool.updateMany({ where: pendingChild, data: toError }),
       db.member.updateMany({ where: { pool: { loadBalancerId: id }, provisioningStatus: { in: PENDING_CHILD } }, data: toError }),
       db.healthMonitor.updateMany({ where: { pool: { loadBalancerId: id }, provisioningStatus: { in: PENDING_CHILD } }, data: toError }),
+      db.l7Policy.updateMany({ where: { listener: { loadBalancerId: id }, provisioningStatus: { in: PENDING_CHILD } }, data: toError }),
+      db.l7Rule.updateMany({ where: { l7Policy: { listener: { loadBalancerId: id } }, provisioningStatus: { in: PENDING_CHILD } }, data: toError }),
       db.loadBalancer.updateMany({ where: { id, provisioningStatus: ProvisioningStatus.PENDING_UPDATE }, data: { provisioningStatus: ProvisioningStatus.ACTIVE } }),
     ]);
     log.warn({ loadBalancerId: id }, 'Settled a load balancer left PENDING_UPDATE without a flow');

@@ -5,6 +5,8 @@ export * from './listener';
 export * from './pool';
 export * from './member';
 export * from './healthmonitor';
+export * from './l7policy';
+export * from './l7rule';
 export * from './housekeeping';
 export * from './health';
 export * from './openstack-flavor';

@@ -19,6 +19,8 @@ export interface LoadBalancerConfig {
     connectionLimit: number;
     defaultPoolId: string | null;
     timeouts: { clientData: number; memberConnect: number; memberData: number; tcpInspect: number };
+    /** The listener's L7 policies in evaluation order (position 1 first), each with its rules. */
+    l7Policies: L7PolicyConfig[];
   }>;
   pools: Array<{
     id: string;
@@ -28,6 +30,31 @@ export interface LoadBalancerConfig {
     sessionPersistence: unknown;
     members: Array<{ id: string; address: string; protocolPort: number; weight: number; backup: boolean; enabled: boolean }>;
     healthMonitor: { type: string; delay: number; timeout: number; maxRetries: number; maxRetriesDown: number; httpMethod: string | null; urlPath: string | null; expectedCodes: string | null; enabled: boolean } | null;
+  }>;
+}
+
+/**
+ * An L7 policy as the amphora applies it (Octavia's haproxy template): a request matching every enabled
+ * rule (each negated when `invert`) gets the action of the first enabled policy that matches. A
+ * REDIRECT_TO_POOL policy whose pool is being deleted arrives with `redirectPoolId` null.
+ */
+export interface L7PolicyConfig {
+  id: string;
+  position: number;
+  action: 'REJECT' | 'REDIRECT_TO_URL' | 'REDIRECT_TO_POOL' | 'REDIRECT_PREFIX';
+  enabled: boolean;
+  redirectPoolId: string | null;
+  redirectUrl: string | null;
+  redirectPrefix: string | null;
+  redirectHttpCode: number | null;
+  rules: Array<{
+    id: string;
+    type: 'HOST_NAME' | 'PATH' | 'FILE_TYPE' | 'HEADER' | 'COOKIE' | 'SSL_CONN_HAS_CERT' | 'SSL_VERIFY_RESULT' | 'SSL_DN_FIELD';
+    compareType: 'REGEX' | 'STARTS_WITH' | 'ENDS_WITH' | 'CONTAINS' | 'EQUAL_TO';
+    key: string | null;
+    value: string;
+    invert: boolean;
+    enabled: boolean;
   }>;
 }
 

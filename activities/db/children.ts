@@ -14,6 +14,13 @@ export interface ChildTable {
 }
 
 export function childTable(tx: Tx, resource: ChildResource): ChildTable {
-  const tables = { listener: tx.listener, pool: tx.pool, member: tx.member, healthmonitor: tx.healthMonitor };
+  const tables = {
+    listener: tx.listener,
+    pool: tx.pool,
+    member: tx.member,
+    healthmonitor: tx.healthMonitor,
+    l7policy: tx.l7Policy,
+    l7rule: tx.l7Rule,
+  };
   return tables[resource] as unknown as ChildTable;
 }

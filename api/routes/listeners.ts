@@ -13,6 +13,7 @@ import { FilterSpec, listPage } from '../listing';
 import { listenerCreateRoot, listenerUpdateRoot } from '../schemas/listener';
 import { parseBody } from '../validation';
 import { listenerView } from '../views';
+import { listenerL7PolicyRefs } from '../views-children';
 
 const columns: ColumnMap = {
   name: 'name',
@@ -61,7 +62,7 @@ export function listenerRoutes(deps: ApiDeps): Router {
   const { db } = deps;
   const router = Router();
   const find = (id: string, req: Request) =>
-    findOr404('Listener', id, (i) => db.listener.findFirst({ where: { id: i, ...projectScope(req) } }));
+    findOr404('Listener', id, (i) => db.listener.findFirst({ where: { id: i, ...projectScope(req) }, include: listenerL7PolicyRefs }));
 
   /** A default pool must exist on the same load balancer. */
   async function checkDefaultPool(poolId: string | null | undefined, loadBalancerId: string) {
@@ -76,7 +77,7 @@ export function listenerRoutes(deps: ApiDeps): Router {
   router.get('/', async (req, res) => {
     const page = await listPage(req, filters, {
       base: projectScope(req),
-      findMany: (args) => db.listener.findMany(args),
+      findMany: (args) => db.listener.findMany({ ...args, include: listenerL7PolicyRefs }),
       findById: (id) => db.listener.findUnique({ where: { id } }),
       view: listenerView,
     });
@@ -128,7 +129,7 @@ export function listenerRoutes(deps: ApiDeps): Router {
       loadBalancerId: current.loadBalancerId,
       ...markChild('listener', current, 'update', toColumns(body, columns)),
     });
-    res.json({ listener: mergeView(listenerView(updated), body) });
+    res.json({ listener: mergeView(listenerView({ ...updated, l7Policies: current.l7Policies }), body) });
   });
 
   router.delete('/:id', async (req, res) => {

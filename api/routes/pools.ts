@@ -273,6 +273,8 @@ export function poolRoutes(deps: ApiDeps): Router {
 
   router.delete('/:id', async (req, res) => {
     const current = await find(req.params.id, req);
+    const policy = await db.l7Policy.findFirst({ where: { redirectPoolId: current.id }, select: { id: true } });
+    if (policy) throw new ApiFault(409, `Pool ${current.id} is in use by L7 policy ${policy.id}`);
     // The flow deletes the row; the database deletes its members and monitor and clears the
     // listeners' default_pool_id with it.
     await mutateChildren(deps, { loadBalancerId: current.loadBalancerId, ...markChild('pool', current, 'delete') });

@@ -23,12 +23,27 @@ import { findOr404 } from '../lifecycle';
 
 const byCreation = [{ createdAt: 'asc' as const }, { id: 'asc' as const }];
 
+const poolStatusInclude = { include: { members: { orderBy: byCreation }, healthMonitor: true } } as const;
+
+/**
+ * A listener's pools in the tree are Octavia's `listener.pools`: its default pool and the pools its L7
+ * policies redirect to (in policy order, each once). Octavia's tree shows no policies or rules.
+ */
 const statusTreeInclude = {
   listeners: {
     orderBy: byCreation,
-    include: { defaultPool: { include: { members: { orderBy: byCreation }, healthMonitor: true } } },
+    include: {
+      defaultPool: poolStatusInclude,
+      l7Policies: { orderBy: { position: 'asc' as const }, include: { redirectPool: poolStatusInclude } },
+    },
   },
 } as const;
+
+function listenerPools<P extends { id: string }>(l: { defaultPool: P | null; l7Policies: { redirectPool: P | null }[] }): P[] {
+  const pools = new Map<string, P>();
+  for (const p of [l.defaultPool, ...l.l7Policies.map((r) => r.redirectPool)]) if (p && !pools.has(p.id)) pools.set(p.id, p);
+  return [...pools.values()];
+}
 
 interface StatsSum {
   bytes_in: number;
@@ -76,7 +91,7 @@ export function loadBalancerStatusRoutes(deps: ApiDeps): Router {
             name: l.name ?? '',
             operating_status: l.operatingStatus,
             provisioning_status: l.provisioningStatus,
-            pools: (l.defaultPool ? [l.defaultPool] : []).map((p) => ({
+            pools: listenerPools(l).map((p) => ({
               id: p.id,
               name: p.name ?? '',
               provisioning_status: p.provisioningStatus,

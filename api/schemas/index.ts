@@ -11,6 +11,8 @@ import { flavorCreateRoot, flavorUpdateRoot } from '../routes/flavors';
 import { openstackFlavorCreate } from '../routes/openstack-flavors';
 import { quotaUpdateRoot } from '../routes/quotas';
 import { healthMonitorCreateRoot, healthMonitorUpdateRoot } from './healthmonitor';
+import { l7PolicyCreateRoot, l7PolicyUpdateRoot } from './l7policy';
+import { l7RuleCreateRoot, l7RuleUpdateRoot } from './l7rule';
 import { listenerCreateRoot, listenerUpdateRoot } from './listener';
 import { loadBalancerCreateRoot, loadBalancerUpdateRoot } from './loadbalancer';
 import { memberCreateRoot, membersBatchRoot, memberUpdateRoot } from './member';
@@ -28,6 +30,10 @@ export const requestBodies: RequestBodies = {
   'PUT /v2/lbaas/pools/{poolId}/members/{id}': memberUpdateRoot,
   'POST /v2/lbaas/healthmonitors': healthMonitorCreateRoot,
   'PUT /v2/lbaas/healthmonitors/{id}': healthMonitorUpdateRoot,
+  'POST /v2/lbaas/l7policies': l7PolicyCreateRoot,
+  'PUT /v2/lbaas/l7policies/{id}': l7PolicyUpdateRoot,
+  'POST /v2/lbaas/l7policies/{l7policyId}/rules': l7RuleCreateRoot,
+  'PUT /v2/lbaas/l7policies/{l7policyId}/rules/{id}': l7RuleUpdateRoot,
   'POST /v2/lbaas/flavorprofiles': flavorProfileCreateRoot,
   'PUT /v2/lbaas/flavorprofiles/{id}': flavorProfileUpdateRoot,
   'POST /v2/lbaas/flavors': flavorCreateRoot,
