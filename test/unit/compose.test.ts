@@ -129,7 +129,7 @@ function commandText(s: Service): string {
 /** The comment block at the top of the file, without the leading '#'. */
 const header = composeText
   .split('\n')
-  .filter((line, i, lines) => lines.slice(0, i + 1).every((l) => l.startsWith('#') || l.trim() === ''))
+  .filter((_line, i, lines) => lines.slice(0, i + 1).every((l) => l.startsWith('#') || l.trim() === ''))
   .map((l) => l.replace(/^#\s?/, ''))
   .join('\n');
 
