@@ -3,59 +3,25 @@
  * openstack flavors: who may read and write them (Octavia's RBAC defaults), and project isolation of
  * quotas and of the status tree and statistics.
  */
-import { startNovaEmulator, type NovaEmulator } from '../emulators/nova';
-import { eventually, startTestSystem, type TestSystem } from '../support/system';
+import { startKeystoneSystem, type KeystoneSystem, type Persona } from '../support/keystone';
+import { eventually, type TestSystem } from '../support/system';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
-let keystone: NovaEmulator;
+let ks: KeystoneSystem;
 let sys: TestSystem;
-const tokens: Record<string, { token: string; projectId: string }> = {};
-
-async function login(name: string, project: string) {
-  const res = await fetch(`${keystone.authUrl}/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: { methods: ['password'], password: { user: { name, password: name, domain: { name: 'Default' } } } },
-        scope: { project: { name: project, domain: { name: 'Default' } } },
-      },
-    }),
-  });
-  expect(res.status).toBe(201);
-  const body = (await res.json()) as { token: { project: { id: string } } };
-  return { token: res.headers.get('x-subject-token')!, projectId: body.token.project.id };
-}
+let tokens: KeystoneSystem['tokens'];
 
 beforeAll(async () => {
-  keystone = await startNovaEmulator();
-  sys = await startTestSystem({
-    AUTH_STRATEGY: 'keystone',
-    OS_AUTH_URL: keystone.authUrl,
-    OS_USERNAME: keystone.credentials.username,
-    OS_PASSWORD: keystone.credentials.password,
-    OS_PROJECT_NAME: keystone.credentials.projectName,
-    OS_USER_DOMAIN_NAME: 'Default',
-    OS_PROJECT_DOMAIN_NAME: 'Default',
-  });
-  for (const [user, project] of [
-    ['lb-member', 'demo'],
-    ['lb-observer', 'demo'],
-    ['lb-admin', 'demo'],
-    ['lb-other', 'other'],
-  ] as const) {
-    tokens[user] = await login(user, project);
-  }
+  ks = await startKeystoneSystem();
+  ({ sys, tokens } = ks);
 });
 afterAll(async () => {
   // The database is shared with the other test files, which use these projects too: no quotas left behind.
   await sys?.db.quota.deleteMany({ where: { projectId: { in: Object.values(tokens).map((t) => t.projectId) } } });
-  await sys?.stop();
-  await keystone?.stop();
+  await ks?.stop();
 });
 
-const as = (user: string, method: string, path: string, body?: unknown) =>
-  sys.api(method, path, body, { 'x-auth-token': tokens[user]!.token, 'x-project-id': '' });
+const as = (user: Persona, method: string, path: string, body?: unknown) => ks.as(user, method, path, body);
 const forbidden = { status: 403, body: { faultcode: 'Client', faultstring: 'Policy does not allow this request to be performed.', debuginfo: null } };
 
 it('version discovery needs no token', async () => {
@@ -90,8 +56,8 @@ it('providers and flavors are readable by members, written by admins only; profi
 });
 
 it('a project sees its own quotas only; only admins set them', async () => {
-  const mine = tokens['lb-member']!.projectId;
-  const theirs = tokens['lb-other']!.projectId;
+  const mine = tokens['lb-member'].projectId;
+  const theirs = tokens['lb-other'].projectId;
   expect((await as('lb-admin', 'PUT', `/v2/lbaas/quotas/${mine}`, { quota: { listener: 4 } })).status).toBe(202);
   expect((await as('lb-admin', 'PUT', `/v2/lbaas/quotas/${theirs}`, { quota: { listener: 5 } })).status).toBe(202);
 

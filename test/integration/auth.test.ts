@@ -2,59 +2,24 @@
  * keystone mode: tokens validated against Keystone (the emulator's), Octavia's RBAC personas, and
  * project isolation (another project's objects are 404s, never 403s).
  */
-import { startNovaEmulator, type NovaEmulator } from '../emulators/nova';
-import { eventually, startTestSystem, type TestSystem } from '../support/system';
+import { startKeystoneSystem, type KeystoneSystem, type Persona } from '../support/keystone';
+import { eventually, type TestSystem } from '../support/system';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
-let keystone: NovaEmulator;
+let ks: KeystoneSystem;
 let sys: TestSystem;
-const tokens: Record<string, { token: string; projectId: string }> = {};
-
-async function login(name: string, project: string) {
-  const res = await fetch(`${keystone.authUrl}/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: { methods: ['password'], password: { user: { name, password: name, domain: { name: 'Default' } } } },
-        scope: { project: { name: project, domain: { name: 'Default' } } },
-      },
-    }),
-  });
-  expect(res.status).toBe(201);
-  const body = (await res.json()) as { token: { project: { id: string } } };
-  return { token: res.headers.get('x-subject-token')!, projectId: body.token.project.id };
-}
+let keystone: KeystoneSystem['keystone'];
+let tokens: KeystoneSystem['tokens'];
 
 beforeAll(async () => {
-  keystone = await startNovaEmulator();
-  sys = await startTestSystem({
-    AUTH_STRATEGY: 'keystone',
-    OS_AUTH_URL: keystone.authUrl,
-    OS_USERNAME: keystone.credentials.username,
-    OS_PASSWORD: keystone.credentials.password,
-    OS_PROJECT_NAME: keystone.credentials.projectName,
-    OS_USER_DOMAIN_NAME: 'Default',
-    OS_PROJECT_DOMAIN_NAME: 'Default',
-  });
-  for (const [user, project] of [
-    ['lb-member', 'demo'],
-    ['lb-observer', 'demo'],
-    ['lb-global-observer', 'demo'],
-    ['lb-admin', 'demo'],
-    ['lb-other', 'other'],
-    ['no-lb-role', 'demo'],
-  ] as const) {
-    tokens[user] = await login(user, project);
-  }
+  ks = await startKeystoneSystem();
+  ({ sys, keystone, tokens } = ks);
 });
 afterAll(async () => {
-  await sys?.stop();
-  await keystone?.stop();
+  await ks?.stop();
 });
 
-const as = (user: string, method: string, path: string, body?: unknown) =>
-  sys.api(method, path, body, { 'x-auth-token': tokens[user]!.token, 'x-project-id': '' });
+const as = (user: Persona, method: string, path: string, body?: unknown) => ks.as(user, method, path, body);
 
 it('refuses requests without a valid token (401, Keystone-style body)', async () => {
   const none = await sys.api('GET', '/v2/lbaas/loadbalancers', undefined, { 'x-project-id': '' });
@@ -69,14 +34,14 @@ describe('personas', () => {
   beforeAll(async () => {
     const res = await as('lb-member', 'POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
     expect(res.status).toBe(201);
-    expect(res.body.loadbalancer.project_id).toBe(tokens['lb-member']!.projectId);
+    expect(res.body.loadbalancer.project_id).toBe(tokens['lb-member'].projectId);
     lbId = res.body.loadbalancer.id;
     await eventually(async () => ((await as('lb-member', 'GET', `/v2/lbaas/loadbalancers/${lbId}`)).body.loadbalancer.provisioning_status === 'ACTIVE' ? true : undefined));
   });
 
   it('a member cannot create in another project', async () => {
     const res = await as('lb-member', 'POST', '/v2/lbaas/loadbalancers', {
-      loadbalancer: { vip_subnet_id: SUBNET, project_id: tokens['lb-other']!.projectId },
+      loadbalancer: { vip_subnet_id: SUBNET, project_id: tokens['lb-other'].projectId },
     });
     expect(res).toMatchObject({ status: 403, body: { faultstring: 'Policy does not allow this request to be performed.' } });
   });
