@@ -9,6 +9,8 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createPrismaClient } from '../../activities/db/prisma';
+import { dropDatabase, ensureDatabase } from '../../platform/database';
+import { migrate } from '../../platform/migrate';
 import { eventually, PROJECT_ID } from '../support/system';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -32,23 +34,31 @@ function startApp(env: Record<string, string>): ChildProcess {
 }
 
 it('a create flow interrupted by SIGKILL completes after a restart', async () => {
-  const db = createPrismaClient(process.env.DATABASE_URL!, 2);
+  // Its own database: the processes it starts run the health monitor and the housekeeping schedules,
+  // which must not act on what other test files left behind (nor they on this).
+  const url = new URL(process.env.DATABASE_URL!);
+  url.pathname = `${url.pathname}_restart`;
+  const databaseUrl = url.toString();
+  await ensureDatabase(databaseUrl);
+  await migrate(databaseUrl);
+  const db = createPrismaClient(databaseUrl, 2);
   const port = await freePort();
   const env = {
+    DATABASE_URL: databaseUrl,
     API_BIND_PORT: String(port),
     TEMPORAL_TASK_QUEUE: `restart-${port}`,
     NOOP_STATE_FILE: path.join(await mkdtemp(path.join(os.tmpdir(), 'noop-')), 'compute.json'),
     NOOP_BUILD_DELAY_MS: '4000',
     AMP_ACTIVE_WAIT_SEC: '0.2',
   };
-  const url = `http://127.0.0.1:${port}/v2/lbaas/loadbalancers`;
+  const api = `http://127.0.0.1:${port}/v2/lbaas/loadbalancers`;
   const ready = () =>
-    eventually(() => fetch(url).then((r) => (r.ok ? true : undefined), () => undefined), 60_000, 'the API');
+    eventually(() => fetch(api).then((r) => (r.ok ? true : undefined), () => undefined), 60_000, 'the API');
 
   let app = startApp(env);
   try {
     await ready();
-    const res = await fetch(url, {
+    const res = await fetch(api, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-project-id': PROJECT_ID },
       body: JSON.stringify({ loadbalancer: { vip_subnet_id: '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11' } }),
@@ -74,5 +84,6 @@ it('a create flow interrupted by SIGKILL completes after a restart', async () =>
     app.kill('SIGTERM');
     await new Promise((r) => (app.exitCode !== null ? r(null) : app.once('exit', r)));
     await db.$disconnect();
+    await dropDatabase(databaseUrl);
   }
 });
