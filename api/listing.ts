@@ -8,6 +8,7 @@
  *   - `fields=` selection.
  */
 import type { Request } from 'express';
+import { OperatingStatus, ProvisioningStatus } from '../common/status';
 import { ApiFault, InvalidFilter, InvalidInput } from './errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -24,6 +25,18 @@ export interface FilterField {
   match?: (value: string | number | boolean) => Record<string, unknown>;
 }
 export type FilterSpec = Record<string, FilterField>;
+
+/** The filters every load-balancing object has: id, project, statuses, admin state, tags. */
+export const objectFilters: FilterSpec = {
+  id: { column: 'id', kind: 'uuid' },
+  project_id: { column: 'projectId', kind: 'string' },
+  provisioning_status: { column: 'provisioningStatus', kind: { enum: ProvisioningStatus } },
+  operating_status: { column: 'operatingStatus', kind: { enum: OperatingStatus } },
+  admin_state_up: { column: 'enabled', kind: 'bool' },
+  tags: { column: 'tags', kind: 'tags' },
+};
+export const nameFilter: FilterSpec = { name: { column: 'name', kind: 'string' } };
+export const descriptionFilter: FilterSpec = { description: { column: 'description', kind: 'string' } };
 
 const CONTROL = new Set(['limit', 'marker', 'page_reverse', 'fields', 'sort', 'sort_key', 'sort_dir']);
 const TAG_FILTERS = ['tags', 'tags-any', 'not-tags', 'not-tags-any'] as const;

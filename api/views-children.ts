@@ -1,7 +1,7 @@
 /** Octavia's wire shapes of pools, members, health monitors, L7 policies and rules (as recorded from Octavia 11). */
 import type { HealthMonitor, L7Policy, L7Rule, Member, Pool, Prisma } from '../generated/prisma/client';
 import type { HealthMonitorTypeName } from './schemas/healthmonitor';
-import { timestamp } from './views';
+import { objectView, refs } from './views';
 
 /** What a pool view needs besides the row: its listeners, members and monitor. */
 export const poolRefs = {
@@ -35,28 +35,20 @@ export function sessionPersistenceView(sp: unknown): SessionPersistence | null {
   };
 }
 
-const refs = (rows: { id: string }[]) => rows.map((r) => ({ id: r.id }));
 
 export function poolView(p: PoolWithRefs) {
   return {
-    id: p.id,
+    ...objectView(p),
     name: p.name ?? '',
     description: p.description ?? '',
-    provisioning_status: p.provisioningStatus,
-    operating_status: p.operatingStatus,
-    admin_state_up: p.enabled,
     protocol: p.protocol,
     lb_algorithm: p.lbAlgorithm,
     session_persistence: sessionPersistenceView(p.sessionPersistence),
-    project_id: p.projectId,
     loadbalancers: [{ id: p.loadBalancerId }],
     listeners: refs(p.listeners),
-    created_at: timestamp(p.createdAt),
-    updated_at: timestamp(p.updatedAt),
     // Octavia leaves the key out altogether until the pool has a monitor.
     ...(p.healthMonitor ? { healthmonitor_id: p.healthMonitor.id } : {}),
     members: refs(p.members),
-    tags: [...p.tags].sort(),
     tls_container_ref: null,
     ca_tls_container_ref: null,
     crl_container_ref: null,
@@ -64,29 +56,20 @@ export function poolView(p: PoolWithRefs) {
     tls_ciphers: null,
     tls_versions: null,
     alpn_protocols: null,
-    tenant_id: p.projectId,
   };
 }
 
 export function memberView(m: Member) {
   return {
-    id: m.id,
+    ...objectView(m),
     name: m.name ?? '',
-    operating_status: m.operatingStatus,
-    provisioning_status: m.provisioningStatus,
-    admin_state_up: m.enabled,
     address: m.ipAddress,
     protocol_port: m.protocolPort,
     weight: m.weight,
     backup: m.backup,
     subnet_id: m.subnetId,
-    project_id: m.projectId,
-    created_at: timestamp(m.createdAt),
-    updated_at: timestamp(m.updatedAt),
     monitor_address: m.monitorAddress,
     monitor_port: m.monitorPort,
-    tags: [...m.tags].sort(),
-    tenant_id: m.projectId,
   };
 }
 
@@ -96,7 +79,7 @@ export const healthMonitorTypeToDb = (t: string) => t.replace('-', '_') as Healt
 
 export function healthMonitorView(h: HealthMonitor) {
   return {
-    id: h.id,
+    ...objectView(h),
     name: h.name ?? '',
     type: healthMonitorTypeToWire(h.type),
     delay: h.delay,
@@ -106,17 +89,9 @@ export function healthMonitorView(h: HealthMonitor) {
     http_method: h.httpMethod,
     url_path: h.urlPath,
     expected_codes: h.expectedCodes,
-    admin_state_up: h.enabled,
-    project_id: h.projectId,
     pools: [{ id: h.poolId }],
-    provisioning_status: h.provisioningStatus,
-    operating_status: h.operatingStatus,
-    created_at: timestamp(h.createdAt),
-    updated_at: timestamp(h.updatedAt),
-    tags: [...h.tags].sort(),
     http_version: h.httpVersion === null ? null : Number(h.httpVersion),
     domain_name: h.domainName,
-    tenant_id: h.projectId,
   };
 }
 
@@ -134,13 +109,9 @@ export const listenerL7PolicyRefs = {
 
 export function l7PolicyView(p: L7PolicyWithRefs) {
   return {
-    id: p.id,
+    ...objectView(p),
     name: p.name ?? '',
     description: p.description ?? '',
-    provisioning_status: p.provisioningStatus,
-    operating_status: p.operatingStatus,
-    admin_state_up: p.enabled,
-    project_id: p.projectId,
     action: p.action,
     listener_id: p.listenerId,
     redirect_pool_id: p.redirectPoolId,
@@ -148,29 +119,17 @@ export function l7PolicyView(p: L7PolicyWithRefs) {
     redirect_prefix: p.redirectPrefix,
     position: p.position,
     rules: refs(p.rules),
-    created_at: timestamp(p.createdAt),
-    updated_at: timestamp(p.updatedAt),
-    tags: [...p.tags].sort(),
     redirect_http_code: p.redirectHttpCode,
-    tenant_id: p.projectId,
   };
 }
 
 export function l7RuleView(r: L7Rule) {
   return {
-    id: r.id,
+    ...objectView(r),
     type: r.type,
     compare_type: r.compareType,
     key: r.key,
     value: r.value,
     invert: r.invert,
-    provisioning_status: r.provisioningStatus,
-    operating_status: r.operatingStatus,
-    created_at: timestamp(r.createdAt),
-    updated_at: timestamp(r.updatedAt),
-    project_id: r.projectId,
-    admin_state_up: r.enabled,
-    tags: [...r.tags].sort(),
-    tenant_id: r.projectId,
   };
 }

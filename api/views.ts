@@ -4,21 +4,39 @@ import type { Amphora, Listener, LoadBalancer } from '../generated/prisma/client
 /** Octavia prints `YYYY-MM-DDTHH:MM:SS` (UTC, no zone, no fraction). */
 export const timestamp = (d: Date | null) => (d ? d.toISOString().slice(0, 19) : null);
 
-const refs = (rows: { id: string }[]) => rows.map((r) => ({ id: r.id }));
+/** What every load-balancing object shows: id, statuses, admin state, project (twice, as Octavia), times, tags. */
+export function objectView(o: {
+  id: string;
+  provisioningStatus: string;
+  operatingStatus: string;
+  enabled: boolean;
+  projectId: string;
+  createdAt: Date;
+  updatedAt: Date | null;
+  tags: string[];
+}) {
+  return {
+    id: o.id,
+    provisioning_status: o.provisioningStatus,
+    operating_status: o.operatingStatus,
+    admin_state_up: o.enabled,
+    project_id: o.projectId,
+    created_at: timestamp(o.createdAt),
+    updated_at: timestamp(o.updatedAt),
+    tags: [...o.tags].sort(),
+    tenant_id: o.projectId,
+  };
+}
+
+export const refs = (rows: { id: string }[]) => rows.map((r) => ({ id: r.id }));
 
 export type LoadBalancerWithChildren = LoadBalancer & { listeners: { id: string }[]; pools: { id: string }[] };
 
 export function loadBalancerView(lb: LoadBalancerWithChildren) {
   return {
-    id: lb.id,
+    ...objectView(lb),
     name: lb.name ?? '',
     description: lb.description ?? '',
-    provisioning_status: lb.provisioningStatus,
-    operating_status: lb.operatingStatus,
-    admin_state_up: lb.enabled,
-    project_id: lb.projectId,
-    created_at: timestamp(lb.createdAt),
-    updated_at: timestamp(lb.updatedAt),
     vip_address: lb.vipAddress,
     vip_port_id: lb.vipPortId,
     vip_subnet_id: lb.vipSubnetId,
@@ -30,37 +48,28 @@ export function loadBalancerView(lb: LoadBalancerWithChildren) {
     provider: lb.provider,
     flavor_id: lb.flavorId,
     availability_zone: lb.availabilityZone,
-    tags: [...lb.tags].sort(),
-    tenant_id: lb.projectId,
   };
 }
 
 /** `l7Policies`: the listener's policies in position order (a listener read without them has none yet). */
 export function listenerView(l: Listener & { l7Policies?: { id: string }[] }) {
   return {
-    id: l.id,
+    ...objectView(l),
     name: l.name ?? '',
     description: l.description ?? '',
-    provisioning_status: l.provisioningStatus,
-    operating_status: l.operatingStatus,
-    admin_state_up: l.enabled,
     protocol: l.protocol,
     protocol_port: l.protocolPort,
     connection_limit: l.connectionLimit,
     default_tls_container_ref: l.defaultTlsContainerRef,
     sni_container_refs: l.sniContainerRefs,
-    project_id: l.projectId,
     default_pool_id: l.defaultPoolId,
     l7policies: refs(l.l7Policies ?? []),
     insert_headers: l.insertHeaders,
-    created_at: timestamp(l.createdAt),
-    updated_at: timestamp(l.updatedAt),
     loadbalancers: [{ id: l.loadBalancerId }],
     timeout_client_data: l.timeoutClientData,
     timeout_member_connect: l.timeoutMemberConnect,
     timeout_member_data: l.timeoutMemberData,
     timeout_tcp_inspect: l.timeoutTcpInspect,
-    tags: [...l.tags].sort(),
     client_ca_tls_container_ref: null,
     client_authentication: l.clientAuthentication,
     client_crl_container_ref: null,
@@ -68,7 +77,6 @@ export function listenerView(l: Listener & { l7Policies?: { id: string }[] }) {
     tls_ciphers: null,
     tls_versions: null,
     alpn_protocols: null,
-    tenant_id: l.projectId,
   };
 }
 

@@ -9,7 +9,7 @@ import { toColumns, mergeView, type ColumnMap } from '../columns';
 import type { ApiDeps } from '../deps';
 import { ApiFault, ImmutableObject, ValidationFailure } from '../errors';
 import { findOr404, markChild, mutateChildren } from '../lifecycle';
-import { FilterSpec, listPage, selectOne } from '../listing';
+import { FilterSpec, listPage, selectOne, objectFilters, nameFilter } from '../listing';
 import {
   healthMonitorCreateRoot,
   healthMonitorTypes,
@@ -36,9 +36,8 @@ const columns: ColumnMap = {
 };
 
 const filters: FilterSpec = {
-  id: { column: 'id', kind: 'uuid' },
-  name: { column: 'name', kind: 'string' },
-  project_id: { column: 'projectId', kind: 'string' },
+  ...objectFilters,
+  ...nameFilter,
   pool_id: { column: 'poolId', kind: 'uuid' },
   // Octavia spells TLS-HELLO and UDP-CONNECT with a hyphen; the database enum cannot.
   type: {
@@ -54,10 +53,6 @@ const filters: FilterSpec = {
   url_path: { column: 'urlPath', kind: 'string' },
   expected_codes: { column: 'expectedCodes', kind: 'string' },
   domain_name: { column: 'domainName', kind: 'string' },
-  provisioning_status: { column: 'provisioningStatus', kind: { enum: ProvisioningStatus } },
-  operating_status: { column: 'operatingStatus', kind: { enum: OperatingStatus } },
-  admin_state_up: { column: 'enabled', kind: 'bool' },
-  tags: { column: 'tags', kind: 'tags' },
 };
 
 /** The type filter arrives in wire spelling (TLS-HELLO); the column holds TLS_HELLO. */

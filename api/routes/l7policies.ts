@@ -18,7 +18,7 @@ import { projectScope } from '../context';
 import type { ApiDeps } from '../deps';
 import { ApiFault, NotFound, ValidationFailure } from '../errors';
 import { findOr404, markChild, mutateChildren, type Tx } from '../lifecycle';
-import { FilterSpec, listPage, selectOne } from '../listing';
+import { FilterSpec, listPage, selectOne, objectFilters, nameFilter, descriptionFilter } from '../listing';
 import { enforceQuota } from '../quotas';
 import { l7PolicyActions, l7PolicyCreateRoot, l7PolicyUpdateRoot, MAX_POLICY_POSITION, type L7PolicyActionName } from '../schemas/l7policy';
 import { parseBody } from '../validation';
@@ -38,10 +38,9 @@ const columns: ColumnMap = {
 };
 
 const filters: FilterSpec = {
-  id: { column: 'id', kind: 'uuid' },
-  name: { column: 'name', kind: 'string' },
-  description: { column: 'description', kind: 'string' },
-  project_id: { column: 'projectId', kind: 'string' },
+  ...objectFilters,
+  ...nameFilter,
+  ...descriptionFilter,
   listener_id: { column: 'listenerId', kind: 'uuid' },
   action: { column: 'action', kind: { enum: Object.fromEntries(l7PolicyActions.map((a) => [a, a])) } },
   position: { column: 'position', kind: 'int' },
@@ -49,10 +48,6 @@ const filters: FilterSpec = {
   redirect_url: { column: 'redirectUrl', kind: 'string' },
   redirect_prefix: { column: 'redirectPrefix', kind: 'string' },
   redirect_http_code: { column: 'redirectHttpCode', kind: 'int' },
-  provisioning_status: { column: 'provisioningStatus', kind: { enum: ProvisioningStatus } },
-  operating_status: { column: 'operatingStatus', kind: { enum: OperatingStatus } },
-  admin_state_up: { column: 'enabled', kind: 'bool' },
-  tags: { column: 'tags', kind: 'tags' },
 };
 
 /** The listener protocols L7 policies apply to (haproxy's HTTP mode). */

@@ -12,7 +12,7 @@ import { projectScope } from '../context';
 import type { ApiDeps } from '../deps';
 import { ApiFault, ImmutableObject, NotFound } from '../errors';
 import { markChild, mutateChildren } from '../lifecycle';
-import { FilterSpec, isUuid, listPage, selectOne } from '../listing';
+import { FilterSpec, isUuid, listPage, selectOne, objectFilters } from '../listing';
 import { enforceQuota } from '../quotas';
 import { l7RuleCompareTypes, l7RuleCreateRoot, l7RuleTypes, l7RuleUpdateRoot, type L7RuleCompareTypeName, type L7RuleTypeName } from '../schemas/l7rule';
 import { parseBody } from '../validation';
@@ -29,17 +29,12 @@ export const l7RuleColumns: ColumnMap = {
 };
 
 const filters: FilterSpec = {
-  id: { column: 'id', kind: 'uuid' },
-  project_id: { column: 'projectId', kind: 'string' },
+  ...objectFilters,
   type: { column: 'type', kind: { enum: Object.fromEntries(l7RuleTypes.map((t) => [t, t])) } },
   compare_type: { column: 'compareType', kind: { enum: Object.fromEntries(l7RuleCompareTypes.map((t) => [t, t])) } },
   key: { column: 'key', kind: 'string' },
   value: { column: 'value', kind: 'string' },
   invert: { column: 'invert', kind: 'bool' },
-  provisioning_status: { column: 'provisioningStatus', kind: { enum: ProvisioningStatus } },
-  operating_status: { column: 'operatingStatus', kind: { enum: OperatingStatus } },
-  admin_state_up: { column: 'enabled', kind: 'bool' },
-  tags: { column: 'tags', kind: 'tags' },
 };
 
 /** Octavia's MAX_L7RULES_PER_L7POLICY. */

@@ -9,7 +9,7 @@ import type { ApiDeps } from '../deps';
 import { ApiFault, NotFound, ValidationFailure } from '../errors';
 import { findOr404, markChild, mutateChildren } from '../lifecycle';
 import { enforceQuota } from '../quotas';
-import { FilterSpec, listPage } from '../listing';
+import { FilterSpec, listPage, objectFilters, nameFilter, descriptionFilter } from '../listing';
 import { listenerCreateRoot, listenerUpdateRoot } from '../schemas/listener';
 import { parseBody } from '../validation';
 import { listenerView } from '../views';
@@ -34,21 +34,16 @@ const columns: ColumnMap = {
 };
 
 const filters: FilterSpec = {
-  id: { column: 'id', kind: 'uuid' },
-  name: { column: 'name', kind: 'string' },
-  description: { column: 'description', kind: 'string' },
-  project_id: { column: 'projectId', kind: 'string' },
+  ...objectFilters,
+  ...nameFilter,
+  ...descriptionFilter,
   protocol: { column: 'protocol', kind: 'string' },
   protocol_port: { column: 'protocolPort', kind: 'int' },
   // openstacksdk filters by load_balancer_id, the openstack CLI by loadbalancer_id.
   loadbalancer_id: { column: 'loadBalancerId', kind: 'uuid' },
   load_balancer_id: { column: 'loadBalancerId', kind: 'uuid' },
   default_pool_id: { column: 'defaultPoolId', kind: 'uuid' },
-  provisioning_status: { column: 'provisioningStatus', kind: { enum: ProvisioningStatus } },
-  operating_status: { column: 'operatingStatus', kind: { enum: OperatingStatus } },
-  admin_state_up: { column: 'enabled', kind: 'bool' },
   connection_limit: { column: 'connectionLimit', kind: 'int' },
-  tags: { column: 'tags', kind: 'tags' },
 };
 
 function duplicatePort(protocol: string, port: number) {

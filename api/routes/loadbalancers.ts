@@ -10,7 +10,7 @@ import { InvalidFilter, InvalidState, NotFound, ValidationFailure } from '../err
 import { startOrRevert } from '../lifecycle';
 import { checkAvailabilityZone, loadBalancerPlacement } from '../placement';
 import { enforceQuota } from '../quotas';
-import { FilterSpec, isUuid, listPage } from '../listing';
+import { FilterSpec, isUuid, listPage, objectFilters, nameFilter, descriptionFilter } from '../listing';
 import { loadBalancerCreateRoot, loadBalancerUpdateRoot } from '../schemas/loadbalancer';
 import { mergeView, toColumns } from '../columns';
 import { parseBody } from '../validation';
@@ -19,13 +19,9 @@ import { loadBalancerView } from '../views';
 const children = { listeners: { select: { id: true } }, pools: { select: { id: true } } } as const;
 
 const filters: FilterSpec = {
-  id: { column: 'id', kind: 'uuid' },
-  name: { column: 'name', kind: 'string' },
-  description: { column: 'description', kind: 'string' },
-  project_id: { column: 'projectId', kind: 'string' },
-  provisioning_status: { column: 'provisioningStatus', kind: { enum: ProvisioningStatus } },
-  operating_status: { column: 'operatingStatus', kind: { enum: OperatingStatus } },
-  admin_state_up: { column: 'enabled', kind: 'bool' },
+  ...objectFilters,
+  ...nameFilter,
+  ...descriptionFilter,
   vip_address: { column: 'vipAddress', kind: 'string' },
   vip_port_id: { column: 'vipPortId', kind: 'string' },
   vip_subnet_id: { column: 'vipSubnetId', kind: 'string' },
@@ -34,7 +30,6 @@ const filters: FilterSpec = {
   provider: { column: 'provider', kind: 'string' },
   flavor_id: { column: 'flavorId', kind: 'uuid' },
   availability_zone: { column: 'availabilityZone', kind: 'string' },
-  tags: { column: 'tags', kind: 'tags' },
 };
 
 /** DELETED rows are history, never shown (as in Octavia). */

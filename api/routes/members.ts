@@ -14,7 +14,7 @@ import { toColumns, mergeView, type ColumnMap } from '../columns';
 import type { ApiDeps } from '../deps';
 import { ApiFault, ImmutableObject, NotFound } from '../errors';
 import { markChild, mutateChildren } from '../lifecycle';
-import { FilterSpec, isUuid, listPage, selectOne } from '../listing';
+import { FilterSpec, isUuid, listPage, selectOne, objectFilters, nameFilter } from '../listing';
 import { memberCreateRoot, memberUpdateRoot, membersBatchRoot, type MemberCreate } from '../schemas/member';
 import { parseBody } from '../validation';
 import { memberView } from '../views-children';
@@ -32,9 +32,8 @@ const columns: ColumnMap = {
 };
 
 const filters: FilterSpec = {
-  id: { column: 'id', kind: 'uuid' },
-  name: { column: 'name', kind: 'string' },
-  project_id: { column: 'projectId', kind: 'string' },
+  ...objectFilters,
+  ...nameFilter,
   // openstacksdk's find_member adds ?pool_id=; the pool in the path decides anyway.
   pool_id: { column: 'poolId', kind: 'uuid' },
   address: { column: 'ipAddress', kind: 'string' },
@@ -44,10 +43,6 @@ const filters: FilterSpec = {
   subnet_id: { column: 'subnetId', kind: 'string' },
   monitor_address: { column: 'monitorAddress', kind: 'string' },
   monitor_port: { column: 'monitorPort', kind: 'int' },
-  provisioning_status: { column: 'provisioningStatus', kind: { enum: ProvisioningStatus } },
-  operating_status: { column: 'operatingStatus', kind: { enum: OperatingStatus } },
-  admin_state_up: { column: 'enabled', kind: 'bool' },
-  tags: { column: 'tags', kind: 'tags' },
 };
 
 /** Octavia's [networking] reserved_ips default: the metadata service is never a member. */

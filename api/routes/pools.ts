@@ -9,7 +9,7 @@ import { toColumns, mergeView, type ColumnMap } from '../columns';
 import type { ApiDeps } from '../deps';
 import { ApiFault, NotFound, ValidationFailure } from '../errors';
 import { findOr404, markChild, mutateChildren, type Tx } from '../lifecycle';
-import { FilterSpec, listPage, selectOne } from '../listing';
+import { FilterSpec, listPage, selectOne, objectFilters, nameFilter, descriptionFilter } from '../listing';
 import {
   poolCreateRoot,
   poolUpdateRoot,
@@ -31,21 +31,16 @@ const columns: ColumnMap = {
 };
 
 const filters: FilterSpec = {
-  id: { column: 'id', kind: 'uuid' },
-  name: { column: 'name', kind: 'string' },
-  description: { column: 'description', kind: 'string' },
-  project_id: { column: 'projectId', kind: 'string' },
+  ...objectFilters,
+  ...nameFilter,
+  ...descriptionFilter,
   protocol: { column: 'protocol', kind: { enum: PoolProtocol } },
   lb_algorithm: { column: 'lbAlgorithm', kind: { enum: LbAlgorithm } },
   loadbalancer_id: { column: 'loadBalancerId', kind: 'uuid' },
   load_balancer_id: { column: 'loadBalancerId', kind: 'uuid' },
   listener_id: { column: 'listenerId', kind: 'uuid', match: (id) => ({ listeners: { some: { id } } }) },
   healthmonitor_id: { column: 'healthMonitorId', kind: 'uuid', match: (id) => ({ healthMonitor: { is: { id } } }) },
-  provisioning_status: { column: 'provisioningStatus', kind: { enum: ProvisioningStatus } },
-  operating_status: { column: 'operatingStatus', kind: { enum: OperatingStatus } },
-  admin_state_up: { column: 'enabled', kind: 'bool' },
   tls_enabled: { column: 'tlsEnabled', kind: 'bool' },
-  tags: { column: 'tags', kind: 'tags' },
 };
 
 /** Octavia's VALID_LISTENER_POOL_PROTOCOL_MAP: which pools a listener may send its traffic to. */
