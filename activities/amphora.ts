@@ -5,11 +5,11 @@
  */
 import { heartbeat, sleep } from '@temporalio/activity';
 import { AmphoraRole, AmphoraStatus } from '../common/status';
-import { ComputeStatus } from './compute/driver';
+import { ComputeStatus } from '../drivers/compute/port';
 import { NotFoundError } from '../common/errors';
-import { AmphoraBuildError, InstanceNotFoundError } from './compute/errors';
+import { AmphoraBuildError, InstanceNotFoundError } from '../drivers/compute/errors';
 import type { ActivityDeps } from './deps';
-import { computeFlavorOf, computeZoneOf } from './placement';
+import { computeFlavorOf, computeZoneOf } from '../domain/amphora-placement';
 
 /** The compute instance name of an amphora: what makes a retried build find its first attempt. */
 export const computeName = (amphoraId: string) => `amphora-${amphoraId}`;

@@ -5,7 +5,7 @@
  */
 import { OperatingStatus, ProvisioningStatus } from '../common/status';
 import type { ChildChange, ChildResource } from '../common/resources';
-import { childTable as table, type Tx } from './db/children';
+import { childTable as table, type Tx } from '../db/children';
 import type { ActivityDeps } from './deps';
 
 /** A health monitor is ONLINE once ACTIVE (as Octavia shows it); other children keep their operating status. */

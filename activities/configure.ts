@@ -1,6 +1,6 @@
 /** Pushing a load balancer's configuration to its amphorae through the amphora driver. */
 import { AmphoraStatus } from '../common/status';
-import type { LoadBalancerConfig } from './amphora-driver/driver';
+import type { LoadBalancerConfig } from '../drivers/amphora/port';
 import type { ActivityDeps } from './deps';
 
 export function configureActivities({ db, amphoraDriver }: ActivityDeps) {

@@ -1,9 +1,9 @@
 /** What activities are built from: injected, so tests can hand in drivers with injected faults. */
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
-import type { AmphoraDriver } from './amphora-driver/driver';
-import type { AmphoraComputeDriver } from './compute/driver';
-import type { Db } from './db/prisma';
+import type { AmphoraDriver } from '../drivers/amphora/port';
+import type { AmphoraComputeDriver } from '../drivers/compute/port';
+import type { Db } from '../db/prisma';
 
 export interface ActivityDeps {
   db: Db;

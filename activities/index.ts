@@ -3,7 +3,7 @@ import { amphoraActivities } from './amphora';
 import { childActivities } from './children';
 import { configureActivities } from './configure';
 import type { ActivityDeps } from './deps';
-import { healthActivities } from './health';
+import { healthActivities } from './liveness';
 import { housekeepingActivities } from './housekeeping';
 import { loadBalancerActivities } from './loadbalancer';
 import { openstackFlavorActivities } from './openstack-flavor';

@@ -7,7 +7,7 @@
  *     flavor just made is deleted before the error is raised, so no Nova flavor is made and forgotten;
  *   - deleting a Nova flavor that is already gone succeeds (the compute driver's contract).
  */
-import type { FlavorSpec } from './compute/driver';
+import type { FlavorSpec } from '../drivers/compute/port';
 import { DomainError, NotFoundError } from '../common/errors';
 import { OpenstackFlavorStatus } from '../generated/prisma/enums';
 import type { OpenstackFlavor } from '../generated/prisma/client';

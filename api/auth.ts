@@ -11,9 +11,9 @@
  * Which persona may do what is the table in `policy` below: one place, applied before any route.
  */
 import type { Request, RequestHandler, Response } from 'express';
-import { KeystoneSession, identityV3 } from '../activities/compute/nova/keystone';
-import { requireCredentials } from '../activities/compute/nova';
-import { OpenStackHttpError, send } from '../activities/compute/nova/http';
+import { KeystoneSession, identityV3 } from '../drivers/openstack/keystone';
+import { requireCredentials } from '../drivers/compute/nova';
+import { OpenStackHttpError, send } from '../drivers/openstack/http';
 import type { Logger } from '../common/logger';
 import type { Config } from '../config';
 import { NotAuthorized, requestContext, setRequestContext, type RequestContext } from './context';

@@ -1,8 +1,8 @@
 /** What the API is built from. */
 import type { Client } from '@temporalio/client';
-import type { AmphoraDriver } from '../activities/amphora-driver/driver';
-import type { AmphoraComputeDriver } from '../activities/compute/driver';
-import type { Db } from '../activities/db/prisma';
+import type { AmphoraDriver } from '../drivers/amphora/port';
+import type { AmphoraComputeDriver } from '../drivers/compute/port';
+import type { Db } from '../db/prisma';
 import type { Logger } from '../common/logger';
 import type { Config } from '../config';
 

@@ -11,7 +11,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { batchMembersFlow, childFlow, startFlow, type FlowName, type FlowRequest } from '../common/flows';
 import { ProvisioningStatus } from '../common/status';
 import type { ChildChange, ChildResource } from '../common/resources';
-import { childTable, type Tx } from '../activities/db/children';
+import { childTable, type Tx } from '../db/children';
 import type { ApiDeps } from './deps';
 import { ApiFault, ImmutableObject, NotFound, ServiceUnavailable } from './errors';
 import { isUuid } from './listing';

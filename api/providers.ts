@@ -5,8 +5,8 @@
  * (flavor_schema.py, availability_zone_schema.py), validated with the messages Octavia's jsonschema
  * validation gives.
  */
-import { ComputeValidationError } from '../activities/compute/errors';
-import type { AmphoraComputeDriver } from '../activities/compute/driver';
+import { ComputeValidationError } from '../drivers/compute/errors';
+import type { AmphoraComputeDriver } from '../drivers/compute/port';
 import { Topology } from '../common/status';
 import { ApiFault, ServiceUnavailable, ValidationFailure } from './errors';
 

@@ -6,7 +6,7 @@
  * the flow cannot be started, the lock is undone. A spare has no load balancer and nothing to lock.
  */
 import type { Client } from '@temporalio/client';
-import type { Db } from '../activities/db/prisma';
+import type { Db } from '../db/prisma';
 import type { Config } from '../config';
 import { DomainError } from './errors';
 import { amphoraFailoverFlow, startFlow, type FlowName, type FlowRequest } from './flows';

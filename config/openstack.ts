@@ -3,7 +3,7 @@
  *
  * Credentials (Keystone v3 password auth of a service account) come from the `OS_*` variables, or from
  * the `clouds.yaml` entry named by `OS_CLOUD` (searched as openstacksdk does, secure.yaml merged; see
- * activities/compute/nova/clouds.ts). With OS_CLOUD set, an `OS_*` variable that is also set overrides
+ * drivers/openstack/clouds.ts). With OS_CLOUD set, an `OS_*` variable that is also set overrides
  * the entry's value, as the openstack CLI's `--os-*` options (whose defaults are those variables) do.
  *
  * Driver settings use Octavia's option names upper-cased where Octavia has one
@@ -11,14 +11,14 @@
  * -> ENABLE_ANTI_AFFINITY, ...).
  *
  * Nothing here requires credentials: the no-op driver runs without any. The Nova driver checks that
- * what it needs is present when it is created (activities/compute/nova/index.ts).
+ * what it needs is present when it is created (drivers/compute/nova/index.ts).
  *
  * The password is held in a Secret, which prints, logs and serialises as `***`: even a configuration
  * tree dumped whole with JSON.stringify or console.log does not show it.
  */
 import { inspect } from 'node:util';
 import { z } from 'zod';
-import { readCloud, type CloudEntry, type CloudsSearch } from '../activities/compute/nova/clouds';
+import { readCloud, type CloudEntry, type CloudsSearch } from '../drivers/openstack/clouds';
 
 /** A value that never shows itself: toString/toJSON/inspect give `***`; `reveal()` gives the value. */
 export class Secret {

@@ -10,7 +10,7 @@
  * a failed flow would have left them.
  */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { Db } from '../activities/db/prisma';
+import type { Db } from '../db/prisma';
 import { loadBalancerFlows, startFlow } from '../common/flows';
 import type { Logger } from '../common/logger';
 import { ProvisioningStatus } from '../common/status';

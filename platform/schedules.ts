@@ -23,7 +23,7 @@ import type { Logger } from '../common/logger';
 import { Operation, ResourceType } from '../common/search-attributes';
 import type { Config } from '../config';
 import type { CleanupInput, SparePoolInput } from '../workflows/housekeeping';
-import type { AmphoraHealthMonitorInput } from '../workflows/health';
+import type { AmphoraHealthMonitorInput } from '../workflows/liveness';
 
 export const housekeepingIds = (config: Config) => ({
   sparePool: `${config.temporal.taskQueue}-spare-pool`,

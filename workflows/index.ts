@@ -8,5 +8,5 @@ export * from './healthmonitor';
 export * from './l7policy';
 export * from './l7rule';
 export * from './housekeeping';
-export * from './health';
+export * from './liveness';
 export * from './openstack-flavor';

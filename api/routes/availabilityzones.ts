@@ -1,7 +1,7 @@
 /**
  * /v2/lbaas/availabilityzones (Octavia api-ref: Availability Zones). Keyed by name, as in Octavia: a
  * load balancer's `availability_zone` names one, which must exist and be enabled when the load
- * balancer is created (api/placement.ts checkAvailabilityZone, in the creating transaction). Its profile's
+ * balancer is created (domain/loadbalancer-flavor.ts checkAvailabilityZone, in the creating transaction). Its profile's
  * `compute_zone` is where the load balancer's amphorae are built. An availability zone in use by a
  * load balancer cannot be deleted (409): the delete locks the zone's row, which a load balancer being
  * created holds a share lock on, so neither can slip past the other.

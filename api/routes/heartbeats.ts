@@ -5,7 +5,7 @@
  *        {"id", "seq", "ver": 3, "listeners": {id: {"status": "OPEN"|"FULL", "stats": {...}}},
  *         "pools": {"<pool id>:<listener id>": {"status": "UP"|"DOWN", "members": {id: "UP"|...}}}})
  *        -> 204. Records the heartbeat (amphora_health.last_update) and rolls the member statuses up to
- *        pools, listeners and the load balancer (api/operating-status.ts). Unknown (or purged)
+ *        pools, listeners and the load balancer (domain/operating-status.ts). Unknown (or purged)
  *        amphorae get 404, never a 500. With HEARTBEAT_KEY set, the body must be signed:
  *        X-Heartbeat-Signature = hex HMAC-SHA256(key, body), else 401.
  *   GET /metrics   Prometheus metrics of the process (common/metrics.ts registry).
@@ -15,15 +15,15 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { Router } from 'express';
 import { z } from 'zod';
-import { setFailoverStoppedSource } from '../../common/health-metrics';
+import { setFailoverStoppedSource } from '../../common/liveness-metrics';
 import { registry } from '../../common/metrics';
 import { AmphoraStatus, ProvisioningStatus } from '../../common/status';
 import { Prisma } from '../../generated/prisma/client';
-import { heartbeatSignature } from '../../activities/amphora-driver/noop';
+import { heartbeatSignature } from '../../drivers/amphora/noop';
 import type { ApiDeps } from '../deps';
 import { ApiFault, MalformedJson, NotFound } from '../errors';
 import { isUuid } from '../listing';
-import { normaliseReport, rollUp, type StatusChanges } from '../operating-status';
+import { normaliseReport, rollUp, type StatusChanges } from '../../domain/operating-status';
 
 const poolReport = z.looseObject({ status: z.string().optional(), members: z.record(z.string(), z.string()).optional() });
 const heartbeat = z.looseObject({

@@ -19,7 +19,7 @@ import type { ApiDeps } from '../deps';
 import { ApiFault, NotFound, ValidationFailure } from '../errors';
 import { findOr404, markChild, mutateChildren, type Tx } from '../lifecycle';
 import { FilterSpec, listPage, selectOne, objectFilters, nameFilter, descriptionFilter } from '../listing';
-import { enforceQuota } from '../quotas';
+import { enforceQuota } from '../../domain/quotas';
 import { l7PolicyActions, l7PolicyCreateRoot, l7PolicyUpdateRoot, MAX_POLICY_POSITION, type L7PolicyActionName } from '../schemas/l7policy';
 import { parseBody } from '../validation';
 import { l7PolicyRefs, l7PolicyView } from '../views-children';

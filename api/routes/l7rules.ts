@@ -13,7 +13,7 @@ import type { ApiDeps } from '../deps';
 import { ApiFault, ImmutableObject, NotFound } from '../errors';
 import { markChild, mutateChildren } from '../lifecycle';
 import { FilterSpec, isUuid, listPage, selectOne, objectFilters } from '../listing';
-import { enforceQuota } from '../quotas';
+import { enforceQuota } from '../../domain/quotas';
 import { l7RuleCompareTypes, l7RuleCreateRoot, l7RuleTypes, l7RuleUpdateRoot, type L7RuleCompareTypeName, type L7RuleTypeName } from '../schemas/l7rule';
 import { parseBody } from '../validation';
 import { l7RuleView } from '../views-children';

@@ -8,7 +8,7 @@ import { toColumns, mergeView, type ColumnMap } from '../columns';
 import type { ApiDeps } from '../deps';
 import { ApiFault, NotFound, ValidationFailure } from '../errors';
 import { findOr404, markChild, mutateChildren } from '../lifecycle';
-import { enforceQuota } from '../quotas';
+import { enforceQuota } from '../../domain/quotas';
 import { FilterSpec, listPage, objectFilters, nameFilter, descriptionFilter } from '../listing';
 import { listenerCreateRoot, listenerUpdateRoot } from '../schemas/listener';
 import { parseBody } from '../validation';

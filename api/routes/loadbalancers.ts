@@ -8,8 +8,8 @@ import { projectForCreate, projectScope, requestContext } from '../context';
 import type { ApiDeps } from '../deps';
 import { InvalidFilter, InvalidState, NotFound, ValidationFailure } from '../errors';
 import { startOrRevert } from '../lifecycle';
-import { checkAvailabilityZone, loadBalancerPlacement } from '../placement';
-import { enforceQuota } from '../quotas';
+import { checkAvailabilityZone, loadBalancerPlacement } from '../../domain/loadbalancer-flavor';
+import { enforceQuota } from '../../domain/quotas';
 import { FilterSpec, isUuid, listPage, objectFilters, nameFilter, descriptionFilter } from '../listing';
 import { loadBalancerCreateRoot, loadBalancerUpdateRoot } from '../schemas/loadbalancer';
 import { mergeView, toColumns } from '../columns';
@@ -79,7 +79,7 @@ export function loadBalancerRoutes(deps: ApiDeps): Router {
   router.post('/', async (req, res) => {
     const body = parseBody(loadBalancerCreateRoot, req.body, 'load_balancer').loadbalancer;
     const projectId = projectForCreate(requestContext(req), body);
-    // The flavor (enabled, of the provider) chooses the topology (api/placement.ts).
+    // The flavor (enabled, of the provider) chooses the topology (domain/loadbalancer-flavor.ts).
     const { provider, topology } = await loadBalancerPlacement(db, config, body);
     // One transaction: the quota (403), the availability zone (exists, enabled, share-locked) and the row.
     const lb = await db.$transaction(async (tx) => {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { projectScope } from '../context';
-import { enforceQuota } from '../quotas';
+import { enforceQuota } from '../../domain/quotas';
 import { Router, type Response } from 'express';
 import { OperatingStatus, ProvisioningStatus } from '../../common/status';
 import type { ChildChange } from '../../common/resources';

@@ -1,7 +1,7 @@
 /** /v2/lbaas/pools (Octavia api-ref: Pools). Members are under /pools/{id}/members (routes/members.ts). */
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
-import { enforceQuota } from '../quotas';
+import { enforceQuota } from '../../domain/quotas';
 import { projectScope } from '../context';
 import { LbAlgorithm, OperatingStatus, PoolProtocol, ProvisioningStatus } from '../../common/status';
 import { Prisma, type Pool } from '../../generated/prisma/client';

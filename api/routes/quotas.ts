@@ -1,5 +1,5 @@
 /**
- * /v2/lbaas/quotas (Octavia api-ref: Quotas). Enforcement is api/quotas.ts.
+ * /v2/lbaas/quotas (Octavia api-ref: Quotas). Enforcement is domain/quotas.ts.
  *
  * As Octavia answers:
  *   - GET /quotas lists the projects that have quotas of their own, with their raw values (null:
@@ -19,7 +19,7 @@ import { NotAuthorized, requestContext } from '../context';
 import type { ApiDeps } from '../deps';
 import { InvalidInput, NotFound } from '../errors';
 import { selectOne, type FilterSpec, listPage } from '../listing';
-import { effectiveQuotas, MAX_QUOTA, MIN_QUOTA, quotaDefaults, setQuotaDefaults, type QuotaDefaults } from '../quotas';
+import { effectiveQuotas, MAX_QUOTA, MIN_QUOTA, quotaDefaults, setQuotaDefaults, type QuotaDefaults } from '../../domain/quotas';
 import { parseBody } from '../validation';
 
 const limit = () => z.number().int().min(MIN_QUOTA).max(MAX_QUOTA).nullable().optional();

@@ -13,7 +13,7 @@
  * read.
  */
 import { Router, type Request } from 'express';
-import type { ListenerStats } from '../../activities/amphora-driver/driver';
+import type { ListenerStats } from '../../drivers/amphora/port';
 import { AmphoraStatus, ProvisioningStatus } from '../../common/status';
 import type { Amphora } from '../../generated/prisma/client';
 import { projectScope } from '../context';

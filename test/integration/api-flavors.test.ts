@@ -4,7 +4,7 @@
  * load balancer (its provider, its topology, its amphorae's compute flavor). Every refused request
  * changes nothing.
  */
-import { ComputeValidationError, AmphoraComputeError } from '../../activities/compute/errors';
+import { ComputeValidationError, AmphoraComputeError } from '../../drivers/compute/errors';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';

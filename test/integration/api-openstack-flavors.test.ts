@@ -4,7 +4,7 @@
  * compensated when a later step fails; registering twice changes nothing; deleting a registered
  * flavor deletes its Nova flavor (deleteOpenstackFlavor flow) and then the row.
  */
-import { AmphoraComputeError } from '../../activities/compute/errors';
+import { AmphoraComputeError } from '../../drivers/compute/errors';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
 
 const UNKNOWN = '00000000-0000-0000-0000-0000000000c4';

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AmphoraTarget, ListenerStats } from '../../activities/amphora-driver/driver';
+import type { AmphoraTarget, ListenerStats } from '../../drivers/amphora/port';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
 
 const REFERENCE = path.resolve(__dirname, '../../../shared/reference/octavia');

@@ -17,8 +17,8 @@ import {
   ComputeValidationError,
   InstanceNotFoundError,
   NoopComputeDriver,
-} from '../../activities/compute';
-import { createNovaDriver, type NovaComputeDriver } from '../../activities/compute/nova';
+} from '../../drivers/compute';
+import { createNovaDriver, type NovaComputeDriver } from '../../drivers/compute/nova';
 import { loadOpenStackConfig } from '../../config/openstack';
 import { startNovaEmulator, type NovaEmulator } from '../emulators/nova';
 

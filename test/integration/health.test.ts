@@ -6,9 +6,9 @@
  * balancer. Heartbeats are off in test systems until a test starts them.
  */
 import { randomUUID } from 'node:crypto';
-import { heartbeatSignature } from '../../activities/amphora-driver/noop';
+import { heartbeatSignature } from '../../drivers/amphora/noop';
 import { housekeepingIds } from '../../platform/schedules';
-import type { AmphoraHealthMonitorInput } from '../../workflows/health';
+import type { AmphoraHealthMonitorInput } from '../../workflows/liveness';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
@@ -57,7 +57,7 @@ async function stopSystem(sys: TestSystem | undefined) {
   if (!sys) return;
   await sys.amphoraDriver.stopHeartbeats();
   await sys.stop();
-  const { createPrismaClient } = await import('../../activities/db/prisma');
+  const { createPrismaClient } = await import('../../db/prisma');
   const db = createPrismaClient(sys.config.database.url, 1);
   await db.amphoraHealth.deleteMany({});
   await db.$disconnect();

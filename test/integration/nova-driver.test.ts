@@ -18,14 +18,14 @@ import {
   InstanceNotFoundError,
   NovaComputeDriver,
   type BuildRequest,
-} from '../../activities/compute';
+} from '../../drivers/compute';
 import {
   COMPUTE_MICROVERSION,
   composeUserData,
   createNovaDriver,
   encodeUserData,
   mapNovaStatus,
-} from '../../activities/compute/nova';
+} from '../../drivers/compute/nova';
 import { toApplicationFailure } from '../../common/failures';
 import { computeCircuitBreakerState, computeRequests as computeRequestsMetric } from '../../common/metrics';
 import { loadConfig } from '../../config';

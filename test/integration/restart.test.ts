@@ -8,7 +8,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createPrismaClient } from '../../activities/db/prisma';
+import { createPrismaClient } from '../../db/prisma';
 import { dropDatabase, ensureDatabase } from '../../platform/database';
 import { migrate } from '../../platform/migrate';
 import { eventually, PROJECT_ID } from '../support/system';

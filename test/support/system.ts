@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import { NoopAmphoraDriver } from '../../activities/amphora-driver';
-import { NoopComputeDriver } from '../../activities/compute';
+import { NoopAmphoraDriver } from '../../drivers/amphora';
+import { NoopComputeDriver } from '../../drivers/compute';
 import { logger } from '../../common/logger';
 import { loadConfig, type Config } from '../../config';
 import { startSystem, type RunningSystem } from '../../platform/system';

@@ -6,7 +6,7 @@ import {
   InstanceNotFoundError,
   MAX_CONFIG_DRIVE_FILE_BYTES,
   NoopComputeDriver,
-} from '../../activities/compute';
+} from '../../drivers/compute';
 import { toApplicationFailure } from '../../common/failures';
 
 describe('build request rules', () => {

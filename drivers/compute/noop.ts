@@ -20,7 +20,7 @@ import {
   ComputeStatus,
   FlavorSpec,
   ServerGroupPolicy,
-} from './driver';
+} from './port';
 import { AmphoraBuildError, ComputeValidationError, DeleteFailed, InstanceNotFoundError } from './errors';
 
 export interface NoopFaults {

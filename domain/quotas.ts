@@ -16,8 +16,8 @@
 import { ProvisioningStatus } from '../common/status';
 import { config as processConfig, type Config } from '../config';
 import type { Quota } from '../generated/prisma/client';
-import { ApiFault } from './errors';
-import type { Tx } from './lifecycle';
+import { ApiFault } from '../api/errors';
+import type { Tx } from '../api/lifecycle';
 
 /** The quota kinds, as Octavia names them on the wire (quota API and messages). */
 export const quotaResources = ['load_balancer', 'listener', 'pool', 'health_monitor', 'member', 'l7policy', 'l7rule'] as const;

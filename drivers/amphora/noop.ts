@@ -13,7 +13,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { AmphoraComputeError } from '../compute/errors';
-import type { AmphoraDriver, AmphoraHealthReport, AmphoraTarget, ListenerStats, LoadBalancerConfig } from './driver';
+import type { AmphoraDriver, AmphoraHealthReport, AmphoraTarget, ListenerStats, LoadBalancerConfig } from './port';
 
 /** Member states in a heartbeat, as haproxy reports them (Octavia's UP, DOWN, DRAIN, MAINT, "no check"). */
 export type HeartbeatMemberStatus = 'UP' | 'DOWN' | 'DRAIN' | 'MAINT' | 'no check';

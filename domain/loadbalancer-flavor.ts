@@ -11,10 +11,10 @@
  */
 import { Topology } from '../common/status';
 import type { Config } from '../config';
-import type { Db } from '../activities/db/prisma';
-import { ApiFault, ValidationFailure } from './errors';
-import type { Tx } from './lifecycle';
-import { DEFAULT_PROVIDER, DisabledOption, requireProvider, storedMetadata } from './providers';
+import type { Db } from '../db/prisma';
+import { ApiFault, ValidationFailure } from '../api/errors';
+import type { Tx } from '../api/lifecycle';
+import { DEFAULT_PROVIDER, DisabledOption, requireProvider, storedMetadata } from '../api/providers';
 
 export class ProviderFlavorMismatch extends ApiFault {
   constructor(flavorId: string, provider: string) {

@@ -1,10 +1,10 @@
 /** Chooses the amphora driver. Only the no-op driver exists: a real one talks to the amphora agent. */
-import type { AmphoraDriver } from './driver';
+import type { AmphoraDriver } from './port';
 import { NoopAmphoraDriver } from './noop';
 
 export function createAmphoraDriver(): AmphoraDriver {
   return new NoopAmphoraDriver();
 }
 
-export * from './driver';
+export * from './port';
 export { NoopAmphoraDriver } from './noop';

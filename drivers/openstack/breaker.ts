@@ -16,8 +16,8 @@
  * events. State changes are logged (warn when it opens) and exported as compute_circuit_breaker_state.
  */
 import CircuitBreaker from 'opossum';
-import type { Logger } from '../../../common/logger';
-import { CircuitState, computeCircuitBreakerState, computeRequests } from '../../../common/metrics';
+import type { Logger } from '../../common/logger';
+import { CircuitState, computeCircuitBreakerState, computeRequests } from '../../common/metrics';
 
 export class CircuitOpenError extends Error {
   constructor(readonly retryAfterSeconds: number) {

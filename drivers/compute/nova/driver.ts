@@ -21,12 +21,12 @@ import {
   type ComputeInstance,
   type FlavorSpec,
   type ServerGroupPolicy,
-} from '../driver';
+} from '../port';
 import { AmphoraBuildError, AmphoraComputeError, ComputeValidationError, DeleteFailed, InstanceNotFoundError } from '../errors';
-import type { ComputeCircuitBreaker } from './breaker';
-import type { OpenStackClient } from './client';
+import type { ComputeCircuitBreaker } from '../../openstack/breaker';
+import type { OpenStackClient } from '../../openstack/client';
 import { toComputeError, type ErrorContext } from './errors';
-import { OpenStackHttpError } from './http';
+import { OpenStackHttpError } from '../../openstack/http';
 import { composeUserData, encodeUserData, UserDataTooLargeError } from './userdata';
 
 /** The tag every amphora server carries (microversion 2.52+), so housekeeping can list ours. */

@@ -4,10 +4,10 @@
  */
 import { logger as rootLogger, type Logger } from '../../../common/logger';
 import type { OpenStackConfig } from '../../../config/openstack';
-import { ComputeCircuitBreaker } from './breaker';
-import { OpenStackClient, isServiceFailure } from './client';
+import { ComputeCircuitBreaker } from '../../openstack/breaker';
+import { OpenStackClient, isServiceFailure } from '../../openstack/client';
 import { NovaComputeDriver } from './driver';
-import { KeystoneSession } from './keystone';
+import { KeystoneSession } from '../../openstack/keystone';
 
 export interface NovaFactoryOverrides {
   log?: Logger;
@@ -58,6 +58,6 @@ export function createNovaDriver(c: OpenStackConfig, overrides: NovaFactoryOverr
 }
 
 export { NovaComputeDriver, mapNovaStatus, AMPHORA_SERVER_TAG } from './driver';
-export { COMPUTE_MICROVERSION } from './client';
-export { CircuitOpenError } from './breaker';
+export { COMPUTE_MICROVERSION } from '../../openstack/client';
+export { CircuitOpenError } from '../../openstack/breaker';
 export { composeUserData, encodeUserData } from './userdata';

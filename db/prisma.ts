@@ -1,6 +1,6 @@
 /** The Prisma client over node-postgres (Prisma 7's driver adapter: no native query engine). */
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '../../generated/prisma/client';
+import { PrismaClient } from '../generated/prisma/client';
 
 export type Db = PrismaClient;
 

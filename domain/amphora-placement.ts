@@ -7,7 +7,7 @@
  * Read when the amphora is made (not when the load balancer was), as Octavia reads them for each
  * create and failover flow. Profiles in use cannot change (the API refuses it), so both agree.
  */
-import type { Db } from './db/prisma';
+import type { Db } from '../db/prisma';
 
 function metadata(text: string): Record<string, unknown> {
   try {

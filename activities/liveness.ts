@@ -6,10 +6,10 @@
 import { log } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { LoadBalancerLocked, lockAndStartAmphoraFailover } from '../common/failover';
-import { failoversStarted, failoverStorms, staleAmphorae, zombiesDeleted } from '../common/health-metrics';
+import { failoversStarted, failoverStorms, staleAmphorae, zombiesDeleted } from '../common/liveness-metrics';
 import { AmphoraStatus, ProvisioningStatus } from '../common/status';
 import { computeName } from './amphora';
-import { InstanceNotFoundError } from './compute/errors';
+import { InstanceNotFoundError } from '../drivers/compute/errors';
 import type { ActivityDeps } from './deps';
 
 /** pg_advisory_xact_lock key of the health check ('health' in ASCII): one check at a time. */

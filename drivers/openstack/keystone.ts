@@ -8,8 +8,8 @@
  * than a tenth of its lifetime (at most a minute) is left. A request answered 401 (a token revoked, or
  * expired early) calls `invalidate` with the token it used, and asks again: see client.ts.
  */
-import type { Logger } from '../../../common/logger';
-import type { Secret } from '../../../config/openstack';
+import type { Logger } from '../../common/logger';
+import type { Secret } from '../../config/openstack';
 import { OpenStackHttpError, joinUrl, send } from './http';
 
 export interface KeystoneCredentials {

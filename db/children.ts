@@ -2,8 +2,8 @@
  * The Prisma table of a load balancer's child resource, through one narrow interface: what the child
  * flows' steps and the API's locking transactions both need.
  */
-import type { ChildResource } from '../../common/resources';
-import type { Prisma } from '../../generated/prisma/client';
+import type { ChildResource } from '../common/resources';
+import type { Prisma } from '../generated/prisma/client';
 
 export type Tx = Prisma.TransactionClient;
 

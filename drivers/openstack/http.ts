@@ -9,8 +9,8 @@
  * can reach a log line.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../../../common/logger';
-import { computeRequestDuration, computeRequests } from '../../../common/metrics';
+import type { Logger } from '../../common/logger';
+import { computeRequestDuration, computeRequests } from '../../common/metrics';
 
 export type OpenStackService = 'identity' | 'compute' | 'image';
 

@@ -22,8 +22,8 @@ import {
   InstanceNotFoundError,
   type ComputeErrorOptions,
 } from '../errors';
-import { CircuitOpenError } from './breaker';
-import { OpenStackHttpError, OpenStackTransportError, serviceName } from './http';
+import { CircuitOpenError } from '../../openstack/breaker';
+import { OpenStackHttpError, OpenStackTransportError, serviceName } from '../../openstack/http';
 
 type ComputeErrorClass = new (message: string, opts?: ComputeErrorOptions) => AmphoraComputeError;
 

@@ -1,6 +1,6 @@
 /** Chooses the compute driver from configuration (COMPUTE_DRIVER). */
 import { Config } from '../../config';
-import { AmphoraComputeDriver } from './driver';
+import { AmphoraComputeDriver } from './port';
 import { NoopComputeDriver } from './noop';
 import { createNovaDriver } from './nova';
 
@@ -16,7 +16,7 @@ export function createComputeDriver(config: Config): AmphoraComputeDriver {
   }
 }
 
-export * from './driver';
+export * from './port';
 export * from './errors';
 export { NoopComputeDriver } from './noop';
 export { NovaComputeDriver, createNovaDriver } from './nova';

@@ -3,7 +3,7 @@
  * catalog (or an explicit override), Nova's pinned microversion on every compute request, one renewal
  * of the token and one retry when a request is answered 401, all of it behind the circuit breaker.
  */
-import type { Logger } from '../../../common/logger';
+import type { Logger } from '../../common/logger';
 import { ComputeCircuitBreaker } from './breaker';
 import { OpenStackHttpError, OpenStackTransportError, joinUrl, send, type SendResult } from './http';
 import type { KeystoneSession, Token } from './keystone';
