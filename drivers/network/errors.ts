@@ -1,0 +1,41 @@
+/**
+ * The network driver's exception model, after Octavia's octavia/network/base.py: one base class, a
+ * class per failure a flow or the API acts on. Lookups that miss are not retryable (the subnet will not
+ * appear by asking again); a VIP address that is taken is a conflict the API answers 409; a call that
+ * got no answer is retryable (every call is idempotent).
+ */
+import { DomainError } from '../../common/errors';
+
+export class NetworkError extends DomainError {
+  constructor(message: string, opts: { cause?: unknown; retryable?: boolean } = {}) {
+    super(message, { cause: opts.cause, retryable: opts.retryable ?? true });
+  }
+}
+
+/** A subnet, network, port, QoS policy or security group that does not exist. */
+export class NetworkObjectNotFound extends NetworkError {
+  constructor(
+    readonly kind: 'Subnet' | 'Network' | 'Port' | 'QoS Policy' | 'Security Group',
+    readonly id: string,
+  ) {
+    super(`${kind} ${id} not found.`, { retryable: false });
+  }
+}
+
+/** The requested VIP address is in use, or the subnet has no free address (Octavia: 409). */
+export class VipInUse extends NetworkError {
+  constructor(message: string) {
+    super(message, { retryable: false });
+  }
+}
+
+/** Bad input for the network (an address outside the subnet, ...): never retried. */
+export class InvalidNetworkRequest extends NetworkError {
+  constructor(message: string) {
+    super(message, { retryable: false });
+  }
+}
+
+export class AllocateVipError extends NetworkError {}
+export class PlugVipError extends NetworkError {}
+export class UnplugVipError extends NetworkError {}

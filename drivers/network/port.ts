@@ -1,0 +1,113 @@
+/**
+ * The network driver port, shaped after Octavia's AbstractNetworkDriver (octavia/network/base.py): how
+ * a load balancer gets its VIP, how each amphora is plugged into the VIP's network, and what the API
+ * checks before it accepts a `vip_subnet_id`, `vip_network_id` or `vip_port_id`.
+ *
+ * Implementations: `noop` (addresses made up, nothing plugged: the default), `local` (one tenant network
+ * on this machine, in namespaces the project makes) and, next, `neutron` (Octavia's allowed-address-pairs
+ * driver). Every call is idempotent: flows retry them, and a re-entry finds what the first try made.
+ */
+
+export interface HostRoute {
+  destination: string;
+  nexthop: string;
+}
+
+export interface Subnet {
+  id: string;
+  networkId: string;
+  cidr: string;
+  ipVersion: 4 | 6;
+  gatewayIp: string | null;
+  hostRoutes: HostRoute[];
+  projectId?: string;
+}
+
+export interface Network {
+  id: string;
+  name: string;
+  subnetIds: string[];
+  mtu: number;
+  projectId?: string;
+}
+
+export interface Port {
+  id: string;
+  name: string;
+  networkId: string;
+  macAddress: string;
+  fixedIps: Array<{ subnetId: string; ipAddress: string }>;
+  deviceId?: string;
+  deviceOwner?: string;
+  securityGroupIds?: string[];
+  qosPolicyId?: string | null;
+}
+
+/** What a load balancer asks for (the API's vip_* fields); allocateVip fills in the rest. */
+export interface VipRequest {
+  loadBalancerId: string;
+  projectId: string;
+  subnetId?: string | null;
+  networkId?: string | null;
+  portId?: string | null;
+  ipAddress?: string | null;
+  qosPolicyId?: string | null;
+}
+
+export interface Vip {
+  ipAddress: string;
+  portId: string;
+  subnetId: string;
+  networkId: string;
+  qosPolicyId?: string | null;
+}
+
+/** The amphora end of a VIP plug: what the amphora agent's `POST /1.0/plug/vip/<vip>` needs. */
+export interface AmphoraNetworkConfig {
+  /** The amphora's port on the VIP network (Octavia's VRRP port), carrying the VIP as an allowed pair. */
+  vrrpPortId: string;
+  vrrpIp: string;
+  /** The VIP port (Octavia's `ha_port_id` / `ha_ip`). */
+  haPortId: string;
+  haIp: string;
+  macAddress: string;
+  subnetCidr: string;
+  gateway: string | null;
+  hostRoutes: HostRoute[];
+  mtu: number;
+}
+
+/** The amphora as the network driver sees it: its id and the compute instance that holds it. */
+export interface AmphoraRef {
+  amphoraId: string;
+  computeId: string;
+}
+
+/** A listener as the VIP's security group needs it (update_vip): one ingress rule per port and protocol. */
+export interface VipListener {
+  protocol: string;
+  protocolPort: number;
+  allowedCidrs: string[];
+}
+
+export interface NetworkDriver {
+  readonly name: string;
+
+  /** Creates (or finds again, by load balancer) the VIP port and returns its address. */
+  allocateVip(request: VipRequest): Promise<Vip>;
+  /** Releases the VIP port (only one this driver made). Gone already is fine. */
+  deallocateVip(loadBalancerId: string, vip: Vip): Promise<void>;
+
+  /** Plugs one amphora into the VIP's network; returns what the amphora agent's VIP plug needs. */
+  plugVip(amphora: AmphoraRef, vip: Vip, topology: 'SINGLE' | 'ACTIVE_STANDBY'): Promise<AmphoraNetworkConfig>;
+  /** Unplugs it again (detach, remove the amphora's VIP-network port). Gone already is fine. */
+  unplugVip(amphora: AmphoraRef, vip: Vip): Promise<void>;
+
+  /** Brings the VIP's filtering in line with the listeners (security group rules per port). */
+  updateVip(loadBalancerId: string, vip: Vip, listeners: VipListener[], topology: 'SINGLE' | 'ACTIVE_STANDBY'): Promise<void>;
+
+  /** Lookups for API validation; each throws the matching *NotFound error. */
+  getSubnet(subnetId: string): Promise<Subnet>;
+  getNetwork(networkId: string): Promise<Network>;
+  getPort(portId: string): Promise<Port>;
+}
