@@ -5,7 +5,8 @@
  */
 import { log } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { LoadBalancerLocked, lockAndStartAmphoraFailover } from '../common/failover';
+import { LoadBalancerLocked } from '../common/errors';
+import { lockAndStartAmphoraFailover } from '../common/failover';
 import { failoversStarted, failoverStorms, staleAmphorae, zombiesDeleted } from '../common/liveness-metrics';
 import { AmphoraStatus, ProvisioningStatus } from '../common/status';
 import { computeName } from './amphora';

@@ -5,7 +5,7 @@ import swaggerUi from 'swagger-ui-express';
 import { version } from '../package.json';
 import { authenticate, authorize } from './auth';
 import type { ApiDeps } from './deps';
-import { errorHandler, UnsupportedMediaType } from './errors';
+import { errorHandler } from './errors';
 import { openApiDocument, type Mount } from './openapi';
 import { bodiless, requestBodies } from './schemas';
 import { amphoraRoutes } from './routes/amphorae';
@@ -26,6 +26,7 @@ import { providerRoutes } from './routes/providers';
 import { quotaRoutes } from './routes/quotas';
 import { amphoraStatsRoutes, listenerStatsRoutes, loadBalancerStatusRoutes } from './routes/statistics';
 import { versionRoutes } from './routes/versions';
+import { UnsupportedMediaType } from '../common/errors';
 
 /** Octavia speaks JSON only: a body of any other type is a 415, as in Octavia. */
 const requireJson: RequestHandler = (req, _res, next) => {

@@ -16,7 +16,8 @@ import { requireCredentials } from '../drivers/compute/nova';
 import { OpenStackHttpError, send } from '../drivers/openstack/http';
 import type { Logger } from '../common/logger';
 import type { Config } from '../config';
-import { NotAuthorized, requestContext, setRequestContext, type RequestContext } from './context';
+import { requestContext, setRequestContext, type RequestContext } from './context';
+import { NotAuthorized } from '../common/errors';
 
 const ADMIN_ROLES = ['admin', 'load-balancer_admin'];
 const GLOBAL_READ_ROLES = [...ADMIN_ROLES, 'load-balancer_global_observer'];

@@ -6,7 +6,7 @@
  *   - `keystone`: the token's project and roles, mapped to Octavia's RBAC personas.
  */
 import type { Request } from 'express';
-import { ApiFault, ValidationFailure } from './errors';
+import { NotAuthorized, ValidationFailure } from '../common/errors';
 
 export interface RequestContext {
   projectId: string | undefined;
@@ -51,9 +51,3 @@ export function projectForCreate(ctx: RequestContext, body: { project_id?: strin
   return projectId;
 }
 
-/** Octavia's policy refusal. */
-export class NotAuthorized extends ApiFault {
-  constructor() {
-    super(403, 'Policy does not allow this request to be performed.');
-  }
-}

@@ -13,8 +13,8 @@ import { ProvisioningStatus } from '../common/status';
 import type { ChildChange, ChildResource } from '../common/resources';
 import { childTable, type Tx } from '../db/children';
 import type { ApiDeps } from './deps';
-import { ApiFault, ImmutableObject, NotFound, ServiceUnavailable } from './errors';
 import { isUuid } from './listing';
+import { ApiFault, FlowInProgress, ImmutableObject, NotFound, ServiceUnavailable } from '../common/errors';
 
 export type { Tx };
 
@@ -86,7 +86,7 @@ export async function startOrRevert(deps: ApiDeps, flow: FlowRequest<FlowName>, 
   } catch (err) {
     await revert();
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new ApiFault(409, `Another ${flow.operation} of ${flow.resourceType} ${flow.resourceId} is still in progress; try again.`);
+      throw new FlowInProgress(flow.operation, flow.resourceType, flow.resourceId);
     }
     deps.log.error({ err, workflow: flow.workflow, resourceId: flow.resourceId }, 'Could not start the flow; the request was undone');
     throw new ServiceUnavailable('The workflow service');

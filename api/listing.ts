@@ -9,7 +9,7 @@
  */
 import type { Request } from 'express';
 import { OperatingStatus, ProvisioningStatus } from '../common/status';
-import { ApiFault, InvalidFilter, InvalidInput } from './errors';
+import { InvalidFilter, InvalidInput, InvalidSort } from '../common/errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (v: string) => UUID.test(v);
@@ -60,12 +60,6 @@ export interface ListQuery {
 
 const values = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : [String(v)]);
 const commaValues = (v: unknown) => values(v).flatMap((s) => s.split(',')).filter(Boolean);
-
-class InvalidSort extends ApiFault {
-  constructor(what: 'key' | 'direction', value: string) {
-    super(400, `Supplied sort ${what} '${value}' is not valid.`);
-  }
-}
 
 /** How a collection is ordered by default and what a marker names. */
 export interface Keying {

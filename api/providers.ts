@@ -8,7 +8,7 @@
 import { ComputeValidationError } from '../drivers/compute/errors';
 import type { AmphoraComputeDriver } from '../drivers/compute/port';
 import { Topology } from '../common/status';
-import { ApiFault, ServiceUnavailable, ValidationFailure } from './errors';
+import { InvalidOption, ProviderNotEnabled, ProviderUnsupportedOption, ServiceUnavailable, ValidationFailure } from '../common/errors';
 
 export const providers = [
   { name: 'amphora', description: 'The Octavia Amphora driver.' },
@@ -47,48 +47,6 @@ export const availabilityZoneCapabilities: Record<string, Capability> = {
     type: 'array',
   },
 };
-
-/** Octavia's ProviderNotEnabled. */
-export class ProviderNotEnabled extends ApiFault {
-  constructor(provider: string) {
-    super(400, `Provider '${provider}' is not enabled.`);
-  }
-}
-
-/** Octavia's ProviderUnsupportedOptionError (a 501, as Octavia answers). */
-export class ProviderUnsupportedOption extends ApiFault {
-  constructor(provider: string, message: string) {
-    super(501, `Provider '${provider}' does not support a requested option: ${message}`);
-  }
-}
-
-/** Octavia's InvalidOption: `<value> is not a valid option for <option>`. */
-export class InvalidOption extends ApiFault {
-  constructor(value: unknown, option: string) {
-    super(400, `${value === null || value === undefined ? 'None' : String(value)} is not a valid option for ${option}`);
-  }
-}
-
-/** Octavia's ObjectInUse. */
-export class ObjectInUse extends ApiFault {
-  constructor(object: string, id: string) {
-    super(409, `${object} ${id} is in use and cannot be modified.`);
-  }
-}
-
-/** Octavia's RecordAlreadyExists. */
-export class RecordAlreadyExists extends ApiFault {
-  constructor(field: string, name: string) {
-    super(409, `A ${field} of ${name} already exists.`);
-  }
-}
-
-/** Octavia's DisabledOption. */
-export class DisabledOption extends ApiFault {
-  constructor(option: string, value: string) {
-    super(400, `The selected ${option} is not allowed in this deployment: ${value}`);
-  }
-}
 
 export function requireProvider(name: string): string {
   if (!providers.some((p) => p.name === name)) throw new ProviderNotEnabled(name);

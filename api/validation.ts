@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { InvalidInput, UnknownAttributes, ValidationFailure } from './errors';
+import { InvalidInput, UnknownAttributes, ValidationFailure } from '../common/errors';
 
 const pyType = (v: unknown): string => {
   if (v === null || v === undefined) return "<class 'NoneType'>";

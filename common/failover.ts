@@ -8,19 +8,9 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/prisma';
 import type { Config } from '../config';
-import { DomainError } from './errors';
+import { LoadBalancerLocked } from './errors';
 import { amphoraFailoverFlow, startFlow, type FlowName, type FlowRequest } from './flows';
 import { ProvisioningStatus } from './status';
-
-/** The load balancer is in a PENDING_* state (another flow owns it): the API answers 409. */
-export class LoadBalancerLocked extends DomainError {
-  constructor(
-    readonly loadBalancerId: string,
-    readonly status: string,
-  ) {
-    super(`Load balancer ${loadBalancerId} is ${status}: another operation owns it.`, { retryable: true });
-  }
-}
 
 /** Starts the flow; on failure undoes the lock (`revert`) and rethrows. The API maps errors to faults here. */
 export type StartWithRevert = (flow: FlowRequest<FlowName>, revert: () => Promise<unknown>) => Promise<void>;

@@ -12,15 +12,9 @@
 import { Topology } from '../common/status';
 import type { Config } from '../config';
 import type { Db } from '../db/prisma';
-import { ApiFault, ValidationFailure } from '../api/errors';
 import type { Tx } from '../api/lifecycle';
-import { DEFAULT_PROVIDER, DisabledOption, requireProvider, storedMetadata } from '../api/providers';
-
-export class ProviderFlavorMismatch extends ApiFault {
-  constructor(flavorId: string, provider: string) {
-    super(400, `Flavor '${flavorId}' is not compatible with provider '${provider}'`);
-  }
-}
+import { DEFAULT_PROVIDER, requireProvider, storedMetadata } from '../api/providers';
+import { DisabledOption, ProviderFlavorMismatch, ValidationFailure } from '../common/errors';
 
 export async function loadBalancerPlacement(
   db: Db,

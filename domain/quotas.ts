@@ -16,8 +16,8 @@
 import { ProvisioningStatus } from '../common/status';
 import { config as processConfig, type Config } from '../config';
 import type { Quota } from '../generated/prisma/client';
-import { ApiFault } from '../api/errors';
 import type { Tx } from '../api/lifecycle';
+import { QuotaExceeded } from '../common/errors';
 
 /** The quota kinds, as Octavia names them on the wire (quota API and messages). */
 export const quotaResources = ['load_balancer', 'listener', 'pool', 'health_monitor', 'member', 'l7policy', 'l7rule'] as const;
@@ -54,12 +54,6 @@ export const UNLIMITED = -1;
 /** Octavia's MIN_QUOTA / MAX_QUOTA. */
 export const MIN_QUOTA = -1;
 export const MAX_QUOTA = 2000000000;
-
-export class QuotaExceeded extends ApiFault {
-  constructor(resource: QuotaResource) {
-    super(403, `Quota has been met for resources: ${displayNames[resource]}`);
-  }
-}
 
 let defaults: QuotaDefaults = processConfig.quotas;
 
@@ -119,5 +113,5 @@ export async function enforceQuota(tx: Tx, projectId: string, resource: Enforced
   // Read again under the lock: the limit may have changed while we waited.
   const limit = await limitNow();
   if (limit === UNLIMITED) return;
-  if ((await countInUse(tx, projectId, resource)) + count > limit) throw new QuotaExceeded(resource);
+  if ((await countInUse(tx, projectId, resource)) + count > limit) throw new QuotaExceeded(displayNames[resource]);
 }

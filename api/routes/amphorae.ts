@@ -1,9 +1,9 @@
 /** /v2/octavia/amphorae (Octavia api-ref: Amphorae; admin only). */
 import { Router } from 'express';
-import { LoadBalancerLocked, lockAndStartAmphoraFailover } from '../../common/failover';
+import { ImmutableObject, LoadBalancerLocked } from '../../common/errors';
+import { lockAndStartAmphoraFailover } from '../../common/failover';
 import { AmphoraStatus } from '../../common/status';
 import type { ApiDeps } from '../deps';
-import { ImmutableObject } from '../errors';
 import { findOr404, startOrRevert } from '../lifecycle';
 import { FilterSpec, listPage } from '../listing';
 import { amphoraView } from '../views';

@@ -10,11 +10,11 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AvailabilityZoneProfile } from '../../generated/prisma/client';
 import type { ApiDeps } from '../deps';
-import { NotFound } from '../errors';
 import { findOr404, type Tx } from '../lifecycle';
 import { isUuid, selectOne, type FilterSpec, listPage } from '../listing';
-import { InvalidOption, ObjectInUse, parseMetadata, requireProvider, validateAvailabilityZoneData } from '../providers';
+import { parseMetadata, requireProvider, validateAvailabilityZoneData } from '../providers';
 import { parseBody } from '../validation';
+import { InvalidOption, NotFound, ObjectInUse } from '../../common/errors';
 
 const name = () => z.string().max(255);
 const data = () => z.string().max(4096);

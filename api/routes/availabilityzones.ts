@@ -11,10 +11,9 @@ import { z } from 'zod';
 import { ProvisioningStatus } from '../../common/status';
 import { Prisma, type AvailabilityZone } from '../../generated/prisma/client';
 import type { ApiDeps } from '../deps';
-import { NotFound } from '../errors';
 import { selectOne, type FilterSpec, listPage } from '../listing';
-import { InvalidOption, ObjectInUse, RecordAlreadyExists } from '../providers';
 import { fields, parseBody } from '../validation';
+import { InvalidOption, NotFound, ObjectInUse, RecordAlreadyExists } from '../../common/errors';
 
 export const availabilityZoneCreateRoot = z
   .object({

@@ -9,11 +9,11 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { FlavorProfile } from '../../generated/prisma/client';
 import type { ApiDeps } from '../deps';
-import { NotFound } from '../errors';
 import { findOr404, type Tx } from '../lifecycle';
 import { isUuid, selectOne, type FilterSpec, listPage } from '../listing';
-import { InvalidOption, ObjectInUse, parseMetadata, requireProvider, validateFlavorData } from '../providers';
+import { parseMetadata, requireProvider, validateFlavorData } from '../providers';
 import { parseBody } from '../validation';
+import { InvalidOption, NotFound, ObjectInUse } from '../../common/errors';
 
 const name = () => z.string().max(255);
 const data = () => z.string().max(4096);

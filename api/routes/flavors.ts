@@ -12,11 +12,10 @@ import { z } from 'zod';
 import { ProvisioningStatus } from '../../common/status';
 import { Prisma, type Flavor } from '../../generated/prisma/client';
 import type { ApiDeps } from '../deps';
-import { NotFound } from '../errors';
 import { findOr404 } from '../lifecycle';
 import { isUuid, selectOne, type FilterSpec, listPage } from '../listing';
-import { InvalidOption, ObjectInUse, RecordAlreadyExists } from '../providers';
 import { fields, parseBody } from '../validation';
+import { InvalidOption, NotFound, ObjectInUse, RecordAlreadyExists } from '../../common/errors';
 
 export const flavorCreateRoot = z
   .object({

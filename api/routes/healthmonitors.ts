@@ -7,7 +7,6 @@ import { OperatingStatus, ProvisioningStatus } from '../../common/status';
 import { Prisma, type Pool } from '../../generated/prisma/client';
 import { toColumns, mergeView, type ColumnMap } from '../columns';
 import type { ApiDeps } from '../deps';
-import { ApiFault, ImmutableObject, ValidationFailure } from '../errors';
 import { findOr404, markChild, mutateChildren } from '../lifecycle';
 import { FilterSpec, listPage, selectOne, objectFilters, nameFilter } from '../listing';
 import {
@@ -18,6 +17,7 @@ import {
 } from '../schemas/healthmonitor';
 import { parseBody } from '../validation';
 import { healthMonitorTypeToDb, healthMonitorView } from '../views-children';
+import { DuplicateHealthMonitor, ImmutableObject, InvalidOption, ValidationFailure } from '../../common/errors';
 
 
 const columns: ColumnMap = {
@@ -62,7 +62,6 @@ const HTTP_FIELDS = ['http_method', 'url_path', 'expected_codes'] as const;
 /** Octavia's [api_settings] udp_connect_min_interval_health_monitor default. */
 const UDP_CONNECT_MIN_DELAY = 3;
 
-const invalidOption = (value: string, option: string) => new ApiFault(400, `${value} is not a valid option for ${option}`);
 /** Python prints the float 1.0 as `1.0`. */
 const pyFloat = (v: number) => (Number.isInteger(v) ? v.toFixed(1) : String(v));
 
@@ -88,7 +87,7 @@ function checkTypeForPool(pool: Pool, type: HealthMonitorTypeName, delay: number
 function checkDomainName(domainName: string | null | undefined, httpVersion: number | null | undefined) {
   if (!domainName) return;
   if (!httpVersion) throw new ValidationFailure("'http_version' must be specified when 'domain_name' is provided.");
-  if (httpVersion < 1.1) throw invalidOption(`http_version ${pyFloat(httpVersion)}`, 'health monitors HTTP 1.1 domain name health check');
+  if (httpVersion < 1.1) throw new InvalidOption(`http_version ${pyFloat(httpVersion)}`, 'health monitors HTTP 1.1 domain name health check');
 }
 
 /** Octavia refuses monitor changes while the pool is not ACTIVE. */
@@ -123,7 +122,7 @@ export function healthMonitorRoutes(deps: ApiDeps): Router {
     checkTypeForPool(pool, body.type, body.delay);
     const http = HTTP_TYPES.includes(body.type);
     if (!http) {
-      for (const f of HTTP_FIELDS) if (body[f]) throw invalidOption(f, `health monitors of type ${body.type}`);
+      for (const f of HTTP_FIELDS) if (body[f]) throw new InvalidOption(f, `health monitors of type ${body.type}`);
     }
     checkDomainName(body.domain_name, body.http_version);
     checkPoolMutable(pool);
@@ -160,7 +159,7 @@ export function healthMonitorRoutes(deps: ApiDeps): Router {
       // The unique pool_id: one monitor per pool.
       refused: (err) =>
         err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002'
-          ? new ApiFault(409, 'This pool already has a health monitor')
+          ? new DuplicateHealthMonitor()
           : undefined,
     });
     res.status(201).json({ healthmonitor: healthMonitorView(monitor) });
@@ -172,9 +171,9 @@ export function healthMonitorRoutes(deps: ApiDeps): Router {
     const pool = await poolOf(current.poolId, req);
     const type = healthMonitorView(current).type;
     if (!HTTP_TYPES.includes(type)) {
-      for (const f of HTTP_FIELDS) if (body[f] !== undefined) throw invalidOption(f, `health monitors of type ${type}`);
+      for (const f of HTTP_FIELDS) if (body[f] !== undefined) throw new InvalidOption(f, `health monitors of type ${type}`);
     }
-    for (const f of ['delay', 'max_retries', 'timeout'] as const) if (body[f] === null) throw invalidOption('None', f);
+    for (const f of ['delay', 'max_retries', 'timeout'] as const) if (body[f] === null) throw new InvalidOption('None', f);
     const effective = <K extends 'domain_name' | 'http_version'>(k: K, stored: unknown) => (body[k] !== undefined ? body[k] : stored);
     checkDomainName(
       effective('domain_name', current.domainName) as string | null,

@@ -21,9 +21,9 @@ import { AmphoraStatus, ProvisioningStatus } from '../../common/status';
 import { Prisma } from '../../generated/prisma/client';
 import { heartbeatSignature } from '../../drivers/amphora/noop';
 import type { ApiDeps } from '../deps';
-import { ApiFault, MalformedJson, NotFound } from '../errors';
 import { isUuid } from '../listing';
 import { normaliseReport, rollUp, type StatusChanges } from '../../domain/operating-status';
+import { ApiFault, MalformedJson, NotFound } from '../../common/errors';
 
 const poolReport = z.looseObject({ status: z.string().optional(), members: z.record(z.string(), z.string()).optional() });
 const heartbeat = z.looseObject({

@@ -16,7 +16,6 @@ import type { Listener, Prisma } from '../../generated/prisma/client';
 import { toColumns, mergeView, type ColumnMap } from '../columns';
 import { projectScope } from '../context';
 import type { ApiDeps } from '../deps';
-import { ApiFault, NotFound, ValidationFailure } from '../errors';
 import { findOr404, markChild, mutateChildren, type Tx } from '../lifecycle';
 import { FilterSpec, listPage, selectOne, objectFilters, nameFilter, descriptionFilter } from '../listing';
 import { enforceQuota } from '../../domain/quotas';
@@ -24,6 +23,7 @@ import { l7PolicyActions, l7PolicyCreateRoot, l7PolicyUpdateRoot, MAX_POLICY_POS
 import { parseBody } from '../validation';
 import { l7PolicyRefs, l7PolicyView } from '../views-children';
 import { checkRule, l7RuleColumns } from './l7rules';
+import { InvalidL7PolicyArgs, NotFound, ValidationFailure } from '../../common/errors';
 
 const columns: ColumnMap = {
   name: 'name',
@@ -55,7 +55,7 @@ const L7_LISTENER_PROTOCOLS: readonly string[] = ['HTTP', 'TERMINATED_HTTPS'];
 /** Octavia's VALID_LISTENER_POOL_PROTOCOL_MAP for those listeners (both the same). */
 const L7_POOL_PROTOCOLS: readonly string[] = ['HTTP', 'PROXY', 'PROXYV2'];
 
-const invalidArgs = (msg: string) => new ApiFault(400, `Invalid L7 Policy arguments: ${msg}`);
+const invalidArgs = (msg: string) => new InvalidL7PolicyArgs(msg);
 
 interface RedirectFields {
   action?: L7PolicyActionName;

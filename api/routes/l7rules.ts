@@ -10,13 +10,13 @@ import type { L7Policy, Prisma } from '../../generated/prisma/client';
 import { toColumns, mergeView, type ColumnMap } from '../columns';
 import { projectScope } from '../context';
 import type { ApiDeps } from '../deps';
-import { ApiFault, ImmutableObject, NotFound } from '../errors';
 import { markChild, mutateChildren } from '../lifecycle';
 import { FilterSpec, isUuid, listPage, selectOne, objectFilters } from '../listing';
 import { enforceQuota } from '../../domain/quotas';
 import { l7RuleCompareTypes, l7RuleCreateRoot, l7RuleTypes, l7RuleUpdateRoot, type L7RuleCompareTypeName, type L7RuleTypeName } from '../schemas/l7rule';
 import { parseBody } from '../validation';
 import { l7RuleView } from '../views-children';
+import { ImmutableObject, L7RuleValidation, NotFound, TooManyRules } from '../../common/errors';
 
 export const l7RuleColumns: ColumnMap = {
   type: 'type',
@@ -39,12 +39,6 @@ const filters: FilterSpec = {
 
 /** Octavia's MAX_L7RULES_PER_L7POLICY. */
 export const MAX_RULES_PER_POLICY = 50;
-
-export class TooManyRules extends ApiFault {
-  constructor(policyId: string) {
-    super(409, `Too many rules on L7 policy ${policyId}`);
-  }
-}
 
 // Octavia's constants, verbatim (`+-.` is the range + , - .).
 const HEADER_NAME = /^[a-zA-Z0-9!#$%&'*+-.^_`|~]+$/;
@@ -80,7 +74,7 @@ export function checkRule(rule: RuleFields): void {
   try {
     checkRuleData(rule);
   } catch (err) {
-    if (err instanceof RuleInvalid) throw new ApiFault(400, `Error parsing L7Rule: ${err.message}`);
+    if (err instanceof RuleInvalid) throw new L7RuleValidation(err.message);
     throw err;
   }
 }

@@ -6,7 +6,6 @@ import { OperatingStatus, ProvisioningStatus } from '../../common/status';
 import { Prisma } from '../../generated/prisma/client';
 import { toColumns, mergeView, type ColumnMap } from '../columns';
 import type { ApiDeps } from '../deps';
-import { ApiFault, NotFound, ValidationFailure } from '../errors';
 import { findOr404, markChild, mutateChildren } from '../lifecycle';
 import { enforceQuota } from '../../domain/quotas';
 import { FilterSpec, listPage, objectFilters, nameFilter, descriptionFilter } from '../listing';
@@ -14,6 +13,7 @@ import { listenerCreateRoot, listenerUpdateRoot } from '../schemas/listener';
 import { parseBody } from '../validation';
 import { listenerView } from '../views';
 import { listenerL7PolicyRefs } from '../views-children';
+import { DuplicateListener, NotFound, ValidationFailure } from '../../common/errors';
 
 const columns: ColumnMap = {
   name: 'name',
@@ -49,7 +49,7 @@ const filters: FilterSpec = {
 function duplicatePort(protocol: string, port: number) {
   return (err: unknown) =>
     err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002'
-      ? new ApiFault(409, `Another Listener on this Load Balancer is already using protocol ${protocol} and protocol_port ${port}`)
+      ? new DuplicateListener(protocol, port)
       : undefined;
 }
 

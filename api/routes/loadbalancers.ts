@@ -6,7 +6,6 @@ import { OperatingStatus, ProvisioningStatus } from '../../common/status';
 import { Prisma } from '../../generated/prisma/client';
 import { projectForCreate, projectScope, requestContext } from '../context';
 import type { ApiDeps } from '../deps';
-import { InvalidFilter, InvalidState, NotFound, ValidationFailure } from '../errors';
 import { startOrRevert } from '../lifecycle';
 import { checkAvailabilityZone, loadBalancerPlacement } from '../../domain/loadbalancer-flavor';
 import { enforceQuota } from '../../domain/quotas';
@@ -15,6 +14,7 @@ import { loadBalancerCreateRoot, loadBalancerUpdateRoot } from '../schemas/loadb
 import { mergeView, toColumns } from '../columns';
 import { parseBody } from '../validation';
 import { loadBalancerView } from '../views';
+import { InvalidFilter, InvalidState, NotFound, ValidationFailure } from '../../common/errors';
 
 const children = { listeners: { select: { id: true } }, pools: { select: { id: true } } } as const;
 

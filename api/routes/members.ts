@@ -12,12 +12,12 @@ import type { ChildChange } from '../../common/resources';
 import { Prisma, type Pool } from '../../generated/prisma/client';
 import { toColumns, mergeView, type ColumnMap } from '../columns';
 import type { ApiDeps } from '../deps';
-import { ApiFault, ImmutableObject, NotFound } from '../errors';
 import { markChild, mutateChildren } from '../lifecycle';
 import { FilterSpec, isUuid, listPage, selectOne, objectFilters, nameFilter } from '../listing';
 import { memberCreateRoot, memberUpdateRoot, membersBatchRoot, type MemberCreate } from '../schemas/member';
 import { parseBody } from '../validation';
 import { memberView } from '../views-children';
+import { ApiFault, DuplicateMember, ImmutableObject, InvalidOption, NotFound } from '../../common/errors';
 
 
 const columns: ColumnMap = {
@@ -49,11 +49,10 @@ const filters: FilterSpec = {
 const RESERVED_IPS = new Set(['169.254.169.254']);
 
 function checkNotReserved(address: string) {
-  if (RESERVED_IPS.has(address)) throw new ApiFault(400, `${address} is not a valid option for member address`);
+  if (RESERVED_IPS.has(address)) throw new InvalidOption(address, 'member address');
 }
 
-const duplicate = (address: string, port: number) =>
-  new ApiFault(409, `Another member on this pool is already using ip ${address} on protocol_port ${port}`);
+const duplicate = (address: string, port: number) => new DuplicateMember(address, port);
 
 /** The unique (pool, address, port) constraint refused the write. */
 const refusedAs = (fault: () => ApiFault) => (err: unknown) =>

@@ -29,11 +29,10 @@ import { openstackFlavorFlow, startFlow } from '../../common/flows';
 import { Prisma, type OpenstackFlavor } from '../../generated/prisma/client';
 import { OpenstackFlavorStatus } from '../../generated/prisma/enums';
 import type { ApiDeps } from '../deps';
-import { InvalidFilter, InvalidState, NotFound, ServiceUnavailable, ValidationFailure } from '../errors';
 import { findOr404, startOrRevert } from '../lifecycle';
-import { RecordAlreadyExists } from '../providers';
 import { timestamp } from '../views';
 import { parseBody } from '../validation';
+import { InvalidFilter, InvalidState, NotFound, RecordAlreadyExists, ServiceUnavailable, ValidationFailure } from '../../common/errors';
 
 const INT_MAX = 2147483647;
 const optional = <T extends z.ZodType>(t: T) => t.nullable().optional();

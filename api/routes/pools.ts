@@ -7,7 +7,6 @@ import { LbAlgorithm, OperatingStatus, PoolProtocol, ProvisioningStatus } from '
 import { Prisma, type Pool } from '../../generated/prisma/client';
 import { toColumns, mergeView, type ColumnMap } from '../columns';
 import type { ApiDeps } from '../deps';
-import { ApiFault, NotFound, ValidationFailure } from '../errors';
 import { findOr404, markChild, mutateChildren, type Tx } from '../lifecycle';
 import { FilterSpec, listPage, selectOne, objectFilters, nameFilter, descriptionFilter } from '../listing';
 import {
@@ -20,6 +19,7 @@ import {
 } from '../schemas/pool';
 import { parseBody } from '../validation';
 import { poolRefs, poolView, sessionPersistenceView, type PoolWithRefs, type SessionPersistence } from '../views-children';
+import { CertificateRetrieval, DuplicateDefaultPool, NotFound, PoolInUseByL7Policy, ValidationFailure } from '../../common/errors';
 
 const columns: ColumnMap = {
   name: 'name',
@@ -97,7 +97,7 @@ function checkTls(body: PoolCreate | PoolUpdate) {
     throw new ValidationFailure('A CA certificate reference is required to specify a revocation list.');
   }
   const refs = [body.tls_container_ref, body.ca_tls_container_ref, body.crl_container_ref].filter((r): r is string => !!r);
-  if (refs.length > 0) throw new ApiFault(400, `Could not retrieve certificate: [${refs.map((r) => `'${r}'`).join(', ')}]`);
+  if (refs.length > 0) throw new CertificateRetrieval(refs);
   const lists = { tls_ciphers: body.tls_ciphers, tls_versions: body.tls_versions, alpn_protocols: body.alpn_protocols };
   const set = Object.entries(lists).filter(([, v]) => (Array.isArray(v) ? v.length > 0 : !!v));
   if (set.length > 0) {
@@ -166,7 +166,7 @@ export function poolRoutes(deps: ApiDeps): Router {
         throw new ValidationFailure(`Listener ${listenerId} is not on Load Balancer ${loadBalancerId}.`);
       }
       loadBalancerId = listener.loadBalancerId;
-      if (listener.defaultPoolId) throw new ApiFault(409, 'This listener already has a default pool');
+      if (listener.defaultPoolId) throw new DuplicateDefaultPool();
     }
     const lb = await findOr404('Load Balancer', loadBalancerId!, (id) =>
       db.loadBalancer.findFirst({ where: { id, provisioningStatus: { not: ProvisioningStatus.DELETED }, ...projectScope(req) } }),
@@ -198,7 +198,7 @@ export function poolRoutes(deps: ApiDeps): Router {
         if (listenerId) {
           // The listener's default pool, in the same transaction; a concurrent create lost the race.
           const { count } = await tx.listener.updateMany({ where: { id: listenerId, defaultPoolId: null }, data: { defaultPoolId: id } });
-          if (count === 0) throw new ApiFault(409, 'This listener already has a default pool');
+          if (count === 0) throw new DuplicateDefaultPool();
         }
         const row = await withRefs(tx, await tx.pool.findUniqueOrThrow({ where: { id } }));
         return { result: row, changes: [{ resource: 'pool', id, operation: 'create' }] };
@@ -269,7 +269,7 @@ export function poolRoutes(deps: ApiDeps): Router {
   router.delete('/:id', async (req, res) => {
     const current = await find(req.params.id, req);
     const policy = await db.l7Policy.findFirst({ where: { redirectPoolId: current.id }, select: { id: true } });
-    if (policy) throw new ApiFault(409, `Pool ${current.id} is in use by L7 policy ${policy.id}`);
+    if (policy) throw new PoolInUseByL7Policy(current.id, policy.id);
     // The flow deletes the row; the database deletes its members and monitor and clears the
     // listeners' default_pool_id with it.
     await mutateChildren(deps, { loadBalancerId: current.loadBalancerId, ...markChild('pool', current, 'delete') });

@@ -15,12 +15,12 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Quota } from '../../generated/prisma/client';
-import { NotAuthorized, requestContext } from '../context';
+import { requestContext } from '../context';
 import type { ApiDeps } from '../deps';
-import { InvalidInput, NotFound } from '../errors';
 import { selectOne, type FilterSpec, listPage } from '../listing';
 import { effectiveQuotas, MAX_QUOTA, MIN_QUOTA, quotaDefaults, setQuotaDefaults, type QuotaDefaults } from '../../domain/quotas';
 import { parseBody } from '../validation';
+import { InvalidInput, NotAuthorized, NotFound } from '../../common/errors';
 
 const limit = () => z.number().int().min(MIN_QUOTA).max(MAX_QUOTA).nullable().optional();
 

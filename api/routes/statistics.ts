@@ -18,8 +18,8 @@ import { AmphoraStatus, ProvisioningStatus } from '../../common/status';
 import type { Amphora } from '../../generated/prisma/client';
 import { projectScope } from '../context';
 import type { ApiDeps } from '../deps';
-import { NotFound, ServiceUnavailable } from '../errors';
 import { findOr404 } from '../lifecycle';
+import { NotFound, ServiceUnavailable } from '../../common/errors';
 
 const byCreation = [{ createdAt: 'asc' as const }, { id: 'asc' as const }];
 
