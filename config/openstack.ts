@@ -3,7 +3,7 @@
  *
  * Credentials (Keystone v3 password auth of a service account) come from the `OS_*` variables, or from
  * the `clouds.yaml` entry named by `OS_CLOUD` (searched as openstacksdk does, secure.yaml merged; see
- * drivers/openstack/clouds.ts). With OS_CLOUD set, an `OS_*` variable that is also set overrides
+ * config/clouds.ts). With OS_CLOUD set, an `OS_*` variable that is also set overrides
  * the entry's value, as the openstack CLI's `--os-*` options (whose defaults are those variables) do.
  *
  * Driver settings use Octavia's option names upper-cased where Octavia has one
@@ -18,7 +18,7 @@
  */
 import { inspect } from 'node:util';
 import { z } from 'zod';
-import { readCloud, type CloudEntry, type CloudsSearch } from '../drivers/openstack/clouds';
+import { readCloud, type CloudEntry, type CloudsSearch } from './clouds';
 
 /** A value that never shows itself: toString/toJSON/inspect give `***`; `reveal()` gives the value. */
 export class Secret {

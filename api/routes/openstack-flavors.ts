@@ -24,7 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { Router } from 'express';
 import { z } from 'zod';
-import { novaExtraSpecs, novaSpecKey } from '../../activities/openstack-flavor';
+import { novaExtraSpecs, novaSpecKey } from '../../domain/flavor-capabilities';
 import { openstackFlavorFlow, startFlow } from '../../common/flows';
 import { Prisma, type OpenstackFlavor } from '../../generated/prisma/client';
 import { OpenstackFlavorStatus } from '../../generated/prisma/enums';
