@@ -3,12 +3,14 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { AmphoraDriver } from '../drivers/amphora/port';
 import type { AmphoraComputeDriver } from '../drivers/compute/port';
+import type { NetworkDriver } from '../drivers/network/port';
 import type { Db } from '../db/prisma';
 
 export interface ActivityDeps {
   db: Db;
   compute: AmphoraComputeDriver;
   amphoraDriver: AmphoraDriver;
+  network: NetworkDriver;
   config: Config;
   /** Temporal client: the health monitor starts failover flows as the API does (common/failover.ts). */
   temporal?: Client;

@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { AmphoraDriver } from '../drivers/amphora/port';
 import type { AmphoraComputeDriver } from '../drivers/compute/port';
+import type { NetworkDriver } from '../drivers/network/port';
 import type { Db } from '../db/prisma';
 import type { Logger } from '../common/logger';
 import type { Config } from '../config';
@@ -15,4 +16,6 @@ export interface ApiDeps {
   amphoraDriver: AmphoraDriver;
   /** Validates what flavor and availability zone profiles name (compute flavors, zones). */
   compute: AmphoraComputeDriver;
+  /** Allocates VIPs in the create request (as Octavia 11) and checks the vip_* ids a client names. */
+  network: NetworkDriver;
 }

@@ -49,6 +49,7 @@ const envSchema = z.object({
   AUTH_STRATEGY: z.enum(['noauth', 'keystone']).default('noauth'),
 
   COMPUTE_DRIVER: z.enum(['noop', 'nova']).default('noop'),
+  NETWORK_DRIVER: z.enum(['noop']).default('noop'),
   /** No-op driver: how long a fake instance stays in BUILD before it is ACTIVE. */
   NOOP_BUILD_DELAY_MS: int(0),
   /** No-op driver: file that keeps its fake instances across restarts ('' keeps them in memory only). */
@@ -120,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       },
     },
     api: { host: e.API_BIND_HOST, port: e.API_BIND_PORT, authStrategy: e.AUTH_STRATEGY },
+    network: { driver: e.NETWORK_DRIVER },
     compute: {
       driver: e.COMPUTE_DRIVER,
       noop: { buildDelayMs: e.NOOP_BUILD_DELAY_MS, statePath: e.NOOP_STATE_FILE },

@@ -9,6 +9,7 @@ import type { Worker } from '@temporalio/worker';
 import { computeName } from '../activities/amphora';
 import { createAmphoraDriver, NoopAmphoraDriver, type AmphoraDriver } from '../drivers/amphora';
 import { createComputeDriver, type AmphoraComputeDriver } from '../drivers/compute';
+import { createNetworkDriver, type NetworkDriver } from '../drivers/network';
 import { createPrismaClient, type Db } from '../db/prisma';
 import { createApp } from '../api/app';
 import type { Logger } from '../common/logger';
@@ -24,6 +25,7 @@ export interface SystemOptions {
   temporalAddress: string;
   compute?: AmphoraComputeDriver;
   amphoraDriver?: AmphoraDriver;
+  network?: NetworkDriver;
   workflowBundlePath?: string;
   activityInterceptors?: WorkerOptions['activityInterceptors'];
   /** Run the worker (default) and/or the API: production may run them as separate processes. */
@@ -36,6 +38,7 @@ export interface RunningSystem {
   temporal: Client;
   compute: AmphoraComputeDriver;
   amphoraDriver: AmphoraDriver;
+  network: NetworkDriver;
   apiUrl: string | undefined;
   stop(): Promise<void>;
 }
@@ -45,6 +48,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   const db = createPrismaClient(config.database.url, config.database.poolSize);
   const compute = opts.compute ?? createComputeDriver(config);
   const amphoraDriver = opts.amphoraDriver ?? createAmphoraDriver();
+  const network = opts.network ?? createNetworkDriver(config);
   const temporal = await connectClient(opts.temporalAddress, config.temporal.namespace);
 
   let worker: Worker | undefined;
@@ -54,7 +58,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     const created = await createWorker({
       config,
       address: opts.temporalAddress,
-      deps: { db, compute, amphoraDriver, config, temporal },
+      deps: { db, compute, amphoraDriver, network, config, temporal },
       workflowBundlePath: opts.workflowBundlePath,
       activityInterceptors: opts.activityInterceptors,
     });
@@ -71,7 +75,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   let server: Server | undefined;
   let apiUrl: string | undefined;
   if (opts.api !== false) {
-    const app = createApp({ db, temporal, config, log, amphoraDriver, compute });
+    const app = createApp({ db, temporal, config, log, amphoraDriver, compute, network });
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.api.port, config.api.host, () => resolve(s));
       s.once('error', reject);
@@ -103,6 +107,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     temporal,
     compute,
     amphoraDriver,
+    network,
     apiUrl,
     // Order matters: stop taking requests, let the worker finish in-flight activities, then close the pool.
     async stop() {

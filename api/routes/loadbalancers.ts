@@ -35,15 +35,6 @@ const filters: FilterSpec = {
 /** DELETED rows are history, never shown (as in Octavia). */
 const visible = { provisioningStatus: { not: ProvisioningStatus.DELETED } };
 
-/** Until a network driver exists, VIP ports and addresses are allocated as Octavia's no-op network driver does. */
-function allocateVip(body: { vip_address?: string | null; vip_port_id?: string | null; vip_network_id?: string | null }) {
-  return {
-    vipAddress: body.vip_address ?? '198.51.100.1',
-    vipPortId: body.vip_port_id ?? randomUUID(),
-    vipNetworkId: body.vip_network_id ?? randomUUID(),
-  };
-}
-
 const updatable = {
   name: 'name',
   description: 'description',
@@ -81,13 +72,26 @@ export function loadBalancerRoutes(deps: ApiDeps): Router {
     const projectId = projectForCreate(requestContext(req), body);
     // The flavor (enabled, of the provider) chooses the topology (domain/loadbalancer-flavor.ts).
     const { provider, topology } = await loadBalancerPlacement(db, config, body);
+    // The VIP is allocated in the request, as Octavia 11 does, so the 201 carries the real address; from
+    // here on every failure releases it again before it is answered (nothing half-made).
+    const id = randomUUID();
+    const vip = await deps.network.allocateVip({
+      loadBalancerId: id,
+      projectId,
+      subnetId: body.vip_subnet_id,
+      networkId: body.vip_network_id,
+      portId: body.vip_port_id,
+      ipAddress: body.vip_address,
+      qosPolicyId: body.vip_qos_policy_id,
+    });
+    const releaseVip = () => deps.network.deallocateVip(id, vip);
     // One transaction: the quota (403), the availability zone (exists, enabled, share-locked) and the row.
     const lb = await db.$transaction(async (tx) => {
       await enforceQuota(tx, projectId, 'load_balancer');
       await checkAvailabilityZone(tx, body.availability_zone);
       return tx.loadBalancer.create({
         data: {
-          id: randomUUID(),
+          id,
           projectId,
           name: body.name,
           description: body.description,
@@ -98,20 +102,26 @@ export function loadBalancerRoutes(deps: ApiDeps): Router {
           topology,
           flavorId: body.flavor_id,
           availabilityZone: body.availability_zone,
-          vipSubnetId: body.vip_subnet_id,
-          vipQosPolicyId: body.vip_qos_policy_id,
-          ...allocateVip(body),
+          vipAddress: vip.ipAddress,
+          vipPortId: vip.portId,
+          vipSubnetId: vip.subnetId,
+          vipNetworkId: vip.networkId,
+          vipQosPolicyId: vip.qosPolicyId ?? null,
           tags: body.tags ?? [],
         },
         include: children,
       });
-    }).catch((err: unknown) => {
+    }).catch(async (err: unknown) => {
+      await releaseVip();
       // The flavor was deleted meanwhile (its foreign key refused the row).
       if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2003') throw new ValidationFailure('Invalid flavor_id.');
       throw err;
     });
     // Without its flow the load balancer would wait in PENDING_CREATE forever: it is removed instead.
-    await startOrRevert(deps, loadBalancerFlows.create(lb, config), () => db.loadBalancer.delete({ where: { id: lb.id } }));
+    await startOrRevert(deps, loadBalancerFlows.create(lb, config), async () => {
+      await db.loadBalancer.delete({ where: { id: lb.id } });
+      await releaseVip();
+    });
     res.status(201).json({ loadbalancer: loadBalancerView(lb) });
   });
 
