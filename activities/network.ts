@@ -1,0 +1,68 @@
+/**
+ * Network steps of the flows (Octavia's network tasks): plugging each amphora into its load balancer's
+ * VIP network, keeping the VIP's filtering in line with the listeners, and releasing the VIP. Each is
+ * idempotent, as the network driver's calls are: a retried plug finds the port the first try made.
+ */
+import { DomainError } from '../common/errors';
+import { ProvisioningStatus } from '../common/status';
+import type { AmphoraNetworkConfig, Vip } from '../drivers/network/port';
+import type { ActivityDeps } from './deps';
+
+type VipColumns = { vipAddress: string | null; vipPortId: string | null; vipSubnetId: string | null; vipNetworkId: string | null; vipQosPolicyId: string | null };
+
+/** The VIP the API allocated, as the network driver knows it; null for a load balancer without one. */
+function vipOf(lb: VipColumns): Vip | null {
+  if (!lb.vipAddress || !lb.vipPortId || !lb.vipSubnetId || !lb.vipNetworkId) return null;
+  return { ipAddress: lb.vipAddress, portId: lb.vipPortId, subnetId: lb.vipSubnetId, networkId: lb.vipNetworkId, qosPolicyId: lb.vipQosPolicyId };
+}
+
+export function networkActivities({ db, network }: ActivityDeps) {
+  async function amphoraWithVip(amphoraId: string) {
+    const amphora = await db.amphora.findUniqueOrThrow({ where: { id: amphoraId }, include: { loadBalancer: true } });
+    const vip = amphora.loadBalancer ? vipOf(amphora.loadBalancer) : null;
+    return { amphora, vip, lb: amphora.loadBalancer };
+  }
+
+  return {
+    /**
+     * plug_vip for one amphora: its port on the VIP network (with the VIP as an allowed address), recorded
+     * on the amphora row (vrrp_* / ha_*), and what the amphora agent's VIP plug needs returned.
+     */
+    async plugAmphoraVip(amphoraId: string): Promise<AmphoraNetworkConfig> {
+      const { amphora, vip, lb } = await amphoraWithVip(amphoraId);
+      if (!vip || !lb) throw new DomainError(`Amphora ${amphoraId} has no load balancer VIP to plug.`);
+      const net = await network.plugVip({ amphoraId, computeId: amphora.computeId ?? '' }, vip, lb.topology);
+      await db.amphora.update({
+        where: { id: amphoraId },
+        data: { vrrpIp: net.vrrpIp, vrrpPortId: net.vrrpPortId, haIp: net.haIp, haPortId: net.haPortId, updatedAt: new Date() },
+      });
+      return net;
+    },
+
+    /** unplug_vip (compensation, delete and failover of the old amphora). Nothing plugged is fine. */
+    async unplugAmphoraVip(amphoraId: string): Promise<void> {
+      const { amphora, vip } = await amphoraWithVip(amphoraId);
+      if (!vip) return;
+      await network.unplugVip({ amphoraId, computeId: amphora.computeId ?? '' }, vip);
+    },
+
+    /** update_vip: the VIP's filtering follows the listeners that are not being deleted. */
+    async updateLoadBalancerVip(loadBalancerId: string): Promise<void> {
+      const lb = await db.loadBalancer.findUniqueOrThrow({
+        where: { id: loadBalancerId },
+        include: { listeners: { where: { provisioningStatus: { not: ProvisioningStatus.PENDING_DELETE } } } },
+      });
+      const vip = vipOf(lb);
+      if (!vip) return;
+      const listeners = lb.listeners.map((l) => ({ protocol: l.protocol, protocolPort: l.protocolPort, allowedCidrs: l.allowedCidrs }));
+      await network.updateVip(loadBalancerId, vip, listeners, lb.topology);
+    },
+
+    /** deallocate_vip: the last network step of a delete. A VIP already released is fine. */
+    async deallocateLoadBalancerVip(loadBalancerId: string): Promise<void> {
+      const lb = await db.loadBalancer.findUniqueOrThrow({ where: { id: loadBalancerId } });
+      const vip = vipOf(lb);
+      if (vip) await network.deallocateVip(loadBalancerId, vip);
+    },
+  };
+}
