@@ -7,7 +7,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { startTestSystem, type TestSystem } from '../support/system';
 
-const REFERENCE = path.resolve(__dirname, '../../../shared/reference/octavia');
+const REFERENCE = path.resolve(__dirname, '../fixtures/reference/octavia');
 const recorded = (file: string) =>
   JSON.parse(readFileSync(path.join(REFERENCE, file), 'utf8')) as { request: { path: string }; response: { status: number; body: unknown } };
 

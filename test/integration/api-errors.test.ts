@@ -1,12 +1,12 @@
 /**
  * Bad input gets Octavia's 4xx error body and changes nothing. Expected messages are the ones recorded
- * from Octavia 11 (shared/reference/octavia/err_*.json).
+ * from Octavia 11 (test/fixtures/reference/octavia (copied from shared/reference/octavia)/err_*.json).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestSystem, type TestSystem } from '../support/system';
 
-const REFERENCE = path.resolve(__dirname, '../../../shared/reference/octavia');
+const REFERENCE = path.resolve(__dirname, '../fixtures/reference/octavia');
 let sys: TestSystem;
 
 beforeAll(async () => {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
 
-const REFERENCE = path.resolve(__dirname, '../../../shared/reference/octavia');
+const REFERENCE = path.resolve(__dirname, '../fixtures/reference/octavia');
 /** The project of the recording: sent as X-Project-Id, so project_id and tenant_id compare as they are. */
 const RECORDED_PROJECT = '4b9efb7f92e549de98464b7ed104bab6';
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';

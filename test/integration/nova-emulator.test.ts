@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type NovaEmulator, startNovaEmulator } from '../emulators/nova';
 
-const REFERENCE = path.resolve(__dirname, '../../../shared/reference/nova');
+const REFERENCE = path.resolve(__dirname, '../fixtures/reference/nova');
 
 interface Recording {
   request: { method: string; url: string; headers: Record<string, string>; body: unknown };

@@ -1,7 +1,7 @@
 /**
  * A Nova (Compute API v2.1, as Nova 26 / Zed answers) + Keystone v3 (22) + a sliver of Glance v2,
  * in-process, on 127.0.0.1 and a free port, for testing a Nova compute driver without OpenStack.
- * The recorded exchanges in shared/reference/nova are the ground truth; README.md beside this file
+ * The recorded exchanges in test/fixtures/reference/nova (copied from shared/reference/nova) are the ground truth; README.md beside this file
  * says what is modelled and how.
  *
  *   /identity/v3/...   Keystone      (authUrl)
