@@ -45,6 +45,11 @@ export class InstanceNotFoundError extends AmphoraComputeError {
   }
 }
 
+/**
+ * The seed's error for resume() of an instance that was not suspended. The port has no suspend/resume
+ * (no flow suspends an amphora, as in Octavia), so no driver raises it yet; it is part of the model a
+ * driver that adds resume() raises.
+ */
 export class NotSuspendedError extends AmphoraComputeError {
   constructor(message: string, opts: ComputeErrorOptions = {}) {
     super(message, { retryable: false, ...opts });
