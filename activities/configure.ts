@@ -1,28 +1,32 @@
 /** Pushing a load balancer's configuration to its amphorae through the amphora driver. */
 import { AmphoraStatus } from '../common/status';
-import type { LoadBalancerConfig } from '../drivers/amphora/port';
+import type { ListenerConfig, LoadBalancerConfig, PoolConfig } from '../drivers/amphora/port';
 import type { ActivityDeps } from './deps';
 
 export function configureActivities({ db, amphoraDriver }: ActivityDeps) {
   /** The whole configuration in one query; `exclude` drops objects a flow is deleting. */
   async function loadConfig(loadBalancerId: string, exclude: string[]): Promise<LoadBalancerConfig> {
+    // Creation order everywhere: the rendered haproxy.cfg must not change when nothing did.
+    const byAge = [{ createdAt: 'asc' as const }, { id: 'asc' as const }];
     const lb = await db.loadBalancer.findUniqueOrThrow({
       where: { id: loadBalancerId },
       include: {
         listeners: {
+          orderBy: byAge,
           include: {
             l7Policies: {
               orderBy: [{ position: 'asc' }, { createdAt: 'asc' }],
-              include: { rules: { orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] } },
+              include: { rules: { orderBy: byAge } },
             },
           },
         },
-        pools: { include: { members: true, healthMonitor: true } },
+        pools: { orderBy: byAge, include: { members: { orderBy: byAge }, healthMonitor: true } },
       },
     });
     const keep = <T extends { id: string }>(rows: T[]) => rows.filter((r) => !exclude.includes(r.id));
     return {
       loadBalancerId: lb.id,
+      projectId: lb.projectId,
       enabled: lb.enabled,
       vipAddress: lb.vipAddress,
       topology: lb.topology,
@@ -38,6 +42,19 @@ export function configureActivities({ db, amphoraDriver }: ActivityDeps) {
           memberConnect: l.timeoutMemberConnect,
           memberData: l.timeoutMemberData,
           tcpInspect: l.timeoutTcpInspect,
+        },
+        insertHeaders: stringRecord(l.insertHeaders),
+        allowedCidrs: l.allowedCidrs,
+        // Client CA, CRL and cipher/version/ALPN settings of listeners are not stored (the API shows null).
+        tls: {
+          certificateRef: l.defaultTlsContainerRef,
+          sniCertificateRefs: l.sniContainerRefs,
+          clientCaRef: null,
+          clientAuthentication: clientAuthentication(l.clientAuthentication),
+          clientCrlRef: null,
+          ciphers: null,
+          versions: null,
+          alpnProtocols: null,
         },
         // Ranked again without what is excluded: a policy being deleted leaves no gap (the row's own
         // renumbering comes when the flow removes it).
@@ -66,7 +83,17 @@ export function configureActivities({ db, amphoraDriver }: ActivityDeps) {
         protocol: p.protocol,
         lbAlgorithm: p.lbAlgorithm,
         enabled: p.enabled,
-        sessionPersistence: p.sessionPersistence,
+        sessionPersistence: sessionPersistence(p.sessionPersistence),
+        // Only tls_enabled is stored: certificate references are refused by the API, lists have no column.
+        tls: {
+          enabled: p.tlsEnabled,
+          certificateRef: null,
+          caCertificateRef: null,
+          crlRef: null,
+          ciphers: null,
+          versions: null,
+          alpnProtocols: null,
+        },
         members: keep(p.members).map((m) => ({
           id: m.id,
           address: m.ipAddress,
@@ -74,6 +101,8 @@ export function configureActivities({ db, amphoraDriver }: ActivityDeps) {
           weight: m.weight,
           backup: m.backup,
           enabled: m.enabled,
+          monitorAddress: m.monitorAddress,
+          monitorPort: m.monitorPort,
         })),
         healthMonitor:
           p.healthMonitor && !exclude.includes(p.healthMonitor.id)
@@ -86,6 +115,8 @@ export function configureActivities({ db, amphoraDriver }: ActivityDeps) {
                 httpMethod: p.healthMonitor.httpMethod,
                 urlPath: p.healthMonitor.urlPath,
                 expectedCodes: p.healthMonitor.expectedCodes,
+                httpVersion: p.healthMonitor.httpVersion === null ? null : p.healthMonitor.httpVersion.toNumber(),
+                domainName: p.healthMonitor.domainName,
                 enabled: p.healthMonitor.enabled,
               }
             : null,
@@ -118,4 +149,22 @@ export function configureActivities({ db, amphoraDriver }: ActivityDeps) {
       );
     },
   };
+}
+
+/** insert_headers as stored (a JSON object of strings; anything else is no header). */
+function stringRecord(json: unknown): Record<string, string> {
+  if (!json || typeof json !== 'object' || Array.isArray(json)) return {};
+  return Object.fromEntries(Object.entries(json).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}
+
+/** The stored session persistence JSON (Octavia's wire keys). */
+function sessionPersistence(json: unknown): PoolConfig['sessionPersistence'] {
+  if (!json || typeof json !== 'object') return null;
+  const sp = json as { type?: unknown; cookie_name?: unknown };
+  if (sp.type !== 'SOURCE_IP' && sp.type !== 'HTTP_COOKIE' && sp.type !== 'APP_COOKIE') return null;
+  return { type: sp.type, cookieName: typeof sp.cookie_name === 'string' ? sp.cookie_name : null };
+}
+
+function clientAuthentication(value: string): ListenerConfig['tls']['clientAuthentication'] {
+  return value === 'OPTIONAL' || value === 'MANDATORY' ? value : 'NONE';
 }

@@ -5,32 +5,103 @@
  * configuration per load balancer, and reload it; stats and health come back through it too.
  */
 
-/** The configuration of one load balancer, as an amphora needs it. */
+/**
+ * The configuration of one load balancer, as an amphora needs it: everything Octavia's haproxy
+ * template reads (drivers/amphora/rest/haproxy/), from what the database stores. Lists are in a stable
+ * order (creation order), so the same state always renders the same haproxy.cfg.
+ */
 export interface LoadBalancerConfig {
   loadBalancerId: string;
+  /** Goes into every connection log line (Octavia's user_log_format). */
+  projectId: string;
   enabled: boolean;
   vipAddress: string | null;
   topology: 'SINGLE' | 'ACTIVE_STANDBY';
-  listeners: Array<{
-    id: string;
-    protocol: string;
-    protocolPort: number;
+  listeners: ListenerConfig[];
+  pools: PoolConfig[];
+}
+
+export type ListenerProtocol = 'HTTP' | 'HTTPS' | 'TCP' | 'TERMINATED_HTTPS' | 'UDP' | 'SCTP' | 'PROMETHEUS';
+export type PoolProtocol = 'HTTP' | 'HTTPS' | 'PROXY' | 'PROXYV2' | 'TCP' | 'UDP' | 'SCTP';
+
+export interface ListenerConfig {
+  id: string;
+  protocol: ListenerProtocol;
+  protocolPort: number;
+  enabled: boolean;
+  /** -1: unlimited (Octavia's default_connection_limit). */
+  connectionLimit: number;
+  defaultPoolId: string | null;
+  /** Milliseconds; 0 means Octavia's default (as its `or` in jinja_cfg.py). */
+  timeouts: { clientData: number; memberConnect: number; memberData: number; tcpInspect: number };
+  /** Header name -> "true"/"false" (Octavia's insert_headers). */
+  insertHeaders: Record<string, string>;
+  /** Enforced by the VIP port's security group (the network driver), not by HAProxy. */
+  allowedCidrs: string[];
+  /** TLS termination (TERMINATED_HTTPS): certificate references, null where this deployment stores none. */
+  tls: {
+    certificateRef: string | null;
+    sniCertificateRefs: string[];
+    clientCaRef: string | null;
+    clientAuthentication: 'NONE' | 'OPTIONAL' | 'MANDATORY';
+    clientCrlRef: string | null;
+    ciphers: string | null;
+    versions: string[] | null;
+    alpnProtocols: string[] | null;
+  };
+  /** The listener's L7 policies in evaluation order (position 1 first), each with its rules. */
+  l7Policies: L7PolicyConfig[];
+}
+
+export interface PoolConfig {
+  id: string;
+  protocol: PoolProtocol;
+  lbAlgorithm: 'ROUND_ROBIN' | 'LEAST_CONNECTIONS' | 'SOURCE_IP' | 'SOURCE_IP_PORT';
+  enabled: boolean;
+  sessionPersistence: { type: 'SOURCE_IP' | 'HTTP_COOKIE' | 'APP_COOKIE'; cookieName: string | null } | null;
+  /** TLS towards the members: certificate references null where this deployment stores none. */
+  tls: {
     enabled: boolean;
-    connectionLimit: number;
-    defaultPoolId: string | null;
-    timeouts: { clientData: number; memberConnect: number; memberData: number; tcpInspect: number };
-    /** The listener's L7 policies in evaluation order (position 1 first), each with its rules. */
-    l7Policies: L7PolicyConfig[];
-  }>;
-  pools: Array<{
-    id: string;
-    protocol: string;
-    lbAlgorithm: string;
-    enabled: boolean;
-    sessionPersistence: unknown;
-    members: Array<{ id: string; address: string; protocolPort: number; weight: number; backup: boolean; enabled: boolean }>;
-    healthMonitor: { type: string; delay: number; timeout: number; maxRetries: number; maxRetriesDown: number; httpMethod: string | null; urlPath: string | null; expectedCodes: string | null; enabled: boolean } | null;
-  }>;
+    certificateRef: string | null;
+    caCertificateRef: string | null;
+    crlRef: string | null;
+    ciphers: string | null;
+    versions: string[] | null;
+    alpnProtocols: string[] | null;
+  };
+  members: MemberConfig[];
+  healthMonitor: HealthMonitorConfig | null;
+}
+
+export interface MemberConfig {
+  id: string;
+  address: string;
+  protocolPort: number;
+  weight: number;
+  backup: boolean;
+  enabled: boolean;
+  /** Where health checks go instead of address:protocolPort. */
+  monitorAddress: string | null;
+  monitorPort: number | null;
+}
+
+export interface HealthMonitorConfig {
+  /** The database's spelling: TLS_HELLO and UDP_CONNECT for Octavia's TLS-HELLO and UDP-CONNECT. */
+  type: 'HTTP' | 'HTTPS' | 'PING' | 'TCP' | 'TLS_HELLO' | 'UDP_CONNECT' | 'SCTP';
+  /** Seconds. */
+  delay: number;
+  timeout: number;
+  /** Successes before a member is up (HAProxy's rise). */
+  maxRetries: number;
+  /** Failures before a member is down (HAProxy's fall). */
+  maxRetriesDown: number;
+  httpMethod: string | null;
+  urlPath: string | null;
+  expectedCodes: string | null;
+  /** 1.0 or 1.1. */
+  httpVersion: number | null;
+  domainName: string | null;
+  enabled: boolean;
 }
 
 /**
