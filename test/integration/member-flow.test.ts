@@ -95,7 +95,7 @@ describe('create', () => {
     const member = await settled(res.body.member.id);
     expect(member).toMatchObject({ provisioning_status: 'ACTIVE', operating_status: 'NO_MONITOR' });
     expect(await configuredMembers()).toEqual([
-      { id: member.id, address: '10.0.0.10', protocolPort: 8080, weight: 1, backup: false, enabled: true },
+      { id: member.id, address: '10.0.0.10', protocolPort: 8080, weight: 1, backup: false, enabled: true, monitorAddress: null, monitorPort: null },
     ]);
     expect((await sys.api('GET', `/v2/lbaas/pools/${poolId}`)).body.pool.members).toEqual([{ id: member.id }]);
   });

@@ -201,7 +201,7 @@ describe('create', () => {
 
     const app = await createPool({ protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN', session_persistence: { type: 'APP_COOKIE', cookie_name: 'JSESSIONID' } });
     expect(app.session_persistence).toEqual({ type: 'APP_COOKIE', cookie_name: 'JSESSIONID', persistence_timeout: null, persistence_granularity: null });
-    expect((await amphoraConfig()).pools.find((p) => p.id === app.id)?.sessionPersistence).toMatchObject({ type: 'APP_COOKIE', cookie_name: 'JSESSIONID' });
+    expect((await amphoraConfig()).pools.find((p) => p.id === app.id)?.sessionPersistence).toMatchObject({ type: 'APP_COOKIE', cookieName: 'JSESSIONID' });
     const udp = await createPool({
       protocol: 'UDP', lb_algorithm: 'ROUND_ROBIN',
       session_persistence: { type: 'SOURCE_IP', persistence_timeout: 60, persistence_granularity: '255.255.255.0' },
