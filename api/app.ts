@@ -13,13 +13,13 @@ import { availabilityZoneProfileRoutes } from './routes/availabilityzoneprofiles
 import { availabilityZoneRoutes } from './routes/availabilityzones';
 import { flavorProfileRoutes } from './routes/flavorprofiles';
 import { flavorRoutes } from './routes/flavors';
-import { healthManagerRoutes } from './routes/heartbeats';
 import { healthMonitorRoutes } from './routes/healthmonitors';
 import { l7PolicyRoutes } from './routes/l7policies';
 import { l7RuleRoutes } from './routes/l7rules';
 import { listenerRoutes } from './routes/listeners';
 import { loadBalancerRoutes } from './routes/loadbalancers';
 import { memberRoutes } from './routes/members';
+import { metricsRoutes } from './routes/metrics';
 import { openstackFlavorRoutes } from './routes/openstack-flavors';
 import { poolRoutes } from './routes/pools';
 import { providerRoutes } from './routes/providers';
@@ -66,8 +66,8 @@ export function apiMounts(deps: ApiDeps): Mount[] {
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  // Amphora heartbeats and GET /metrics: outside the Octavia API (no token, no request log).
-  app.use(healthManagerRoutes(deps));
+  // GET /metrics: outside the Octavia API (no token, no request log).
+  app.use(metricsRoutes(deps));
   // Each request logged once, with its status and duration; secrets are redacted by the logger.
   app.use(pinoHttp({ logger: deps.log, customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info') }));
   // Who is asking and whether they may: before anything reads the body or the database.

@@ -4,6 +4,7 @@
  * Names follow OpenStack's conventions where a user already knows them (OS_* for Keystone,
  * Octavia's option names upper-cased for controller settings).
  */
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -89,8 +90,15 @@ const envSchema = z.object({
   /** Unset (Octavia's default): no storm protection. */
   FAILOVER_THRESHOLD: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().nonnegative().optional()),
   FAILOVER_THREADS: z.coerce.number().int().positive().default(10),
-  /** Octavia's heartbeat_key: when set, heartbeats must carry its HMAC-SHA256 (X-Heartbeat-Signature). */
+  /**
+   * Octavia's heartbeat_key: the HMAC-SHA256 key of every heartbeat's envelope. Unset: a random key for
+   * this process, which is enough for the no-op driver's simulated amphorae; real amphorae are given the
+   * key in their configuration, so every health manager of a deployment must be set to the same one.
+   */
   HEARTBEAT_KEY: z.string().optional(),
+  /** Octavia's [health_manager] bind_ip / bind_port: where the UDP heartbeat receiver listens (0: any free port). */
+  HEALTH_MANAGER_BIND_IP: z.string().min(1).default('127.0.0.1'),
+  HEALTH_MANAGER_BIND_PORT: z.coerce.number().int().min(0).max(65535).default(5555),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -159,7 +167,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       checkIntervalSeconds: e.HEALTH_CHECK_INTERVAL,
       failoverThreshold: e.FAILOVER_THRESHOLD ?? null,
       failoverThreads: e.FAILOVER_THREADS,
-      heartbeatKey: e.HEARTBEAT_KEY ? new Secret(e.HEARTBEAT_KEY) : undefined,
+      heartbeatKey: new Secret(e.HEARTBEAT_KEY || randomBytes(32).toString('hex')),
+      bindIp: e.HEALTH_MANAGER_BIND_IP,
+      bindPort: e.HEALTH_MANAGER_BIND_PORT,
     },
     /** Keystone credentials and Nova driver settings (config/openstack.ts). */
     openstack: loadOpenStackConfig(env),

@@ -10,10 +10,13 @@ import { computeName } from '../activities/amphora';
 import { createAmphoraDriver, NoopAmphoraDriver, type AmphoraDriver } from '../drivers/amphora';
 import { createComputeDriver, type AmphoraComputeDriver } from '../drivers/compute';
 import { createNetworkDriver, type NetworkDriver } from '../drivers/network';
+import { recordHeartbeat } from '../db/heartbeats';
 import { createPrismaClient, type Db } from '../db/prisma';
 import { createApp } from '../api/app';
 import type { Logger } from '../common/logger';
 import type { Config } from '../config';
+import type { HeartbeatTarget } from '../drivers/amphora/heartbeat';
+import { startHeartbeatReceiver, type HeartbeatReceiver } from './heartbeat-receiver';
 import { reconcilePendingFlows } from './reconcile';
 import { startHousekeeping } from './schedules';
 import { connectClient } from './temporal';
@@ -40,6 +43,8 @@ export interface RunningSystem {
   amphoraDriver: AmphoraDriver;
   network: NetworkDriver;
   apiUrl: string | undefined;
+  /** Where the health manager hears heartbeats (with the worker). */
+  heartbeatAddress: HeartbeatTarget | undefined;
   stop(): Promise<void>;
 }
 
@@ -54,7 +59,18 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   let worker: Worker | undefined;
   let workerDone: Promise<void> | undefined;
   let closeWorkerConnection: (() => Promise<void>) | undefined;
+  let heartbeats: HeartbeatReceiver | undefined;
   if (opts.worker !== false) {
+    // The health manager's ear: heartbeats are recorded whether or not Temporal answers.
+    heartbeats = await startHeartbeatReceiver({
+      bindIp: config.health.bindIp,
+      bindPort: config.health.bindPort,
+      key: config.health.heartbeatKey.reveal(),
+      log,
+      record: (beat) => recordHeartbeat(db, beat),
+      // Half the pool at most: the worker's database steps keep the rest.
+      concurrency: Math.max(1, Math.floor(config.database.poolSize / 2)),
+    });
     const created = await createWorker({
       config,
       address: opts.temporalAddress,
@@ -93,11 +109,11 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
         () => false,
       );
     // Only for the driver made here: a test hands in its own and turns heartbeats on when it needs them.
-    if (!opts.amphoraDriver && worker) {
+    if (!opts.amphoraDriver && heartbeats) {
       amphoraDriver.startHeartbeats({
-        endpoint: apiUrl ?? `http://${config.api.host}:${config.api.port}`,
+        target: heartbeats.address,
         intervalMs: config.health.heartbeatIntervalSeconds * 1000,
-        key: config.health.heartbeatKey?.reveal(),
+        key: config.health.heartbeatKey.reveal(),
       });
     }
   }
@@ -109,9 +125,11 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     amphoraDriver,
     network,
     apiUrl,
+    heartbeatAddress: heartbeats?.address,
     // Order matters: stop taking requests, let the worker finish in-flight activities, then close the pool.
     async stop() {
       if (amphoraDriver instanceof NoopAmphoraDriver) await amphoraDriver.stopHeartbeats();
+      await heartbeats?.stop();
       if (server) {
         const s = server;
         const closed = new Promise<void>((resolve) => s.close(() => resolve()));

@@ -2,24 +2,22 @@
  * Read-only views of what runs (Octavia api-ref: the load balancer status tree and statistics,
  * listener statistics, amphora statistics and configuration):
  *   GET /v2/lbaas/loadbalancers/{id}/status   the status tree (lb_status_tree*.json)
- *   GET /v2/lbaas/loadbalancers/{id}/stats    summed over the load balancer's amphorae
- *   GET /v2/lbaas/listeners/{id}/stats        summed over the amphorae serving the listener
- *   GET /v2/octavia/amphorae/{id}/stats       per listener, as the amphora reports it
+ *   GET /v2/lbaas/loadbalancers/{id}/stats    summed over the load balancer's listeners
+ *   GET /v2/lbaas/listeners/{id}/stats        summed over the amphorae that served the listener
+ *   GET /v2/octavia/amphorae/{id}/stats       per listener, what the amphora reported
  *   PUT /v2/octavia/amphorae/{id}/config      Octavia's "update amphora agent configuration"
  *
- * Statistics come from the amphora driver (AmphoraDriver.getStats) at the time of the request rather
- * than from a statistics table fed by heartbeats (Octavia's health manager): an amphora that does not
- * answer is left out of the sum (and logged), so one unreachable amphora of a pair does not fail the
- * read.
+ * Statistics are what the amphorae's heartbeats accumulated in listener_statistics (db/heartbeats.ts),
+ * summed by Octavia's rules (domain/listener-statistics.ts); a read asks no amphora.
  */
 import { Router, type Request } from 'express';
-import type { ListenerStats } from '../../drivers/amphora/port';
 import { AmphoraStatus, ProvisioningStatus } from '../../common/status';
-import type { Amphora } from '../../generated/prisma/client';
+import { sumListenerRows, zeroStats, type ListenerStats } from '../../domain/listener-statistics';
+import type { ListenerStatistics } from '../../generated/prisma/client';
 import { projectScope } from '../context';
 import type { ApiDeps } from '../deps';
 import { findOr404 } from '../lifecycle';
-import { NotFound, ServiceUnavailable } from '../../common/errors';
+import { NotFound } from '../../common/errors';
 
 const byCreation = [{ createdAt: 'asc' as const }, { id: 'asc' as const }];
 
@@ -45,27 +43,38 @@ function listenerPools<P extends { id: string }>(l: { defaultPool: P | null; l7P
   return [...pools.values()];
 }
 
-interface StatsSum {
-  bytes_in: number;
-  bytes_out: number;
-  active_connections: number;
-  total_connections: number;
-  request_errors: number;
-}
+/** Octavia's statistics object, in its key order. */
+const statsView = (s: ListenerStats) => ({
+  bytes_in: s.bytesIn,
+  bytes_out: s.bytesOut,
+  active_connections: s.activeConnections,
+  total_connections: s.totalConnections,
+  request_errors: s.requestErrors,
+});
 
-function sum(stats: ListenerStats[]): StatsSum {
-  const total: StatsSum = { bytes_in: 0, bytes_out: 0, active_connections: 0, total_connections: 0, request_errors: 0 };
-  for (const s of stats) {
-    total.bytes_in += s.bytesIn;
-    total.bytes_out += s.bytesOut;
-    total.active_connections += s.activeConnections;
-    total.total_connections += s.totalConnections;
-    total.request_errors += s.requestErrors;
-  }
-  return total;
-}
+/** A row's counters (BIGINT columns: far below 2^53 for any real load balancer's life). */
+const rowStats = (r: ListenerStatistics): ListenerStats => ({
+  bytesIn: Number(r.bytesIn),
+  bytesOut: Number(r.bytesOut),
+  activeConnections: r.activeConnections,
+  totalConnections: Number(r.totalConnections),
+  requestErrors: Number(r.requestErrors),
+});
 
-const target = (a: Amphora) => ({ amphoraId: a.id, lbNetworkIp: a.lbNetworkIp, role: a.role });
+/** The statistics of these listeners together (Octavia's get_listener_stats, summed). */
+async function listenerStats({ db }: ApiDeps, listenerIds: string[]): Promise<ListenerStats> {
+  if (listenerIds.length === 0) return zeroStats();
+  const rows = await db.listenerStatistics.findMany({ where: { listenerId: { in: listenerIds } } });
+  const allocated = new Set(
+    (
+      await db.amphora.findMany({
+        where: { id: { in: [...new Set(rows.map((r) => r.amphoraId))] }, status: AmphoraStatus.ALLOCATED },
+        select: { id: true },
+      })
+    ).map((a) => a.id),
+  );
+  return sumListenerRows(rows.map((r) => ({ stats: rowStats(r), serving: allocated.has(r.amphoraId) || r.amphoraId === r.listenerId })));
+}
 
 /** Load balancer, listener and amphora statistics and the status tree. */
 export function loadBalancerStatusRoutes(deps: ApiDeps): Router {
@@ -125,21 +134,10 @@ export function loadBalancerStatusRoutes(deps: ApiDeps): Router {
 
   router.get('/:id/stats', async (req, res) => {
     const lb = await findLoadBalancer(req);
-    res.json({ stats: sum(await loadBalancerStats(deps, lb.id)) });
+    res.json({ stats: statsView(await listenerStats(deps, lb.listeners.map((l) => l.id))) });
   });
 
   return router;
-}
-
-/** The statistics every serving amphora of a load balancer reports; silent amphorae are left out. */
-async function loadBalancerStats(deps: ApiDeps, loadBalancerId: string): Promise<ListenerStats[]> {
-  const amphorae = await deps.db.amphora.findMany({ where: { loadBalancerId, status: AmphoraStatus.ALLOCATED }, orderBy: { id: 'asc' } });
-  const reports = await Promise.allSettled(amphorae.map((a) => deps.amphoraDriver.getStats(target(a))));
-  return reports.flatMap((r, i) => {
-    if (r.status === 'fulfilled') return r.value;
-    deps.log.warn({ err: r.reason, amphoraId: amphorae[i]?.id, loadBalancerId }, 'An amphora did not report its statistics');
-    return [];
-  });
 }
 
 export function listenerStatsRoutes(deps: ApiDeps): Router {
@@ -148,8 +146,7 @@ export function listenerStatsRoutes(deps: ApiDeps): Router {
 
   router.get('/:id/stats', async (req, res) => {
     const listener = await findOr404('Listener', req.params.id, (id) => db.listener.findFirst({ where: { id, ...projectScope(req) } }));
-    const stats = await loadBalancerStats(deps, listener.loadBalancerId);
-    res.json({ stats: sum(stats.filter((s) => s.listenerId === listener.id)) });
+    res.json({ stats: statsView(await listenerStats(deps, [listener.id])) });
   });
 
   return router;
@@ -161,28 +158,28 @@ export function amphoraStatsRoutes(deps: ApiDeps): Router {
   const find = (id: string) =>
     findOr404('Amphora', id, (i) => db.amphora.findFirst({ where: { id: i, status: { not: AmphoraStatus.DELETED } } }));
 
-  /** Per listener, as the amphora reports it; an amphora that serves no listener has none (404, as Octavia). */
+  /** Per listener, what the amphora's heartbeats reported; one that never reported any has none (404, as Octavia). */
   router.get('/:id/stats', async (req, res) => {
     const amphora = await find(req.params.id);
-    let stats: ListenerStats[];
-    try {
-      stats = await deps.amphoraDriver.getStats(target(amphora));
-    } catch (err) {
-      deps.log.warn({ err, amphoraId: amphora.id }, 'The amphora did not report its statistics');
-      throw new ServiceUnavailable('The amphora');
-    }
-    if (stats.length === 0) throw new NotFound('Amphora stats for', amphora.id);
+    const rows = await db.listenerStatistics.findMany({
+      where: { amphoraId: amphora.id },
+      orderBy: [{ listener: { createdAt: 'asc' } }, { listenerId: 'asc' }],
+    });
+    if (rows.length === 0) throw new NotFound('Amphora stats for', amphora.id);
     res.json({
-      amphora_stats: stats.map((s) => ({
-        id: amphora.id,
-        listener_id: s.listenerId,
-        loadbalancer_id: amphora.loadBalancerId,
-        active_connections: s.activeConnections,
-        bytes_in: s.bytesIn,
-        bytes_out: s.bytesOut,
-        request_errors: s.requestErrors,
-        total_connections: s.totalConnections,
-      })),
+      amphora_stats: rows.map((r) => {
+        const s = rowStats(r);
+        return {
+          id: amphora.id,
+          listener_id: r.listenerId,
+          loadbalancer_id: amphora.loadBalancerId,
+          active_connections: s.activeConnections,
+          bytes_in: s.bytesIn,
+          bytes_out: s.bytesOut,
+          request_errors: s.requestErrors,
+          total_connections: s.totalConnections,
+        };
+      }),
     });
   });
 

@@ -160,6 +160,4 @@ export interface AmphoraDriver {
   stop(amphora: AmphoraTarget): Promise<void>;
   /** Removes the load balancer's configuration (before the amphora is released or deleted). */
   removeConfig(amphora: AmphoraTarget, loadBalancerId: string): Promise<void>;
-  getStats(amphora: AmphoraTarget): Promise<ListenerStats[]>;
-  getHealth(amphora: AmphoraTarget): Promise<AmphoraHealthReport>;
 }

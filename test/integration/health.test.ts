@@ -1,12 +1,12 @@
 /**
- * The health manager: heartbeats (the endpoint, the no-op amphora driver's emission), failover of an
+ * The health manager: heartbeats (over UDP, the no-op amphora driver's emission), failover of an
  * amphora that stops heartbeating (exactly once, the load balancer ACTIVE again on a new amphora), the
  * failover storm guard (FAILOVER_THRESHOLD: none failed over, FAILOVER_STOPPED, the alert metric), zombies,
  * the monitor's continue-as-new, and member operating status rolled up to pools, listeners and the load
  * balancer. Heartbeats are off in test systems until a test starts them.
  */
 import { randomUUID } from 'node:crypto';
-import { heartbeatSignature } from '../../drivers/amphora/noop';
+import { HeartbeatSender, type HeartbeatMessage } from '../../drivers/amphora/heartbeat';
 import { housekeepingIds } from '../../platform/schedules';
 import type { AmphoraHealthMonitorInput } from '../../workflows/liveness';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
@@ -52,6 +52,12 @@ async function metric(sys: TestSystem, name: string): Promise<number | undefined
   return line === undefined ? undefined : Number(line.split(' ')[1]);
 }
 
+/** Datagrams the health manager dropped for `reason` so far. */
+const dropped = async (sys: TestSystem, reason: string) => (await metric(sys, `octavia_heartbeats_dropped_total{reason="${reason}"}`)) ?? 0;
+
+/** The no-op driver's simulated amphorae, heartbeating to the test system's receiver. */
+const emitting = (sys: TestSystem) => ({ target: sys.heartbeatAddress!, intervalMs: EMIT_MS, key: sys.config.health.heartbeatKey.reveal() });
+
 /** Leaves no heartbeats behind for the next file's monitor, and no load balancer of ours ACTIVE. */
 async function stopSystem(sys: TestSystem | undefined) {
   if (!sys) return;
@@ -63,42 +69,46 @@ async function stopSystem(sys: TestSystem | undefined) {
   await db.$disconnect();
 }
 
-describe('heartbeat endpoint', () => {
+describe('heartbeats over UDP', () => {
   let sys: TestSystem;
+  let sender: HeartbeatSender;
   const KEY = 'heartbeat-secret';
   beforeAll(async () => {
     sys = await startTestSystem({ HEARTBEAT_KEY: KEY });
+    sender = new HeartbeatSender(sys.heartbeatAddress!, KEY);
   });
-  afterAll(() => stopSystem(sys));
+  afterAll(async () => {
+    await sender?.close();
+    await stopSystem(sys);
+  });
 
-  const post = (id: string, message: unknown, sign = true) => {
-    const body = JSON.stringify(message);
-    return fetch(`${sys.apiUrl}/internal/amphorae/${id}/heartbeat`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(sign ? { 'x-heartbeat-signature': heartbeatSignature(KEY, body) } : {}) },
-      body,
-    });
+  const lastUpdate = async (amphoraId: string) => (await sys.db.amphoraHealth.findUnique({ where: { amphoraId } }))?.lastUpdate.getTime() ?? 0;
+  /** Sends a heartbeat and waits until the health manager has written it (its last_update moves). */
+  const beat = async (message: HeartbeatMessage) => {
+    const before = await lastUpdate(message.id);
+    await sender.send(message);
+    await eventually(async () => ((await lastUpdate(message.id)) > before ? true : undefined), 10000, `heartbeat ${message.seq} of ${message.id}`);
   };
+  const empty = (id: string, seq = 1): HeartbeatMessage => ({ id, seq, ver: 3, listeners: {}, pools: {} });
 
-  it('records a heartbeat (signed with HEARTBEAT_KEY); unknown amphorae get 404, never a 500', async () => {
+  it('records a heartbeat signed with HEARTBEAT_KEY; another key or an unknown amphora is dropped and counted', async () => {
     const lb = await createLb(sys);
     const [amp] = await allocated(sys, lb);
-    expect((await post(amp!.id, { id: amp!.id, seq: 1, ver: 3 }, false)).status).toBe(401);
+    const droppedBefore = { hmac: await dropped(sys, 'hmac'), unknown: await dropped(sys, 'unknown_amphora') };
+    const stranger = new HeartbeatSender(sys.heartbeatAddress!, 'another-key');
+    await stranger.send(empty(amp!.id));
+    await stranger.close();
+    await eventually(async () => ((await dropped(sys, 'hmac')) > droppedBefore.hmac ? true : undefined), 10000, 'the wrong key counted');
     expect(await sys.db.amphoraHealth.findUnique({ where: { amphoraId: amp!.id } })).toBeNull();
-    expect((await post(amp!.id, { id: amp!.id, seq: 1, ver: 3 })).status).toBe(204);
+
+    await beat(empty(amp!.id));
     const health = await sys.db.amphoraHealth.findUniqueOrThrow({ where: { amphoraId: amp!.id } });
     expect(Date.now() - health.lastUpdate.getTime()).toBeLessThan(5000);
 
-    const unknown = await post(randomUUID(), { seq: 1 });
-    expect(unknown.status).toBe(404);
-    expect((await post('not-a-uuid', { seq: 1 })).status).toBe(404);
-    expect((await post(amp!.id, { id: randomUUID() })).status).toBe(404);
-    const bad = await fetch(`${sys.apiUrl}/internal/amphorae/${amp!.id}/heartbeat`, {
-      method: 'POST',
-      headers: { 'x-heartbeat-signature': heartbeatSignature(KEY, '{nope') },
-      body: '{nope',
-    });
-    expect(bad.status).toBe(400);
+    const unknown = randomUUID();
+    await sender.send(empty(unknown));
+    await eventually(async () => ((await dropped(sys, 'unknown_amphora')) > droppedBefore.unknown ? true : undefined), 10000, 'the unknown amphora counted');
+    expect(await sys.db.amphoraHealth.findUnique({ where: { amphoraId: unknown } })).toBeNull();
   });
 
   it('rolls member statuses up to the pool and the load balancer, by Octavia rules', async () => {
@@ -124,32 +134,30 @@ describe('heartbeat endpoint', () => {
       pool: (await sys.db.pool.findUniqueOrThrow({ where: { id: poolId } })).operatingStatus,
       members: (await sys.db.member.findMany({ where: { poolId }, orderBy: { ipAddress: 'asc' } })).map((m) => m.operatingStatus),
     });
-    const beat = async (listenerStatus: string, poolStatus: string | undefined, memberStatus: Record<string, string>) => {
-      const res = await post(amp!.id, {
-        id: amp!.id,
-        seq: 1,
-        ver: 3,
+    const report = async (listenerStatus: 'OPEN' | 'FULL', poolStatus: 'UP' | 'DOWN' | undefined, memberStatus: Record<string, string>) => {
+      const message = {
+        ...empty(amp!.id),
         listeners: { [listenerId]: { status: listenerStatus, stats: { tx: 0, rx: 0, conns: 0, totconns: 0, ereq: 0 } } },
+        // The pool's status left out when undefined: the roll-up then judges by the members.
         pools: { [`${poolId}:${listenerId}`]: { ...(poolStatus ? { status: poolStatus } : {}), members: memberStatus } },
-      });
-      expect(res.status).toBe(204);
+      } as HeartbeatMessage;
+      await beat(message);
       return statuses();
     };
 
-    expect(await beat('OPEN', 'UP', { [m1]: 'UP', [m2]: 'UP', [m3]: 'UP' })).toEqual({ lb: 'ONLINE', listener: 'ONLINE', pool: 'ONLINE', members: ['ONLINE', 'ONLINE', 'ONLINE'] });
+    expect(await report('OPEN', 'UP', { [m1]: 'UP', [m2]: 'UP', [m3]: 'UP' })).toEqual({ lb: 'ONLINE', listener: 'ONLINE', pool: 'ONLINE', members: ['ONLINE', 'ONLINE', 'ONLINE'] });
     // Any member ERROR: its pool and the load balancer DEGRADED.
-    expect(await beat('OPEN', 'UP', { [m1]: 'UP', [m2]: 'DOWN', [m3]: 'DRAIN' })).toEqual({ lb: 'DEGRADED', listener: 'ONLINE', pool: 'DEGRADED', members: ['ONLINE', 'ERROR', 'DRAINING'] });
+    expect(await report('OPEN', 'UP', { [m1]: 'UP', [m2]: 'DOWN', [m3]: 'DRAIN' })).toEqual({ lb: 'DEGRADED', listener: 'ONLINE', pool: 'DEGRADED', members: ['ONLINE', 'ERROR', 'DRAINING'] });
     // All members ERROR (haproxy reports the backend DOWN): the pool and the load balancer ERROR.
-    expect(await beat('OPEN', 'DOWN', { [m1]: 'DOWN', [m2]: 'DOWN', [m3]: 'DOWN' })).toEqual({ lb: 'ERROR', listener: 'ONLINE', pool: 'ERROR', members: ['ERROR', 'ERROR', 'ERROR'] });
-    // ... also when the amphora leaves the pool status out.
-    expect((await beat('OPEN', undefined, { [m1]: 'DOWN', [m2]: 'DOWN', [m3]: 'DOWN' })).pool).toBe('ERROR');
+    expect(await report('OPEN', 'DOWN', { [m1]: 'DOWN', [m2]: 'DOWN', [m3]: 'DOWN' })).toEqual({ lb: 'ERROR', listener: 'ONLINE', pool: 'ERROR', members: ['ERROR', 'ERROR', 'ERROR'] });
     // No health monitor ("no check"), maintenance, and a member not reported.
-    expect(await beat('OPEN', 'UP', { [m1]: 'no check', [m2]: 'MAINT' })).toEqual({ lb: 'ONLINE', listener: 'ONLINE', pool: 'ONLINE', members: ['NO_MONITOR', 'OFFLINE', 'OFFLINE'] });
+    expect(await report('OPEN', 'UP', { [m1]: 'no check', [m2]: 'MAINT' })).toEqual({ lb: 'ONLINE', listener: 'ONLINE', pool: 'ONLINE', members: ['NO_MONITOR', 'OFFLINE', 'OFFLINE'] });
+    // Every member DOWN also when the amphora leaves the pool status out.
+    expect((await report('OPEN', undefined, { [m1]: 'DOWN', [m2]: 'DOWN', [m3]: 'DOWN' })).pool).toBe('ERROR');
     // A listener at its connection limit (FULL) degrades the load balancer.
-    expect(await beat('FULL', 'UP', { [m1]: 'UP', [m2]: 'UP', [m3]: 'UP' })).toEqual({ lb: 'DEGRADED', listener: 'DEGRADED', pool: 'ONLINE', members: ['ONLINE', 'ONLINE', 'ONLINE'] });
+    expect(await report('FULL', 'UP', { [m1]: 'UP', [m2]: 'UP', [m3]: 'UP' })).toEqual({ lb: 'DEGRADED', listener: 'DEGRADED', pool: 'ONLINE', members: ['ONLINE', 'ONLINE', 'ONLINE'] });
     // Nothing reported (haproxy stopped): listener and pool OFFLINE.
-    const res = await post(amp!.id, { id: amp!.id, seq: 2, ver: 3, listeners: {}, pools: {} });
-    expect(res.status).toBe(204);
+    await beat(empty(amp!.id, 2));
     expect(await statuses()).toMatchObject({ lb: 'ONLINE', listener: 'OFFLINE', pool: 'OFFLINE' });
   });
 
@@ -171,7 +179,7 @@ describe('heartbeat endpoint', () => {
     await settledLb(sys, lbId);
 
     sys.amphoraDriver.memberStatus.set(ids[1]!, 'DOWN');
-    sys.amphoraDriver.startHeartbeats({ endpoint: sys.apiUrl, intervalMs: EMIT_MS, key: KEY });
+    sys.amphoraDriver.startHeartbeats({ target: sys.heartbeatAddress!, intervalMs: EMIT_MS, key: KEY });
     try {
       await eventually(async () => {
         const pool = await sys.db.pool.findUniqueOrThrow({ where: { id: poolId }, include: { members: true } });
@@ -191,7 +199,7 @@ describe('failover on missed heartbeats', () => {
   let sys: TestSystem;
   beforeAll(async () => {
     sys = await startTestSystem(FAST);
-    sys.amphoraDriver.startHeartbeats({ endpoint: sys.apiUrl, intervalMs: EMIT_MS });
+    sys.amphoraDriver.startHeartbeats(emitting(sys));
   });
   afterAll(() => stopSystem(sys));
 
@@ -255,7 +263,7 @@ describe('failover storm (FAILOVER_THRESHOLD)', () => {
   let sys: TestSystem;
   beforeAll(async () => {
     sys = await startTestSystem({ ...FAST, FAILOVER_THRESHOLD: '1' });
-    sys.amphoraDriver.startHeartbeats({ endpoint: sys.apiUrl, intervalMs: EMIT_MS });
+    sys.amphoraDriver.startHeartbeats(emitting(sys));
   });
   afterAll(() => stopSystem(sys));
 

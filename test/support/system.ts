@@ -35,6 +35,7 @@ export async function startTestSystem(env: Record<string, string> = {}, opts: { 
   const config = loadConfig({
     ...process.env,
     API_BIND_PORT: '0',
+    HEALTH_MANAGER_BIND_PORT: '0',
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     ...env,
   });
