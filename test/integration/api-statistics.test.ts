@@ -9,7 +9,7 @@ import path from 'node:path';
 import { HeartbeatSender } from '../../drivers/amphora/heartbeat';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
 
-const REFERENCE = path.resolve(__dirname, '../../../shared/reference/octavia');
+const REFERENCE = path.join(__dirname, '../fixtures/reference/octavia');
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 const UNKNOWN = '00000000-0000-0000-0000-0000000000b3';
 let sys: TestSystem;
