@@ -2,8 +2,10 @@
  * The amphora driver port (Octavia's amphora-driver-interface): how the controller configures the
  * load-balancing software inside an amphora. Flows push the whole configuration of a load balancer
  * (listeners, pools, members, health monitors) after every change, as Octavia renders one haproxy
- * configuration per load balancer, and reload it; stats and health come back through it too.
+ * configuration per load balancer, and reload it. Stats and member health come from the amphorae's
+ * heartbeats, not through this port.
  */
+import type { AmphoraNetworkConfig } from '../network/port';
 
 /**
  * The configuration of one load balancer, as an amphora needs it: everything Octavia's haproxy
@@ -136,6 +138,27 @@ export interface AmphoraTarget {
   role: 'STANDALONE' | 'MASTER' | 'BACKUP' | null;
 }
 
+/**
+ * An amphora of the load balancer as its configuration names it (ACTIVE_STANDBY: HAProxy peers share
+ * stick tables over the VRRP addresses). Octavia lists every amphora of the load balancer.
+ */
+export interface AmphoraPeer {
+  id: string;
+  /** Its address on the VIP network (the network driver's vrrpIp). */
+  vrrpIp: string | null;
+  status: string;
+}
+
+/** What the agent reports about itself (GET /1.0/info). */
+export interface AmphoraInfo {
+  hostname: string;
+  /** e.g. "2.6.12-1+deb12u4": selects what the haproxy configuration may use. */
+  haproxyVersion: string;
+  apiVersion: string;
+  keepalivedVersion: string | null;
+  ipvsadmVersion: string | null;
+}
+
 export interface ListenerStats {
   listenerId: string;
   bytesIn: number;
@@ -151,13 +174,34 @@ export interface AmphoraHealthReport {
   members: Record<string, 'UP' | 'DOWN' | 'DRAIN' | 'NO_CHECK'>;
 }
 
+/**
+ * Every call is idempotent: flows retry them. The `rest` driver's calls are those of Octavia's
+ * amphora_haproxy_rest_driver, in its order: getInfo (the agent answers), plugVip, then updateConfig
+ * after every change; removeConfig when the last listener is gone.
+ */
 export interface AmphoraDriver {
   readonly name: string;
-  /** Renders and installs the load balancer's configuration on the amphora, then reloads it. Idempotent. */
-  updateConfig(amphora: AmphoraTarget, config: LoadBalancerConfig): Promise<void>;
-  /** Starts / stops the load-balancing service (admin_state_up of the load balancer). */
-  start(amphora: AmphoraTarget): Promise<void>;
-  stop(amphora: AmphoraTarget): Promise<void>;
+  /** The agent's version and its HAProxy's (waits for the agent as a booting amphora needs). */
+  getInfo(amphora: AmphoraTarget): Promise<AmphoraInfo>;
+  /**
+   * Brings the VIP up on the amphora's VIP-network NIC (found by MAC), with what the network driver's
+   * plugVip returned. Plugged already is fine.
+   */
+  plugVip(amphora: AmphoraTarget, vipAddress: string, network: AmphoraNetworkConfig): Promise<void>;
+  /**
+   * Renders and installs the load balancer's configuration on the amphora, then reloads it (a reload
+   * starts a stopped service); with no listener left the configuration is removed instead. `peers`:
+   * every amphora of the load balancer (required for ACTIVE_STANDBY).
+   */
+  updateConfig(amphora: AmphoraTarget, config: LoadBalancerConfig, peers?: AmphoraPeer[]): Promise<void>;
+  /** Starts / stops the load balancer's service (admin_state_up); nothing configured is fine. */
+  start(amphora: AmphoraTarget, loadBalancerId: string): Promise<void>;
+  stop(amphora: AmphoraTarget, loadBalancerId: string): Promise<void>;
   /** Removes the load balancer's configuration (before the amphora is released or deleted). */
   removeConfig(amphora: AmphoraTarget, loadBalancerId: string): Promise<void>;
+  /** Replaces the agent's amphora-agent.conf; it applies the mutable options (heartbeat settings). */
+  updateAgentConfig(amphora: AmphoraTarget, agentConfig: string): Promise<void>;
+  /** ACTIVE_STANDBY: installs keepalived's configuration, then starts keepalived (VRRP). */
+  uploadVrrpConfig(amphora: AmphoraTarget, keepalivedConfig: string): Promise<void>;
+  startVrrp(amphora: AmphoraTarget): Promise<void>;
 }
