@@ -1,6 +1,7 @@
 /**
- * One contract for every compute driver: the same expectations run against the no-op driver and the
- * Nova driver on the Nova + Keystone emulator (test/emulators/nova). A driver that passes behaves as
+ * One contract for every compute driver: the same expectations run against the no-op driver, the
+ * Nova driver on the Nova + Keystone emulator (test/emulators/nova), and the local driver (real
+ * octavia-agent amphorae in namespaces on this machine; root only). A driver that passes behaves as
  * the flows expect: builds idempotent by name, status and lookups by id and name, deletes idempotent
  * and eventually gone, not-found as InstanceNotFoundError, server groups, ports, validation errors,
  * flavors.
@@ -18,16 +19,22 @@ import {
   InstanceNotFoundError,
   NoopComputeDriver,
 } from '../../drivers/compute';
+import type { BuildRequest } from '../../drivers/compute';
 import { createNovaDriver, type NovaComputeDriver } from '../../drivers/compute/nova';
 import { loadOpenStackConfig } from '../../config/openstack';
 import { startNovaEmulator, type NovaEmulator } from '../emulators/nova';
+import { configDrive, isRoot, makeLocalCloud } from '../support/local-cloud';
 
 interface Subject {
   driver: AmphoraComputeDriver;
   /** What exists in this compute service. */
   known: { flavorId: string; imageId: string; zone: string };
   /** A port that can be plugged into an instance. */
-  newPort(): string;
+  newPort(): string | Promise<string>;
+  /** What a build needs beyond the contract's own fields (the local agent starts only with its config drive). */
+  buildExtras?(name: string): Promise<Partial<BuildRequest>>;
+  /** How long an instance may take to become ACTIVE (default 5 s). */
+  bootTimeoutMs?: number;
   teardown(): Promise<void>;
 }
 
@@ -66,15 +73,23 @@ function computeDriverContract(label: string, make: () => Promise<Subject>): voi
       await s.teardown();
     });
 
-    const build = (n: string, extra: Partial<Parameters<AmphoraComputeDriver['build']>[0]> = {}) =>
-      driver.build({ name: n, flavorId: s.known.flavorId, imageId: s.known.imageId, metadata: { amphora_id: n.slice(8) }, ...extra });
+    const build = async (n: string, extra: Partial<BuildRequest> = {}) =>
+      driver.build({
+        name: n,
+        flavorId: s.known.flavorId,
+        imageId: s.known.imageId,
+        metadata: { amphora_id: n.slice(8) },
+        ...(await s.buildExtras?.(n)),
+        ...extra,
+      });
+    const active = (id: string) => eventually(() => driver.status(id), (st) => st === ComputeStatus.ACTIVE, s.bootTimeoutMs);
 
     it('builds, is BUILD then ACTIVE, and is found by id and by name', async () => {
       const n = name();
       const id = await build(n);
       expect(id).toEqual(expect.any(String));
       expect([ComputeStatus.BUILD, ComputeStatus.ACTIVE]).toContain(await driver.status(id));
-      await eventually(() => driver.status(id), (st) => st === ComputeStatus.ACTIVE);
+      await active(id);
 
       const byId = await driver.getAmphora({ id });
       const byName = await driver.getAmphora({ name: n });
@@ -96,7 +111,7 @@ function computeDriverContract(label: string, make: () => Promise<Subject>): voi
     it('deletes idempotently: the instance is gone (soon), deleting again succeeds', async () => {
       const n = name();
       const id = await build(n);
-      await eventually(() => driver.status(id), (st) => st === ComputeStatus.ACTIVE);
+      await active(id);
       await driver.delete(id);
       await driver.delete(id);
       await eventually(() => outcome(driver.status(id)), gone);
@@ -121,7 +136,7 @@ function computeDriverContract(label: string, make: () => Promise<Subject>): voi
       const soft = await driver.createServerGroup(`octavia-lb-${randomUUID()}`, 'soft-anti-affinity');
       expect(soft).not.toBe(groupId);
       const id = await build(name(), { serverGroupId: groupId });
-      await eventually(() => driver.status(id), (st) => st === ComputeStatus.ACTIVE);
+      await active(id);
       await driver.delete(id);
       await driver.deleteServerGroup(groupId);
       await driver.deleteServerGroup(groupId);
@@ -130,13 +145,13 @@ function computeDriverContract(label: string, make: () => Promise<Subject>): voi
 
     it('attaches and detaches ports; detaching again is fine; a missing instance is InstanceNotFoundError', async () => {
       const id = await build(name());
-      await eventually(() => driver.status(id), (st) => st === ComputeStatus.ACTIVE);
-      const port = s.newPort();
+      await active(id);
+      const port = await s.newPort();
       await driver.attachPort(id, port);
       await driver.attachPort(id, port); // a retried attach
       await driver.detachPort(id, port);
       await driver.detachPort(id, port);
-      await expect(driver.attachPort(randomUUID(), s.newPort())).rejects.toBeInstanceOf(InstanceNotFoundError);
+      await expect(driver.attachPort(randomUUID(), await s.newPort())).rejects.toBeInstanceOf(InstanceNotFoundError);
       await driver.delete(id);
     });
 
@@ -144,8 +159,10 @@ function computeDriverContract(label: string, make: () => Promise<Subject>): voi
       await expect(driver.validateFlavor(s.known.flavorId)).resolves.toBeUndefined();
       await expect(driver.validateImage(s.known.imageId)).resolves.toBeUndefined();
       await expect(driver.validateAvailabilityZone(s.known.zone)).resolves.toBeUndefined();
-      for (const p of [driver.validateFlavor('no-such-flavor'), driver.validateImage(randomUUID()), driver.validateAvailabilityZone('no-such-zone')]) {
-        const err = await p.then(() => undefined, (e: unknown) => e);
+      // One call at a time: a rejection must have its handler before the next macrotask (else unhandled).
+      const calls = [() => driver.validateFlavor('no-such-flavor'), () => driver.validateImage(randomUUID()), () => driver.validateAvailabilityZone('no-such-zone')];
+      for (const call of calls) {
+        const err = await call().then(() => undefined, (e: unknown) => e);
         expect(err).toBeInstanceOf(ComputeValidationError);
         expect((err as ComputeValidationError).retryable).toBe(false);
       }
@@ -204,3 +221,28 @@ computeDriverContract('nova (emulator)', async () => {
     },
   };
 });
+
+// Real amphorae: each build boots Debian's octavia-agent with a config drive of its own (its agent conf
+// and certificate), so ACTIVE means the agent answers; ports are the local network driver's, plugged
+// as veths into the amphora's namespace.
+if (isRoot) {
+  computeDriverContract('local (real octavia-agent)', async () => {
+    const cloud = await makeLocalCloud(2);
+    await cloud.compute.ensureMgmtNetwork();
+    return {
+      driver: cloud.compute,
+      known: { flavorId: 'amphora-flavor', imageId: 'amphora-image', zone: 'local' },
+      newPort: async () => (await cloud.network.createPort({ name: `contract-${randomUUID().slice(0, 8)}` })).id,
+      buildExtras: async (n) => ({ configDriveFiles: await configDrive(cloud, n.slice('amphora-'.length), { heartbeatPort: 5555 }) }),
+      bootTimeoutMs: 60_000,
+      teardown: async () => {
+        // Everything the contract built, it deleted.
+        expect(await cloud.compute.liveInstances()).toEqual([]);
+        await cloud.destroy();
+      },
+    };
+  });
+} else {
+  // eslint-disable-next-line no-console
+  console.warn('compute driver contract: local: skipped, the local cloud needs root (it creates network namespaces, veths and mounts).');
+}

@@ -5,7 +5,7 @@
  * amphora-agent.conf with Octavia's template keys, and certificates from drivers/certificates), and
  * a mutual-TLS call to an agent as Octavia's driver makes it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -177,6 +177,39 @@ export async function callAgent(
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+/** Host-wide kernel settings the amphora's sysctl files and units touch: none may change. */
+export const HOST_WIDE_SYSCTLS = [
+  'fs/file-max',
+  'fs/nr_open',
+  'kernel/pid_max',
+  'net/core/somaxconn',
+  'net/core/netdev_max_backlog',
+  'net/ipv4/ip_forward',
+  'net/ipv4/ip_nonlocal_bind',
+  'net/ipv4/tcp_max_orphans',
+  'net/ipv4/tcp_fin_timeout',
+  'net/ipv4/ip_local_port_range',
+  'net/netfilter/nf_conntrack_max',
+  'net/netfilter/nf_conntrack_buckets',
+];
+
+export async function hostSysctls(): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const key of HOST_WIDE_SYSCTLS) out[key] = (await readFile(`/proc/sys/${key}`, 'utf8').catch(() => 'absent')).trim();
+  return out;
+}
+
+/** Host pids of the processes in the namespace `/proc/<pid>/ns/<kind>` of `pid` names (e.g. an amphora's PID namespace). */
+export async function processesSharingNamespace(kind: 'pid' | 'net' | 'mnt', ns: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const link = await readlink(`/proc/${entry}/ns/${kind}`).catch(() => undefined);
+    if (link === ns) pids.push(Number(entry));
+  }
+  return pids;
 }
 
 /** Polls until `probe` is truthy; resolves to its value. */
