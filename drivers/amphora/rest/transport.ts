@@ -76,8 +76,10 @@ const CERT_ERRORS = new Set([
 function classify(err: NodeJS.ErrnoException): TransportError {
   if (err instanceof TransportError) return err;
   const code = err.code ?? '';
-  // ERR_SSL_*: an alert from the agent (our certificate refused or missing, protocol not offered).
-  const kind: TransportErrorKind = CERT_ERRORS.has(code) || code.startsWith('ERR_SSL_') ? 'tls' : 'connect';
+  // A TLS alert from the agent (our certificate refused or missing, the protocol not offered): Node
+  // reports it as EPROTO ("tlsv1 alert unknown ca", "SSL alert number 48") or as ERR_SSL_*.
+  const alert = code.startsWith('ERR_SSL_') || (code === 'EPROTO' && /alert/i.test(err.message));
+  const kind: TransportErrorKind = CERT_ERRORS.has(code) || alert ? 'tls' : 'connect';
   return new TransportError(kind, err.message, code || undefined);
 }
 
