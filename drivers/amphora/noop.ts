@@ -6,40 +6,22 @@
  * It also plays the amphora agents' heartbeats, so the health manager has something to watch on a
  * laptop: once `startHeartbeats` is called (platform/system.ts does, for the driver it creates; a test
  * system hands in its own driver, so tests have none until they call it), every amphora it holds a
- * configuration for posts a heartbeat every interval to the health manager's endpoint
- * (POST /internal/amphorae/{id}/heartbeat), with its listeners, pools and members as haproxy would
- * report them. An amphora stops when its compute instance is gone (`instanceAlive`) or when a test
- * silences it (`silence`).
+ * configuration for sends a heartbeat every interval to the health manager's UDP receiver, in the
+ * agent's envelope (drivers/amphora/heartbeat.ts), with its listeners, pools and members as haproxy
+ * would report them and no traffic. An amphora stops when its compute instance is gone
+ * (`instanceAlive`) or when a test silences it (`silence`).
  */
-import { createHmac } from 'node:crypto';
 import { AmphoraComputeError } from '../compute/errors';
+import { HeartbeatSender, type HeartbeatMemberStatus, type HeartbeatMessage, type HeartbeatTarget } from './heartbeat';
 import type { AmphoraNetworkConfig } from '../network/port';
-import type { AmphoraDriver, AmphoraHealthReport, AmphoraInfo, AmphoraTarget, ListenerStats, LoadBalancerConfig } from './port';
-
-/** Member states in a heartbeat, as haproxy reports them (Octavia's UP, DOWN, DRAIN, MAINT, "no check"). */
-export type HeartbeatMemberStatus = 'UP' | 'DOWN' | 'DRAIN' | 'MAINT' | 'no check';
-
-/** The heartbeat message (Octavia's amphora agent, version 3). */
-export interface HeartbeatMessage {
-  id: string;
-  seq: number;
-  ver: 3;
-  listeners: Record<string, { status: 'OPEN' | 'FULL'; stats: { tx: number; rx: number; conns: number; totconns: number; ereq: number } }>;
-  /** Keyed `<pool id>:<listener id>`. */
-  pools: Record<string, { status: 'UP' | 'DOWN'; members: Record<string, HeartbeatMemberStatus> }>;
-}
+import type { AmphoraDriver, AmphoraInfo, AmphoraTarget, LoadBalancerConfig } from './port';
 
 export interface HeartbeatOptions {
-  /** Base URL of the API (the health manager's endpoint is under it). */
-  endpoint: string;
+  /** The health manager's receiver ([health_manager] bind_ip:bind_port). */
+  target: HeartbeatTarget;
   intervalMs: number;
-  /** HEARTBEAT_KEY: each message is signed (HMAC-SHA256 of the body, hex, in X-Heartbeat-Signature). */
-  key?: string;
-}
-
-/** The signature of a heartbeat body under HEARTBEAT_KEY. */
-export function heartbeatSignature(key: string, body: string | Buffer): string {
-  return createHmac('sha256', key).update(body).digest('hex');
+  /** HEARTBEAT_KEY: the envelope's HMAC key. */
+  key: string;
 }
 
 export class NoopAmphoraDriver implements AmphoraDriver {
@@ -61,6 +43,7 @@ export class NoopAmphoraDriver implements AmphoraDriver {
   readonly memberStatus = new Map<string, HeartbeatMemberStatus>();
   private readonly silenced = new Set<string>();
   private heartbeats: HeartbeatOptions | undefined;
+  private sender: HeartbeatSender | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeatRound: Promise<void> = Promise.resolve();
   private seq = 0;
@@ -114,32 +97,14 @@ export class NoopAmphoraDriver implements AmphoraDriver {
     this.vrrpStarted.add(amphora.amphoraId);
   }
 
-  async getStats(amphora: AmphoraTarget): Promise<ListenerStats[]> {
-    const config = this.configs.get(amphora.amphoraId);
-    return (config?.listeners ?? []).map((l) => ({
-      listenerId: l.id,
-      bytesIn: 0,
-      bytesOut: 0,
-      activeConnections: 0,
-      totalConnections: 0,
-      requestErrors: 0,
-    }));
-  }
-
-  async getHealth(amphora: AmphoraTarget): Promise<AmphoraHealthReport> {
-    const config = this.configs.get(amphora.amphoraId);
-    const members = Object.fromEntries(
-      (config?.pools ?? []).flatMap((p) => p.members.map((m) => [m.id, m.enabled ? 'UP' : 'DOWN'] as const)),
-    );
-    return { amphoraId: amphora.amphoraId, members };
-  }
-
   /** Starts emitting heartbeats (replacing any previous emission): the first round at once. */
   startHeartbeats(opts: HeartbeatOptions): void {
     clearTimeout(this.heartbeatTimer);
+    void this.sender?.close();
     this.heartbeats = opts;
+    this.sender = new HeartbeatSender(opts.target, opts.key);
     const tick = () => {
-      this.heartbeatRound = this.sendHeartbeats(opts).finally(() => {
+      this.heartbeatRound = this.sendHeartbeats().finally(() => {
         if (this.heartbeats === opts) {
           this.heartbeatTimer = setTimeout(tick, opts.intervalMs);
           this.heartbeatTimer.unref();
@@ -154,6 +119,8 @@ export class NoopAmphoraDriver implements AmphoraDriver {
     this.heartbeats = undefined;
     clearTimeout(this.heartbeatTimer);
     await this.heartbeatRound;
+    await this.sender?.close();
+    this.sender = undefined;
   }
 
   get heartbeating(): boolean {
@@ -170,24 +137,18 @@ export class NoopAmphoraDriver implements AmphoraDriver {
     this.silenced.delete(amphoraId);
   }
 
-  /** One round: every configured, live, unsilenced amphora posts its heartbeat. Failures are ignored. */
-  async sendHeartbeats(opts: HeartbeatOptions | undefined = this.heartbeats): Promise<void> {
-    if (!opts) return;
+  /** One round: every configured, live, unsilenced amphora sends its heartbeat. Failures are ignored. */
+  async sendHeartbeats(): Promise<void> {
+    const sender = this.sender;
+    if (!sender) return;
     await Promise.all(
       [...this.configs.keys()].map(async (amphoraId) => {
         if (this.silenced.has(amphoraId)) return;
         if (this.instanceAlive && !(await this.instanceAlive(amphoraId).catch(() => true))) return;
         const message = this.heartbeatMessage(amphoraId);
         if (!message || this.silenced.has(amphoraId)) return;
-        const body = JSON.stringify(message);
-        await fetch(`${opts.endpoint}/internal/amphorae/${amphoraId}/heartbeat`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...(opts.key ? { 'x-heartbeat-signature': heartbeatSignature(opts.key, body) } : {}) },
-          body,
-          signal: AbortSignal.timeout(Math.max(1000, opts.intervalMs)),
-        })
-          .then((res) => res.arrayBuffer())
-          .catch(() => undefined);
+        // A datagram the receiver never gets is what UDP does; the next interval sends another.
+        await sender.send(message).catch(() => undefined);
       }),
     );
   }
