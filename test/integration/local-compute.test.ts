@@ -11,10 +11,11 @@ import { existsSync } from 'node:fs';
 import { readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { ComputeStatus, InstanceNotFoundError } from '../../drivers/compute';
+import { type BuildRequest, ComputeStatus, InstanceNotFoundError } from '../../drivers/compute';
 import { amphoraNetns } from '../../drivers/compute/local';
 import { linkNames, netnsExists } from '../../drivers/network/local/ip';
 import {
+  bootAmphora,
   callAgent,
   configDrive,
   describeAsRoot,
@@ -47,18 +48,6 @@ describeAsRoot('local compute driver (real octavia-agent)', () => {
   let computeId: string;
   let lbNetworkIp: string;
   let bootMs: number;
-
-  async function boot(id: string): Promise<{ computeId: string; ms: number }> {
-    const files = await configDrive(cloud, id, { heartbeatPort: heartbeats.address().port, heartbeatKey: HEARTBEAT_KEY });
-    const started = Date.now();
-    const cid = await cloud.compute.build({ name: `amphora-${id}`, flavorId: 'amphora-flavor', imageId: 'amphora-image', configDriveFiles: files });
-    await until(async () => {
-      const st = await cloud.compute.status(cid);
-      if (st === ComputeStatus.ERROR) throw new Error(`amphora ${id} went to ERROR: ${(await cloud.compute.getAmphora({ id: cid })).fault}`);
-      return st === ComputeStatus.ACTIVE;
-    }, BOOT_TIMEOUT_MS, `amphora ${id} ACTIVE`);
-    return { computeId: cid, ms: Date.now() - started };
-  }
 
   beforeAll(async () => {
     sysctlsBefore = await hostSysctls();
@@ -140,10 +129,14 @@ describeAsRoot('local compute driver (real octavia-agent)', () => {
 
   it('is ERROR when the amphora dies, and a second amphora runs beside the first meanwhile', async () => {
     const other = randomUUID();
-    const { computeId: otherId } = await boot(other);
+    const { computeId: otherId } = await bootAmphora(cloud, other, { heartbeatPort: heartbeats.address().port, heartbeatKey: HEARTBEAT_KEY });
     const others = await cloud.compute.getAmphora({ id: otherId });
     expect(others.lbNetworkIp).not.toBe(lbNetworkIp);
     const init = Number((await readFile(path.join(cloud.compute.instanceDir(otherId), 'init.pid'), 'utf8')).split(' ')[0]);
+    // Its mount namespace began as a copy of the host's, which mounts the first amphora's netns: it
+    // dropped that copy, which would otherwise keep the first's namespace alive after its delete.
+    expect(await readFile('/proc/self/mountinfo', 'utf8')).toContain(amphoraNetns(computeId));
+    expect(await readFile(`/proc/${init}/mountinfo`, 'utf8')).not.toContain(amphoraNetns(computeId));
     process.kill(init, 'SIGKILL');
     await until(async () => (await cloud.compute.status(otherId)) === ComputeStatus.ERROR, 10_000, 'ERROR');
     expect((await cloud.compute.getAmphora({ id: otherId })).fault).toMatch(/PID 1 is gone/);
@@ -189,13 +182,14 @@ describeAsRoot('local compute driver (real octavia-agent)', () => {
   });
 
   it('refuses what does not exist here: an unknown flavor, image or zone, config drive files outside /etc/octavia', async () => {
-    for (const bad of [
+    const refused: Array<Partial<BuildRequest>> = [
       { flavorId: 'no-such-flavor' },
       { imageId: 'no-such-image' },
       { availabilityZone: 'nova' },
       { configDriveFiles: { '/etc/passwd': 'x' } },
       { configDriveFiles: { '/etc/octavia/../passwd': 'x' } },
-    ]) {
+    ];
+    for (const bad of refused) {
       const err = await cloud.compute.build({ name: `amphora-${randomUUID()}`, ...bad }).then(() => undefined, (e: unknown) => e);
       expect(err).toMatchObject({ name: 'AmphoraBuildError', retryable: false });
     }

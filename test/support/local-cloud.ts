@@ -10,6 +10,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalCertificateAuthority } from '../../drivers/certificates';
+import { ComputeStatus } from '../../drivers/compute';
 import { LocalComputeDriver } from '../../drivers/compute/local';
 import { LocalNetworkDriver } from '../../drivers/network/local';
 
@@ -119,6 +120,23 @@ loadbalancer_topology = SINGLE
   };
 }
 
+/** Builds an amphora with its config drive and waits until its agent answers; ERROR fails at once. */
+export async function bootAmphora(
+  cloud: LocalCloud,
+  amphoraId: string,
+  opts: { heartbeatPort: number; heartbeatKey?: string },
+): Promise<{ computeId: string; lbNetworkIp: string; bootMs: number }> {
+  const files = await configDrive(cloud, amphoraId, opts);
+  const started = Date.now();
+  const computeId = await cloud.compute.build({ name: `amphora-${amphoraId}`, flavorId: 'amphora-flavor', imageId: 'amphora-image', configDriveFiles: files });
+  const inst = await until(async () => {
+    const i = await cloud.compute.getAmphora({ id: computeId });
+    if (i.status === ComputeStatus.ERROR) throw new Error(`amphora ${amphoraId} went to ERROR: ${i.fault}`);
+    return i.status === ComputeStatus.ACTIVE && i;
+  }, 60_000, `amphora ${amphoraId} ACTIVE`);
+  return { computeId, lbNetworkIp: inst.lbNetworkIp as string, bootMs: Date.now() - started };
+}
+
 export interface AgentReply {
   status: number;
   body: unknown;
@@ -213,7 +231,7 @@ export async function processesSharingNamespace(kind: 'pid' | 'net' | 'mnt', ns:
 }
 
 /** Polls until `probe` is truthy; resolves to its value. */
-export async function until<T>(probe: () => Promise<T>, timeoutMs: number, what: string): Promise<T> {
+export async function until<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs: number, what: string): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

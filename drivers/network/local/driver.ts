@@ -100,9 +100,9 @@ export class LocalNetworkDriver implements NetworkDriver, LocalPortPlug {
   readonly networkId: string;
   readonly tenantNetns: string;
   readonly gatewayIp: string;
-  /** The root namespace's address on the tenant network. */
+  /** The root namespace's address on the tenant network, and its interface there. */
   readonly hostIp: string;
-  private readonly uplink: string;
+  readonly tenantUplink: string;
   private readonly store: JsonStore<NetworkState>;
 
   constructor(opts: LocalNetworkOptions) {
@@ -110,8 +110,8 @@ export class LocalNetworkDriver implements NetworkDriver, LocalPortPlug {
     this.subnetId = opts.subnetId ?? LOCAL_DEFAULTS.subnetId;
     this.networkId = opts.networkId ?? LOCAL_DEFAULTS.networkId;
     this.tenantNetns = opts.tenantNetns ?? LOCAL_DEFAULTS.tenantNetns;
-    this.uplink = opts.tenantUplink ?? LOCAL_DEFAULTS.tenantUplink;
-    if (this.uplink.length > 15) throw new Error(`Interface name ${this.uplink} is longer than 15 characters`);
+    this.tenantUplink = opts.tenantUplink ?? LOCAL_DEFAULTS.tenantUplink;
+    if (this.tenantUplink.length > 15) throw new Error(`Interface name ${this.tenantUplink} is longer than 15 characters`);
     this.gatewayIp = hostAt(this.cidr, 1);
     this.hostIp = hostAt(this.cidr, 2);
     this.store = new JsonStore(path.join(opts.stateDir, 'network.json'), () => ({ ports: {} }));
@@ -178,7 +178,8 @@ export class LocalNetworkDriver implements NetworkDriver, LocalPortPlug {
     });
   }
 
-  async plugVip(amphora: AmphoraRef, vip: Vip): Promise<AmphoraNetworkConfig> {
+  /** Both topologies plug the same: one layer-2 network, where keepalived moves the VIP by itself. */
+  async plugVip(amphora: AmphoraRef, vip: Vip, _topology?: 'SINGLE' | 'ACTIVE_STANDBY'): Promise<AmphoraNetworkConfig> {
     const vipPort = (await this.store.read()).ports[vip.portId];
     if (!vipPort) throw new NetworkObjectNotFound('Port', vip.portId);
     const vrrp = await this.store.update((s) => {
@@ -309,7 +310,7 @@ export class LocalNetworkDriver implements NetworkDriver, LocalPortPlug {
       netns: this.tenantNetns,
       bridge: BRIDGE,
       bridgeAddress: `${this.gatewayIp}/${this.cidr.prefixLength}`,
-      uplink: { hostName: this.uplink, bridgeName: 'uplink', hostAddress: `${this.hostIp}/${this.cidr.prefixLength}` },
+      uplink: { hostName: this.tenantUplink, bridgeName: 'uplink', hostAddress: `${this.hostIp}/${this.cidr.prefixLength}` },
     });
   }
 
@@ -318,7 +319,7 @@ export class LocalNetworkDriver implements NetworkDriver, LocalPortPlug {
     for (const p of Object.values((await this.store.read()).ports)) {
       if (p.hostNetns) await deleteNetns(p.hostNetns);
     }
-    await deleteBridgedNetwork({ netns: this.tenantNetns, uplink: { hostName: this.uplink } });
+    await deleteBridgedNetwork({ netns: this.tenantNetns, uplink: { hostName: this.tenantUplink } });
     await this.store.update((s) => {
       s.ports = {};
     });
