@@ -14,7 +14,7 @@ import { computeFlavorOf, computeZoneOf } from '../domain/amphora-placement';
 /** The compute instance name of an amphora: what makes a retried build find its first attempt. */
 export const computeName = (amphoraId: string) => `amphora-${amphoraId}`;
 
-export function amphoraActivities({ db, compute, config }: ActivityDeps) {
+export function amphoraActivities({ db, compute, amphoraDriver, config }: ActivityDeps) {
   const amp = config.compute.amphora;
 
   return {
@@ -37,18 +37,25 @@ export function amphoraActivities({ db, compute, config }: ActivityDeps) {
       });
     },
 
-    /** Asks the compute service for the instance; returns its compute id (also recorded on the row). */
+    /**
+     * Asks the compute service for the instance; returns its compute id (also recorded on the row). The
+     * amphora driver says what the instance boots with (the rest driver: a fresh agent certificate and
+     * the agent's configuration, as config-drive files); the files never leave this step.
+     */
     async buildAmphoraCompute(amphoraId: string): Promise<string> {
       const row = await db.amphora.findUniqueOrThrow({ where: { id: amphoraId }, include: { loadBalancer: true } });
+      // A spare has no load balancer yet: it boots for the deployment's topology, as Octavia's do.
+      const boot = await amphoraDriver.bootFiles(amphoraId, row.loadBalancer?.topology ?? config.compute.topology);
       const computeId = await compute.build({
         name: computeName(amphoraId),
+        configDriveFiles: boot?.configDriveFiles,
         flavorId: row.computeFlavor ?? amp.flavorId,
         imageId: row.imageId ?? amp.imageId,
         serverGroupId: row.loadBalancer?.serverGroupId ?? undefined,
         availabilityZone: await computeZoneOf(db, row.loadBalancer?.availabilityZone),
         metadata: { amphora_id: amphoraId, ...(row.loadBalancerId ? { load_balancer_id: row.loadBalancerId } : {}) },
       });
-      await db.amphora.update({ where: { id: amphoraId }, data: { computeId, updatedAt: new Date() } });
+      await db.amphora.update({ where: { id: amphoraId }, data: { computeId, certExpiration: boot?.certExpiration, updatedAt: new Date() } });
       return computeId;
     },
 

@@ -132,19 +132,19 @@ export function configureActivities({ db, amphoraDriver }: ActivityDeps) {
      */
     async pushLoadBalancerConfig(input: { loadBalancerId: string; exclude?: string[]; amphoraIds?: string[] }): Promise<void> {
       const config = await loadConfig(input.loadBalancerId, input.exclude ?? []);
-      const amphorae = await db.amphora.findMany({
-        where: {
-          loadBalancerId: input.loadBalancerId,
-          status: { in: [AmphoraStatus.ALLOCATED, AmphoraStatus.PENDING_CREATE] },
-          // Failover configures only the replacement: the amphora it replaces may be unreachable.
-          ...(input.amphoraIds ? { id: { in: input.amphoraIds } } : {}),
-        },
+      const serving = await db.amphora.findMany({
+        where: { loadBalancerId: input.loadBalancerId, status: { in: [AmphoraStatus.ALLOCATED, AmphoraStatus.PENDING_CREATE] } },
       });
+      // HAProxy's peers (ACTIVE_STANDBY) are every amphora of the pair; the pushes go to all of them, or
+      // in a failover only to the replacement: the amphora it replaces may be unreachable.
+      const peers = serving.map((a) => ({ id: a.id, vrrpIp: a.vrrpIp, status: a.status }));
+      const targets = input.amphoraIds ? serving.filter((a) => input.amphoraIds!.includes(a.id)) : serving;
       await Promise.all(
-        amphorae.map(async (a) => {
+        targets.map(async (a) => {
           const target = { amphoraId: a.id, lbNetworkIp: a.lbNetworkIp, role: a.role };
-          await amphoraDriver.updateConfig(target, config);
-          await (config.enabled ? amphoraDriver.start(target) : amphoraDriver.stop(target));
+          // The upload's reload starts a stopped service; admin_state_up=false stops it after.
+          await amphoraDriver.updateConfig(target, config, peers);
+          if (!config.enabled) await amphoraDriver.stop(target, input.loadBalancerId);
         }),
       );
     },

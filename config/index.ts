@@ -4,11 +4,11 @@
  * Names follow OpenStack's conventions where a user already knows them (OS_* for Keystone,
  * Octavia's option names upper-cased for controller settings).
  */
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { loadOpenStackConfig, Secret } from './openstack';
+import { dataPlaneConfig, dataPlaneSchema, heartbeatKey, withDataPlaneDefaults } from './data-plane';
+import { loadOpenStackConfig } from './openstack';
 
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
 /** A quota: -1 (unlimited) .. Octavia's MAX_QUOTA. */
@@ -49,8 +49,8 @@ const envSchema = z.object({
   API_BIND_PORT: int(9876),
   AUTH_STRATEGY: z.enum(['noauth', 'keystone']).default('noauth'),
 
-  COMPUTE_DRIVER: z.enum(['noop', 'nova']).default('noop'),
-  NETWORK_DRIVER: z.enum(['noop']).default('noop'),
+  COMPUTE_DRIVER: z.enum(['noop', 'nova', 'local']).default('noop'),
+  NETWORK_DRIVER: z.enum(['noop', 'local']).default('noop'),
   /** No-op driver: how long a fake instance stays in BUILD before it is ACTIVE. */
   NOOP_BUILD_DELAY_MS: int(0),
   /** No-op driver: file that keeps its fake instances across restarts ('' keeps them in memory only). */
@@ -91,20 +91,21 @@ const envSchema = z.object({
   FAILOVER_THRESHOLD: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().nonnegative().optional()),
   FAILOVER_THREADS: z.coerce.number().int().positive().default(10),
   /**
-   * Octavia's heartbeat_key: the HMAC-SHA256 key of every heartbeat's envelope. Unset: a random key for
-   * this process, which is enough for the no-op driver's simulated amphorae; real amphorae are given the
-   * key in their configuration, so every health manager of a deployment must be set to the same one.
+   * Octavia's heartbeat_key: the HMAC-SHA256 key of every heartbeat's envelope. Unset: the key kept in
+   * HEARTBEAT_KEY_FILE (config/data-plane.ts). Amphorae are given the key in their configuration, so
+   * every health manager of a deployment must be set to the same one.
    */
   HEARTBEAT_KEY: z.string().optional(),
   /** Octavia's [health_manager] bind_ip / bind_port: where the UDP heartbeat receiver listens (0: any free port). */
   HEALTH_MANAGER_BIND_IP: z.string().min(1).default('127.0.0.1'),
   HEALTH_MANAGER_BIND_PORT: z.coerce.number().int().min(0).max(65535).default(5555),
+  ...dataPlaneSchema(projectRoot),
 });
 
 export type Env = z.infer<typeof envSchema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
-  const parsed = envSchema.safeParse(env);
+  const parsed = envSchema.safeParse(withDataPlaneDefaults(env));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`Invalid configuration: ${problems}`);
@@ -167,10 +168,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       checkIntervalSeconds: e.HEALTH_CHECK_INTERVAL,
       failoverThreshold: e.FAILOVER_THRESHOLD ?? null,
       failoverThreads: e.FAILOVER_THREADS,
-      heartbeatKey: new Secret(e.HEARTBEAT_KEY || randomBytes(32).toString('hex')),
+      heartbeatKey: heartbeatKey(e.HEARTBEAT_KEY, e.HEARTBEAT_KEY_FILE),
       bindIp: e.HEALTH_MANAGER_BIND_IP,
       bindPort: e.HEALTH_MANAGER_BIND_PORT,
     },
+    /** The data plane: amphora driver, certificates, heartbeat key, the local cloud (config/data-plane.ts). */
+    dataPlane: dataPlaneConfig(e),
     /** Keystone credentials and Nova driver settings (config/openstack.ts). */
     openstack: loadOpenStackConfig(env),
   };

@@ -8,7 +8,8 @@ import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { computeName } from '../activities/amphora';
 import { createAmphoraDriver, NoopAmphoraDriver, type AmphoraDriver } from '../drivers/amphora';
-import { createComputeDriver, type AmphoraComputeDriver } from '../drivers/compute';
+import { createCertificateAuthority } from '../drivers/certificates';
+import { createComputeDriver, LocalComputeDriver, type AmphoraComputeDriver } from '../drivers/compute';
 import { createNetworkDriver, type NetworkDriver } from '../drivers/network';
 import { recordHeartbeat } from '../db/heartbeats';
 import { createPrismaClient, type Db } from '../db/prisma';
@@ -51,9 +52,8 @@ export interface RunningSystem {
 export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   const { config, log } = opts;
   const db = createPrismaClient(config.database.url, config.database.poolSize);
-  const compute = opts.compute ?? createComputeDriver(config);
-  const amphoraDriver = opts.amphoraDriver ?? createAmphoraDriver();
   const network = opts.network ?? createNetworkDriver(config);
+  const compute = opts.compute ?? createComputeDriver(config, network);
   const temporal = await connectClient(opts.temporalAddress, config.temporal.namespace);
 
   let worker: Worker | undefined;
@@ -61,6 +61,9 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   let closeWorkerConnection: (() => Promise<void>) | undefined;
   let heartbeats: HeartbeatReceiver | undefined;
   if (opts.worker !== false) {
+    // Local amphorae reach the controller on the management network, which must exist before the
+    // receiver binds its address there.
+    if (compute instanceof LocalComputeDriver) await compute.ensureMgmtNetwork();
     // The health manager's ear: heartbeats are recorded whether or not Temporal answers.
     heartbeats = await startHeartbeatReceiver({
       bindIp: config.health.bindIp,
@@ -71,6 +74,19 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       // Half the pool at most: the worker's database steps keep the rest.
       concurrency: Math.max(1, Math.floor(config.database.poolSize / 2)),
     });
+  }
+  const amphoraDriver =
+    opts.amphoraDriver ??
+    (await createAmphoraDriver(config, createCertificateAuthority(config), {
+      // Where amphorae send heartbeats: the configured list, else this worker's receiver.
+      controllerIpPortList:
+        config.dataPlane.controllerIpPortList ?? (heartbeats ? [`${heartbeats.address.host}:${heartbeats.address.port}`] : []),
+      // The agent's heartbeat_interval is whole seconds.
+      heartbeatInterval: Math.max(1, Math.round(config.health.heartbeatIntervalSeconds)),
+      heartbeatKey: config.health.heartbeatKey.reveal(),
+    }));
+
+  if (opts.worker !== false) {
     const created = await createWorker({
       config,
       address: opts.temporalAddress,

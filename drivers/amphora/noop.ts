@@ -14,7 +14,7 @@
 import { AmphoraComputeError } from '../compute/errors';
 import { HeartbeatSender, type HeartbeatMemberStatus, type HeartbeatMessage, type HeartbeatTarget } from './heartbeat';
 import type { AmphoraNetworkConfig } from '../network/port';
-import type { AmphoraDriver, AmphoraInfo, AmphoraTarget, LoadBalancerConfig } from './port';
+import type { AmphoraBoot, AmphoraDriver, AmphoraInfo, AmphoraTarget, LoadBalancerConfig } from './port';
 
 export interface HeartbeatOptions {
   /** The health manager's receiver ([health_manager] bind_ip:bind_port). */
@@ -47,6 +47,11 @@ export class NoopAmphoraDriver implements AmphoraDriver {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private heartbeatRound: Promise<void> = Promise.resolve();
   private seq = 0;
+
+  /** No-op amphorae boot from nothing. */
+  async bootFiles(): Promise<AmphoraBoot | null> {
+    return null;
+  }
 
   async updateConfig(amphora: AmphoraTarget, config: LoadBalancerConfig): Promise<void> {
     if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));

@@ -179,8 +179,17 @@ export interface AmphoraHealthReport {
  * amphora_haproxy_rest_driver, in its order: getInfo (the agent answers), plugVip, then updateConfig
  * after every change; removeConfig when the last listener is gone.
  */
+/** What an amphora is built with so its agent starts configured (config-drive files), and until when. */
+export interface AmphoraBoot {
+  configDriveFiles: Record<string, string>;
+  /** The agent certificate's notAfter (the amphora's cert_expiration). */
+  certExpiration: Date;
+}
+
 export interface AmphoraDriver {
   readonly name: string;
+  /** The config drive of a new amphora; null when the driver's amphorae need none (no-op). */
+  bootFiles(amphoraId: string, topology: 'SINGLE' | 'ACTIVE_STANDBY'): Promise<AmphoraBoot | null>;
   /** The agent's version and its HAProxy's (waits for the agent as a booting amphora needs). */
   getInfo(amphora: AmphoraTarget): Promise<AmphoraInfo>;
   /**

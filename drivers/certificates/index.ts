@@ -1,9 +1,17 @@
 /** The certificate authority: Octavia's only generator, `local` (drivers/certificates/local.ts). */
-import { LocalCertificateAuthority, type LocalCaSettings } from './local';
+import type { Config } from '../../config';
+import { LocalCertificateAuthority } from './local';
 import type { CertificateAuthority } from './port';
 
-export function createCertificateAuthority(settings: LocalCaSettings): CertificateAuthority {
-  return new LocalCertificateAuthority(settings);
+/** From [certificates] and the [haproxy_amphora] client_cert / server_ca (config/data-plane.ts). */
+export function createCertificateAuthority(config: Config): CertificateAuthority {
+  const { certificates, amphora } = config.dataPlane;
+  return new LocalCertificateAuthority({
+    ...certificates,
+    caPrivateKeyPassphrase: certificates.caPrivateKeyPassphrase?.reveal(),
+    clientCert: amphora.clientCert,
+    serverCa: amphora.serverCa,
+  });
 }
 
 export * from './port';

@@ -1,10 +1,14 @@
 /** Chooses the compute driver from configuration (COMPUTE_DRIVER). */
-import { Config } from '../../config';
+import type { Config } from '../../config';
+import type { NetworkDriver } from '../network/port';
+import { LocalNetworkDriver } from '../network/local';
+import { LocalComputeDriver } from './local';
 import { AmphoraComputeDriver } from './port';
 import { NoopComputeDriver } from './noop';
 import { createNovaDriver } from './nova';
 
-export function createComputeDriver(config: Config): AmphoraComputeDriver {
+/** `network`: the local compute driver hot-plugs the local network driver's ports (attachPort). */
+export function createComputeDriver(config: Config, network?: NetworkDriver): AmphoraComputeDriver {
   switch (config.compute.driver) {
     case 'noop':
       return new NoopComputeDriver({
@@ -13,6 +17,16 @@ export function createComputeDriver(config: Config): AmphoraComputeDriver {
       });
     case 'nova':
       return createNovaDriver(config.openstack);
+    case 'local': {
+      const local = config.dataPlane.localCloud;
+      return new LocalComputeDriver({
+        stateDir: local.stateDir,
+        mgmtCidr: local.mgmtCidr,
+        flavorIds: [config.compute.amphora.flavorId],
+        imageIds: [config.compute.amphora.imageId],
+        ports: network instanceof LocalNetworkDriver ? network : undefined,
+      });
+    }
   }
 }
 
@@ -20,3 +34,4 @@ export * from './port';
 export * from './errors';
 export { NoopComputeDriver } from './noop';
 export { NovaComputeDriver, createNovaDriver } from './nova';
+export { LocalComputeDriver } from './local';

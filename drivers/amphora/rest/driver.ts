@@ -11,7 +11,8 @@ import { isIP } from 'node:net';
 import { logger } from '../../../common/logger';
 import type { AmphoraNetworkConfig } from '../../network/port';
 import { AmphoraAgentRequestError, AmphoraDriverError, AmphoraDriverNotSupported } from '../errors';
-import type { AmphoraDriver, AmphoraInfo, AmphoraPeer, AmphoraTarget, LoadBalancerConfig } from '../port';
+import type { AmphoraBoot, AmphoraDriver, AmphoraInfo, AmphoraPeer, AmphoraTarget, LoadBalancerConfig } from '../port';
+import type { AmphoraBootFiles } from './boot';
 import { API_VERSION, type AgentEndpoint, type AmphoraAgentClient } from './client';
 import { DEFAULT_HAPROXY_OPTIONS, type HaproxyAmphoraOptions, type HaproxyRenderContext } from './haproxy/context';
 
@@ -28,7 +29,15 @@ export class RestAmphoraDriver implements AmphoraDriver {
     private readonly client: AmphoraAgentClient,
     private readonly render: HaproxyRenderer,
     private readonly haproxyOptions: HaproxyAmphoraOptions = DEFAULT_HAPROXY_OPTIONS,
+    /** What new amphorae are built with; a driver made only to talk to running agents needs none. */
+    private readonly boot?: AmphoraBootFiles,
   ) {}
+
+  /** A fresh agent certificate, the client CA and amphora-agent.conf (boot.ts). */
+  bootFiles(amphoraId: string, topology: 'SINGLE' | 'ACTIVE_STANDBY'): Promise<AmphoraBoot> {
+    if (!this.boot) throw new AmphoraDriverError('This rest amphora driver was made without boot settings: it cannot build amphorae.', { amphoraId });
+    return this.boot.forAmphora(amphoraId, topology);
+  }
 
   /** GET / (the agent's API version must be 1.0), then GET /1.0/info. */
   async getInfo(amphora: AmphoraTarget): Promise<AmphoraInfo> {
