@@ -209,6 +209,12 @@ describeAsRoot('local network driver: the data path through a real amphora', () 
       mtu: plugged.mtu,
       host_routes: plugged.hostRoutes,
     };
+    // A MAC that is not plugged: the agent's 404 that Octavia's driver retries on (it also writes
+    // /sys/bus/pci/rescan then, which the amphora's hidden /sys/bus/pci keeps off the host).
+    expect(await agent('POST', `/1.0/plug/vip/${vip.ipAddress}`, { ...body, mac_address: 'fa:16:3e:00:00:00' })).toMatchObject({
+      status: 404,
+      body: { details: 'No suitable network interface found' },
+    });
     const started = Date.now();
     const res = await agent('POST', `/1.0/plug/vip/${vip.ipAddress}`, body);
     const plugMs = Date.now() - started;

@@ -346,6 +346,8 @@ export class LocalComputeDriver extends AmphoraComputeDriver {
       const i = s.instances[computeId];
       if (i) i.deleting = true;
     });
+    // A launch still running in this process would start the amphora after the stop below.
+    await this.launching.get(computeId)?.catch(() => undefined);
     await this.stop(computeId);
     try {
       await this.ports?.unplugInstance(computeId);

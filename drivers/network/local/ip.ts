@@ -100,11 +100,19 @@ export interface VethSpec {
   peerMac?: string;
 }
 
-/** Makes a veth pair unless its first end exists already (one end never exists without the other). */
+/**
+ * Makes a veth pair unless its first end exists already (one end never exists without the other). A
+ * "File exists" counts as done only when it is that first end that exists (a concurrent make of the
+ * same pair), not when the peer's name was taken in its namespace.
+ */
 export async function ensureVeth(v: VethSpec): Promise<void> {
   if (await linkExists(v.name, v.netns)) return;
   const peer = ['name', v.peerName, ...(v.peerMac ? ['address', v.peerMac] : []), ...(v.peerNetns ? ['netns', v.peerNetns] : [])];
-  await ipCreate(['link', 'add', v.name, 'type', 'veth', 'peer', ...peer], v.netns);
+  try {
+    await ip(['link', 'add', v.name, 'type', 'veth', 'peer', ...peer], v.netns);
+  } catch (err) {
+    if (!(err instanceof IpCommandError && err.exists && (await linkExists(v.name, v.netns)))) throw err;
+  }
 }
 
 export interface BridgedNetwork {
