@@ -74,6 +74,11 @@ export function dataPlaneSchema(projectRoot: string) {
     LOCAL_TENANT_CIDR: z.string().default('169.254.160.0/24'),
     LOCAL_SUBNET_ID: z.string().uuid().default('8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11'),
     LOCAL_NETWORK_ID: z.string().uuid().default('5f2b7c1e-3d4a-4e8b-9c6d-7a1e2f3b4c5d'),
+    /** The namespaces holding the two bridges, and the root namespace's interface on each (15 characters at most). */
+    LOCAL_MGMT_NETNS: z.string().default('octavia-mgmt'),
+    LOCAL_MGMT_UPLINK: z.string().max(15).default('oct-mgmt'),
+    LOCAL_TENANT_NETNS: z.string().default('octavia-tenant'),
+    LOCAL_TENANT_UPLINK: z.string().max(15).default('oct-tenant'),
   };
 }
 
@@ -125,6 +130,10 @@ export function dataPlaneConfig(e: DataPlaneEnv) {
       tenantCidr: e.LOCAL_TENANT_CIDR,
       subnetId: e.LOCAL_SUBNET_ID,
       networkId: e.LOCAL_NETWORK_ID,
+      mgmtNetns: e.LOCAL_MGMT_NETNS,
+      mgmtUplink: e.LOCAL_MGMT_UPLINK,
+      tenantNetns: e.LOCAL_TENANT_NETNS,
+      tenantUplink: e.LOCAL_TENANT_UPLINK,
     },
   };
 }

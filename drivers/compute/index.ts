@@ -22,6 +22,8 @@ export function createComputeDriver(config: Config, network?: NetworkDriver): Am
       return new LocalComputeDriver({
         stateDir: local.stateDir,
         mgmtCidr: local.mgmtCidr,
+        mgmtNetns: local.mgmtNetns,
+        mgmtUplink: local.mgmtUplink,
         flavorIds: [config.compute.amphora.flavorId],
         imageIds: [config.compute.amphora.imageId],
         ports: network instanceof LocalNetworkDriver ? network : undefined,

@@ -10,7 +10,14 @@ export function createNetworkDriver(config: Config): NetworkDriver {
     case 'noop':
       return new NoopNetworkDriver();
     case 'local':
-      return new LocalNetworkDriver({ stateDir: local.stateDir, tenantCidr: local.tenantCidr, subnetId: local.subnetId, networkId: local.networkId });
+      return new LocalNetworkDriver({
+        stateDir: local.stateDir,
+        tenantCidr: local.tenantCidr,
+        subnetId: local.subnetId,
+        networkId: local.networkId,
+        tenantNetns: local.tenantNetns,
+        tenantUplink: local.tenantUplink,
+      });
   }
 }
 
