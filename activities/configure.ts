@@ -107,6 +107,7 @@ export function configureActivities({ db, amphoraDriver }: ActivityDeps) {
         healthMonitor:
           p.healthMonitor && !exclude.includes(p.healthMonitor.id)
             ? {
+                id: p.healthMonitor.id,
                 type: p.healthMonitor.type,
                 delay: p.healthMonitor.delay,
                 timeout: p.healthMonitor.timeout,
@@ -160,9 +161,14 @@ function stringRecord(json: unknown): Record<string, string> {
 /** The stored session persistence JSON (Octavia's wire keys). */
 function sessionPersistence(json: unknown): PoolConfig['sessionPersistence'] {
   if (!json || typeof json !== 'object') return null;
-  const sp = json as { type?: unknown; cookie_name?: unknown };
+  const sp = json as { type?: unknown; cookie_name?: unknown; persistence_timeout?: unknown; persistence_granularity?: unknown };
   if (sp.type !== 'SOURCE_IP' && sp.type !== 'HTTP_COOKIE' && sp.type !== 'APP_COOKIE') return null;
-  return { type: sp.type, cookieName: typeof sp.cookie_name === 'string' ? sp.cookie_name : null };
+  return {
+    type: sp.type,
+    cookieName: typeof sp.cookie_name === 'string' ? sp.cookie_name : null,
+    persistenceTimeout: typeof sp.persistence_timeout === 'number' ? sp.persistence_timeout : null,
+    persistenceGranularity: typeof sp.persistence_granularity === 'string' ? sp.persistence_granularity : null,
+  };
 }
 
 function clientAuthentication(value: string): ListenerConfig['tls']['clientAuthentication'] {

@@ -60,7 +60,14 @@ export interface PoolConfig {
   protocol: PoolProtocol;
   lbAlgorithm: 'ROUND_ROBIN' | 'LEAST_CONNECTIONS' | 'SOURCE_IP' | 'SOURCE_IP_PORT';
   enabled: boolean;
-  sessionPersistence: { type: 'SOURCE_IP' | 'HTTP_COOKIE' | 'APP_COOKIE'; cookieName: string | null } | null;
+  sessionPersistence: {
+    type: 'SOURCE_IP' | 'HTTP_COOKIE' | 'APP_COOKIE';
+    cookieName: string | null;
+    /** UDP/SCTP pools (keepalived/LVS), seconds; null or 0: Octavia's template writes 360. */
+    persistenceTimeout: number | null;
+    /** UDP/SCTP pools: the netmask that groups clients; null: 255.255.255.255. */
+    persistenceGranularity: string | null;
+  } | null;
   /** TLS towards the members: certificate references null where this deployment stores none. */
   tls: {
     enabled: boolean;
@@ -88,6 +95,8 @@ export interface MemberConfig {
 }
 
 export interface HealthMonitorConfig {
+  /** Named in keepalived's configuration of a UDP/SCTP listener. */
+  id: string;
   /** The database's spelling: TLS_HELLO and UDP_CONNECT for Octavia's TLS-HELLO and UDP-CONNECT. */
   type: 'HTTP' | 'HTTPS' | 'PING' | 'TCP' | 'TLS_HELLO' | 'UDP_CONNECT' | 'SCTP';
   /** Seconds. */
