@@ -87,7 +87,7 @@ def build_pool(p):
             monitor_address=m['monitorAddress'], monitor_port=m['monitorPort'],
             provisioning_status='ACTIVE') for m in p['members']],
         health_monitor=dm.HealthMonitor(
-            id=p['id'] + '-hm', pool_id=p['id'], type=HM_TYPES.get(hm['type'], hm['type']),
+            id=hm['id'], pool_id=p['id'], type=HM_TYPES.get(hm['type'], hm['type']),
             delay=hm['delay'], timeout=hm['timeout'], fall_threshold=hm['maxRetriesDown'],
             rise_threshold=hm['maxRetries'], http_method=hm['httpMethod'], url_path=hm['urlPath'],
             expected_codes=hm['expectedCodes'], enabled=hm['enabled'],

@@ -102,7 +102,7 @@ describe('create', () => {
     expect(hm).toMatchObject({ provisioning_status: 'ACTIVE', operating_status: 'ONLINE', updated_at: expect.any(String) });
     expect((await sys.api('GET', `/v2/lbaas/pools/${pools.HTTP}`)).body.pool.healthmonitor_id).toBe(hm.id);
     expect(await configuredMonitor(pools.HTTP!)).toEqual({
-      type: 'HTTP', delay: 5, timeout: 3, maxRetries: 3, maxRetriesDown: 3, httpMethod: 'GET', urlPath: '/', expectedCodes: '200', httpVersion: null, domainName: null, enabled: true,
+      id: hm.id, type: 'HTTP', delay: 5, timeout: 3, maxRetries: 3, maxRetriesDown: 3, httpMethod: 'GET', urlPath: '/', expectedCodes: '200', httpVersion: null, domainName: null, enabled: true,
     });
   });
 

@@ -105,6 +105,7 @@ function fromReference(spec: ReferenceSpec): LoadBalancerConfig {
         monitorPort: null,
       })),
       healthMonitor: {
+        id: `${p.id}-hm`,
         type: p.health_monitor.type,
         delay: p.health_monitor.delay,
         timeout: p.health_monitor.timeout,
