@@ -1,9 +1,9 @@
-/** Every activity the worker registers. Workflows import only the type, never this code. */
+/** Every activity the worker registers. Workflows import only the types, never this code. */
 import { amphoraActivities } from './amphora';
 import { childActivities } from './children';
 import { configureActivities } from './configure';
 import type { ActivityDeps } from './deps';
-import { healthActivities } from './liveness';
+import { livenessActivities } from './liveness';
 import { housekeepingActivities } from './housekeeping';
 import { loadBalancerActivities } from './loadbalancer';
 import { openstackFlavorActivities } from './openstack-flavor';
@@ -15,10 +15,67 @@ export function createActivities(deps: ActivityDeps) {
     ...childActivities(deps),
     ...configureActivities(deps),
     ...housekeepingActivities(deps),
-    ...healthActivities(deps),
+    ...livenessActivities(deps),
     ...openstackFlavorActivities(deps),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 export type { ActivityDeps } from './deps';
+
+/**
+ * What each step talks to, which decides how a workflow calls it (workflows/activities.ts): database
+ * steps run as local activities with the database's retry policy; compute steps as activities with the
+ * compute service's (each visible in the Web UI); the amphora agent's steps with the agent's. Every
+ * activity has exactly one kind (test/unit/activity-kinds.test.ts).
+ */
+export const activityKinds = {
+  database: [
+    'getLoadBalancerTopology',
+    'applyLoadBalancerUpdate',
+    'markLoadBalancerActive',
+    'deleteLoadBalancerChildren',
+    'finishLoadBalancerCreate',
+    'listLoadBalancerAmphoraeWithRoles',
+    'listLoadBalancerAmphorae',
+    'markLoadBalancerError',
+    'markLoadBalancerDeleted',
+    'createAmphoraRecord',
+    'claimSpareAmphora',
+    'releaseSpareAmphora',
+    'markAmphoraReady',
+    'getAmphoraForFailover',
+    'switchAmphora',
+    'markAmphoraError',
+    'applyChildUpdates',
+    'finishChildChanges',
+    'failChildChanges',
+    'reserveSpareAmphorae',
+    'claimSparePair',
+    'purgeExpiredRows',
+    'listStuckAmphorae',
+    'checkAmphoraHealth',
+    'lockForAutomaticFailover',
+    'revertFailoverLock',
+    'markOpenstackFlavorRegistered',
+    'deleteOpenstackFlavorRow',
+    'markOpenstackFlavorError',
+  ],
+  compute: [
+    'buildAmphoraCompute',
+    'waitForAmphoraCompute',
+    'deleteAmphora',
+    'ensureServerGroup',
+    'deleteServerGroup',
+    'deleteZombieAmphora',
+    'createNovaFlavor',
+    'verifyNovaFlavor',
+    'deleteNovaFlavor',
+  ],
+  agent: ['pushLoadBalancerConfig'],
+} as const satisfies Record<string, readonly (keyof Activities)[]>;
+
+type Kind<K extends keyof typeof activityKinds> = (typeof activityKinds)[K][number];
+export type DatabaseActivities = Pick<Activities, Kind<'database'>>;
+export type ComputeActivities = Pick<Activities, Kind<'compute'>>;
+export type AgentActivities = Pick<Activities, Kind<'agent'>>;

@@ -1,12 +1,11 @@
 /**
  * Health manager steps: the periodic check of the amphorae's heartbeats (stale amphorae, failover
- * storms, zombies), starting a failover the way the API does, and deleting a zombie's instance.
+ * storms, zombies), locking a load balancer for an automatic failover (and undoing the lock), and
+ * deleting a zombie's instance.
  * Heartbeats themselves are recorded by the API (api/routes/heartbeats.ts) into amphora_health.
  */
 import { log } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { LoadBalancerLocked } from '../common/errors';
-import { lockAndStartAmphoraFailover } from '../common/failover';
+import { amphoraFailoverFlow, type FlowRequest } from '../common/flows';
 import { failoversStarted, failoverStorms, staleAmphorae, zombiesDeleted } from '../common/liveness-metrics';
 import { AmphoraStatus, ProvisioningStatus } from '../common/status';
 import { computeName } from './amphora';
@@ -40,7 +39,15 @@ export interface HealthCheckResult {
   storm: boolean;
 }
 
-export function healthActivities({ db, compute, config, temporal }: ActivityDeps) {
+/** What an automatic failover's lock returns: the flow to start, and how to undo the lock if it cannot start. */
+export interface FailoverLock {
+  flow: FlowRequest<'failoverAmphora'>;
+  revert: { amphoraId: string; loadBalancerId: string; previous: ProvisioningStatus };
+}
+
+export function livenessActivities({ db, compute, config }: ActivityDeps) {
+  const releaseClaim = (amphoraId: string) => db.amphoraHealth.updateMany({ where: { amphoraId }, data: { busy: false } });
+
   return {
     /**
      * One health check, in one transaction under an advisory lock (so two monitors never claim the same
@@ -147,29 +154,43 @@ export function healthActivities({ db, compute, config, temporal }: ActivityDeps
     },
 
     /**
-     * Starts the failover of an amphora the check claimed, exactly as the API does (lock the load
-     * balancer, start `amphora-<id>-failover`). A load balancer another flow owns right now is tried
-     * again at a later check (the claim is released); a failover already running is left alone.
+     * The first step of an automatic failover (the monitor then starts the flow, workflows/liveness.ts):
+     * locks the claimed amphora's load balancer as the API does for any change (ACTIVE or ERROR ->
+     * PENDING_UPDATE, one conditional UPDATE) and returns the failover flow to start. Returns null, and
+     * releases the claim, when there is nothing to fail over any more or another flow owns the load
+     * balancer right now (a later check tries again).
      */
-    async startAutomaticFailover(amphoraId: string): Promise<'started' | 'running' | 'locked' | 'gone'> {
-      if (!temporal) throw new Error('startAutomaticFailover needs a Temporal client in the activity dependencies.');
-      const release = () => db.amphoraHealth.updateMany({ where: { amphoraId }, data: { busy: false } });
+    async lockForAutomaticFailover(amphoraId: string): Promise<FailoverLock | null> {
       const amphora = await db.amphora.findUnique({ where: { id: amphoraId } });
-      if (!amphora || amphora.status !== AmphoraStatus.ALLOCATED || !amphora.loadBalancerId) {
-        await release();
-        return 'gone';
-      }
-      try {
-        await lockAndStartAmphoraFailover({ db, temporal, config }, amphora);
-      } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) return 'running';
-        await release();
-        if (err instanceof LoadBalancerLocked) return 'locked';
-        throw err;
+      const lb = amphora?.loadBalancerId ? await db.loadBalancer.findUnique({ where: { id: amphora.loadBalancerId } }) : null;
+      const locked =
+        amphora?.status === AmphoraStatus.ALLOCATED && lb
+          ? await db.loadBalancer.updateMany({
+              where: { id: lb.id, provisioningStatus: { in: [ProvisioningStatus.ACTIVE, ProvisioningStatus.ERROR] } },
+              data: { provisioningStatus: ProvisioningStatus.PENDING_UPDATE, updatedAt: new Date() },
+            })
+          : { count: 0 };
+      if (!amphora || !lb || locked.count === 0) {
+        await releaseClaim(amphoraId);
+        return null;
       }
       failoversStarted.inc();
-      log.warn('Amphora stopped heartbeating: failover started', { amphoraId, loadBalancerId: amphora.loadBalancerId });
-      return 'started';
+      return {
+        flow: amphoraFailoverFlow(amphora, lb.projectId, config),
+        revert: { amphoraId, loadBalancerId: lb.id, previous: lb.provisioningStatus },
+      };
+    },
+
+    /**
+     * The failover flow could not be started: the load balancer goes back to what it was. The claim is
+     * kept when the failover is already running (it settles the amphora), released otherwise.
+     */
+    async revertFailoverLock(input: FailoverLock['revert'] & { releaseClaim: boolean }): Promise<void> {
+      await db.loadBalancer.updateMany({
+        where: { id: input.loadBalancerId, provisioningStatus: ProvisioningStatus.PENDING_UPDATE },
+        data: { provisioningStatus: input.previous },
+      });
+      if (input.releaseClaim) await releaseClaim(input.amphoraId);
     },
 
     /**

@@ -6,15 +6,73 @@
  *   - search attributes LoadBalancerId, ProjectId, ResourceType, Operation (AmphoraId for amphora
  *     flows): `LoadBalancerId="<id>"` in the Web UI lists every flow that touched a load balancer;
  *   - a one-line summary shown in the workflow list.
+ *
+ * It is also the contract between the starters (the API, the start-up reconciliation, the health
+ * monitor) and the flows: each flow's input is declared here and the workflows take it from here, so
+ * nothing below workflows/ imports workflow code. Workflow code imports this module too (the health
+ * monitor starts failovers as child workflows with the same names), so it imports no Temporal client
+ * code at run time.
  */
-import { Client, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
-import type { SearchAttributePair } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
 import type { Config } from '../config';
-import type * as workflows from '../workflows';
 import type { ChildChange, ChildOperation, ChildResource } from './resources';
 import { AmphoraId, LoadBalancerId, Operation, ProjectId, ResourceType } from './search-attributes';
 
-export type FlowName = keyof typeof workflows;
+/** How a flow waits for an amphora to boot, fixed at its start so replays do not depend on the worker's configuration. */
+export interface BootSettings {
+  /** AMP_BOOT_TIMEOUT_SECONDS: bounds the whole wait for one amphora, retries included. */
+  bootTimeoutSeconds: number;
+  /** AMP_ACTIVE_WAIT_SEC: between two polls of the instance. Absent in flows started before it was passed. */
+  activeWaitSeconds?: number;
+}
+
+export const bootSettings = (config: Config): Required<BootSettings> => ({
+  bootTimeoutSeconds: config.compute.amphora.bootTimeoutSeconds,
+  activeWaitSeconds: config.compute.amphora.activeWaitSeconds,
+});
+
+export interface LoadBalancerFlowInput extends BootSettings {
+  loadBalancerId: string;
+  projectId: string;
+}
+
+export interface LoadBalancerUpdateInput extends LoadBalancerFlowInput {
+  /** New values, in the database's (camelCase) field names. */
+  updates: Record<string, unknown>;
+}
+
+export interface FailoverInput extends BootSettings {
+  amphoraId: string;
+  /** The load balancer the starter locked (PENDING_UPDATE), if any: whatever happens, it is settled. */
+  loadBalancerId?: string;
+  /** Standalone failovers settle the load balancer themselves; under a load balancer failover the parent does. */
+  settleLoadBalancer: boolean;
+}
+
+export interface ChildFlowInput {
+  loadBalancerId: string;
+  projectId: string;
+  changes: ChildChange[];
+}
+
+export interface OpenstackFlavorFlowInput {
+  openstackFlavorId: string;
+}
+
+/** Every flow started from outside workflow code, with its one argument (test/unit/flow-contract.test.ts checks workflows/ agrees). */
+export interface FlowInputs {
+  createLoadBalancer: LoadBalancerFlowInput;
+  updateLoadBalancer: LoadBalancerUpdateInput;
+  deleteLoadBalancer: LoadBalancerFlowInput;
+  failoverLoadBalancer: LoadBalancerFlowInput;
+  failoverAmphora: FailoverInput;
+  changeChildren: ChildFlowInput;
+  registerOpenstackFlavor: OpenstackFlavorFlowInput;
+  deleteOpenstackFlavor: OpenstackFlavorFlowInput;
+}
+
+export type FlowName = keyof FlowInputs;
 
 export interface FlowRequest<W extends FlowName> {
   workflow: W;
@@ -26,14 +84,15 @@ export interface FlowRequest<W extends FlowName> {
   loadBalancerId?: string;
   projectId?: string;
   amphoraId?: string;
-  args: Parameters<(typeof workflows)[W]>;
+  args: [FlowInputs[W]];
 }
 
 export function flowId(req: { resourceType: string; resourceId: string; operation: string; requestId?: string }): string {
   return [req.resourceType, req.resourceId, req.operation, req.requestId].filter(Boolean).join('-');
 }
 
-export async function startFlow<W extends FlowName>(client: Client, taskQueue: string, req: FlowRequest<W>) {
+/** What a start of `req` is named and labelled with, from a client or from a parent workflow alike. */
+export function flowStartOptions(req: FlowRequest<FlowName>) {
   const attributes: SearchAttributePair[] = [
     { key: ResourceType, value: req.resourceType },
     { key: Operation, value: req.operation },
@@ -41,31 +100,36 @@ export async function startFlow<W extends FlowName>(client: Client, taskQueue: s
   if (req.loadBalancerId) attributes.push({ key: LoadBalancerId, value: req.loadBalancerId });
   if (req.projectId) attributes.push({ key: ProjectId, value: req.projectId });
   if (req.amphoraId) attributes.push({ key: AmphoraId, value: req.amphoraId });
-
-  return client.workflow.start(req.workflow, {
-    taskQueue,
+  return {
     workflowId: flowId(req),
-    args: req.args as never,
-    // Never join a running flow: it may already have settled the object and be about to finish, and
-    // joining it would leave the new request's PENDING state to nobody. The caller sees
-    // WorkflowExecutionAlreadyStartedError and undoes its write.
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
     // A finished flow's id is reused: delete again after a failed delete, fail over again, ...
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     typedSearchAttributes: attributes,
     staticSummary: `${req.operation} ${req.resourceType} ${req.resourceId}`,
+  };
+}
+
+export async function startFlow<W extends FlowName>(client: Client, taskQueue: string, req: FlowRequest<W>) {
+  return client.workflow.start(req.workflow, {
+    ...flowStartOptions(req),
+    taskQueue,
+    args: req.args,
+    // Never join a running flow: it may already have settled the object and be about to finish, and
+    // joining it would leave the new request's PENDING state to nobody. The caller sees
+    // WorkflowExecutionAlreadyStartedError and undoes its write.
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
   });
 }
 
 type LoadBalancerRef = { id: string; projectId: string };
 
-const lbArgs = (lb: LoadBalancerRef, config: Config) => ({
+const lbArgs = (lb: LoadBalancerRef, config: Config): LoadBalancerFlowInput => ({
   loadBalancerId: lb.id,
   projectId: lb.projectId,
-  bootTimeoutSeconds: config.compute.amphora.bootTimeoutSeconds,
+  ...bootSettings(config),
 });
 
-const lbFlow = <W extends FlowName>(workflow: W, operation: string, lb: LoadBalancerRef, args: Parameters<(typeof workflows)[W]>, requestId?: string) =>
+const lbFlow = <W extends FlowName>(workflow: W, operation: string, lb: LoadBalancerRef, args: [FlowInputs[W]], requestId?: string) =>
   ({ workflow, resourceType: 'loadbalancer', resourceId: lb.id, operation, requestId, loadBalancerId: lb.id, projectId: lb.projectId, args }) satisfies FlowRequest<W>;
 
 /** The flows of load balancer operations, as the API and the start-up reconciliation start them. */
@@ -78,7 +142,10 @@ export const loadBalancerFlows = {
     lbFlow('failoverLoadBalancer', 'failover', lb, [lbArgs(lb, config)], requestId),
 };
 
-/** failover_amphora, under the amphora's own id: a second failover of the same amphora joins the first. */
+/**
+ * failover_amphora, under the amphora's own id: a second failover of the same amphora while the first
+ * runs is refused (conflict policy FAIL from a client; a child start fails the same way).
+ */
 export function amphoraFailoverFlow(amphora: { id: string; loadBalancerId: string | null }, projectId: string | undefined, config: Config) {
   return {
     workflow: 'failoverAmphora',
@@ -92,48 +159,44 @@ export function amphoraFailoverFlow(amphora: { id: string; loadBalancerId: strin
       {
         amphoraId: amphora.id,
         loadBalancerId: amphora.loadBalancerId ?? undefined,
-        bootTimeoutSeconds: config.compute.amphora.bootTimeoutSeconds,
+        ...bootSettings(config),
         settleLoadBalancer: true,
       },
     ],
   } satisfies FlowRequest<'failoverAmphora'>;
 }
 
-const childWorkflows = {
-  listener: { create: 'createListener', update: 'updateListener', delete: 'deleteListener' },
-  pool: { create: 'createPool', update: 'updatePool', delete: 'deletePool' },
-  member: { create: 'createMember', update: 'updateMember', delete: 'deleteMember' },
-  healthmonitor: { create: 'createHealthMonitor', update: 'updateHealthMonitor', delete: 'deleteHealthMonitor' },
-  l7policy: { create: 'createL7Policy', update: 'updateL7Policy', delete: 'deleteL7Policy' },
-  l7rule: { create: 'createL7Rule', update: 'updateL7Rule', delete: 'deleteL7Rule' },
-} as const satisfies Record<ChildResource, Record<ChildOperation, FlowName>>;
-
-/** The flow of one child change (a listener created, a member updated, ...). */
-export function childFlow(change: ChildChange, lb: { id: string; projectId: string }, requestId: string) {
-  return {
-    workflow: childWorkflows[change.resource][change.operation],
-    resourceType: change.resource,
-    resourceId: change.id,
-    operation: change.operation,
-    requestId: change.operation === 'update' ? requestId : undefined,
-    loadBalancerId: lb.id,
-    projectId: lb.projectId,
-    args: [{ loadBalancerId: lb.id, projectId: lb.projectId, changes: [change] }],
-  } satisfies FlowRequest<FlowName>;
+/**
+ * The flow of one child change (a listener created, a member updated, ...): every child operation is
+ * the one parameterised `changeChildren` flow, named and labelled by what it changes.
+ */
+export function childFlow(change: ChildChange, lb: LoadBalancerRef, requestId: string) {
+  return childChangesFlow(change.resource, change.id, change.operation, [change], lb, change.operation === 'update' ? requestId : undefined);
 }
 
 /** PUT /pools/{id}/members: every member change of one request in one flow. */
-export function batchMembersFlow(poolId: string, changes: ChildChange[], lb: { id: string; projectId: string }, requestId: string) {
+export function batchMembersFlow(poolId: string, changes: ChildChange[], lb: LoadBalancerRef, requestId: string) {
+  return childChangesFlow('pool', poolId, 'members', changes, lb, requestId);
+}
+
+function childChangesFlow(
+  resourceType: ChildResource,
+  resourceId: string,
+  operation: ChildOperation | 'members',
+  changes: ChildChange[],
+  lb: LoadBalancerRef,
+  requestId: string | undefined,
+) {
   return {
-    workflow: 'batchUpdateMembers',
-    resourceType: 'pool',
-    resourceId: poolId,
-    operation: 'members',
+    workflow: 'changeChildren',
+    resourceType,
+    resourceId,
+    operation,
     requestId,
     loadBalancerId: lb.id,
     projectId: lb.projectId,
     args: [{ loadBalancerId: lb.id, projectId: lb.projectId, changes }],
-  } satisfies FlowRequest<FlowName>;
+  } satisfies FlowRequest<'changeChildren'>;
 }
 
 /** The openstack flavors API's flows: `openstackflavor-<id>-register`, `openstackflavor-<id>-delete`. */

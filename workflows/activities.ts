@@ -1,48 +1,102 @@
 /**
- * Activity proxies with retry policies matched to the fault. Which errors are final is decided by the
- * activity (common/failures.ts marks validation / not-found / rejected-build failures non-retryable),
- * so these policies only say how patiently to retry the transient ones.
+ * Every activity policy of every flow: one typed proxy per kind of step (activities/index.ts says which
+ * step is which), each with a retry policy matched to the fault. Which errors are final is decided by
+ * the error (common/failures.ts marks validation / not-found / rejected-build / permanent database
+ * failures non-retryable), so these policies only say how patiently to retry the transient ones.
  */
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ActivityCancellationType, CancellationScope, proxyActivities, proxyLocalActivities, type LocalActivityOptions } from '@temporalio/workflow';
+import type { AgentActivities, ComputeActivities, DatabaseActivities } from '../activities';
+import type { BootSettings } from '../common/flows';
+
+/**
+ * A step in flight when its flow is cancelled is waited for (its result, or its own cancellation),
+ * never left running behind the flow: the compensations that follow must see everything it made.
+ */
+const waitWhenCancelled = { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
+
+/**
+ * Database steps are never cancelled once called: a cancel is honoured at the next step that is not a
+ * database step. They are quick, and cancelling a local activity that has just finished trips the SDK's
+ * state machine ("Invalid transition while attempting to cancel LocalActivityMachine", sdk-core issue
+ * 705), which leaves the flow stuck in failing workflow tasks.
+ */
+function uncancellable<A extends object>(proxy: A): A {
+  return new Proxy(proxy, {
+    get: (target, name) => {
+      const step = Reflect.get(target, name) as (...args: unknown[]) => Promise<unknown>;
+      return (...args: unknown[]) => CancellationScope.nonCancellable(() => step(...args));
+    },
+  });
+}
 
 /**
  * Database steps: quick and idempotent, so they run as local activities — in the worker, inside the
  * workflow task, with no round trip through the Temporal server each (the Web UI shows them as
  * local-activity markers). A blip (connection reset, failover) is retried fast.
  */
-export const db = proxyLocalActivities<Activities>({
+const databasePolicy: LocalActivityOptions = {
   startToCloseTimeout: '15s',
   retry: { initialInterval: '100ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 20 },
-});
+};
+export const db = uncancellable(proxyLocalActivities<DatabaseActivities>(databasePolicy));
+
+type ComputeSteps = Omit<ComputeActivities, 'waitForAmphoraCompute'>;
 
 /** Compute calls: the service may be slow or briefly failing; its 429 Retry-After is honoured. */
-export const compute = proxyActivities<Activities>({
+export const compute = proxyActivities<ComputeSteps>({
   startToCloseTimeout: '2m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
+  ...waitWhenCancelled,
 });
 
 /** Amphora agent calls (configuration pushes): an amphora briefly unreachable is retried. */
-export const agent = proxyActivities<Activities>({
+export const agent = proxyActivities<AgentActivities>({
   startToCloseTimeout: '1m',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 8 },
+  ...waitWhenCancelled,
 });
 
+/** The poll interval of flows started before it was part of their input: Octavia's default, the patient choice. */
+const LEGACY_ACTIVE_WAIT_SECONDS = 10;
+
 /**
- * Waiting for an instance to boot: one long activity that heartbeats while it polls. The boot timeout
- * bounds it; a worker that dies mid-wait is noticed within the heartbeat timeout and the wait resumes
- * on another worker.
+ * Waiting for an instance to boot: one long activity that polls every AMP_ACTIVE_WAIT_SEC and
+ * heartbeats after each poll. AMP_BOOT_TIMEOUT_SECONDS bounds the whole wait, retries included
+ * (scheduleToCloseTimeout). The heartbeat timeout leaves room for two missed polls plus one slow
+ * compute call, so a worker that dies mid-wait is noticed within a few poll intervals and the wait
+ * resumes on another worker; a transient poll failure is retried for as long as the boot timeout lasts.
  */
-export function bootWait(bootTimeoutSeconds: number) {
-  return proxyActivities<Activities>({
-    startToCloseTimeout: `${bootTimeoutSeconds}s`,
-    heartbeatTimeout: '10s',
-    retry: { initialInterval: '1s', maximumAttempts: 3 },
+export function bootWait({ bootTimeoutSeconds, activeWaitSeconds = LEGACY_ACTIVE_WAIT_SECONDS }: BootSettings) {
+  return proxyActivities<Pick<ComputeActivities, 'waitForAmphoraCompute'>>({
+    scheduleToCloseTimeout: `${bootTimeoutSeconds}s`,
+    heartbeatTimeout: `${3 * activeWaitSeconds + 5}s`,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
+    ...waitWhenCancelled,
   });
 }
 
-/** Compensations: retried for a while, then the flow records the leftover (ERROR) for housekeeping. */
-export const undo = proxyActivities<Activities>({
+/**
+ * Compensations, and the final "mark ERROR" of a failed flow: database and compute steps alike, as
+ * activities (visible, and retried for longer than a local activity would be), then the flow records
+ * the leftover (ERROR) for housekeeping. Flows run them in a non-cancellable scope.
+ */
+export const undo = proxyActivities<DatabaseActivities & ComputeSteps>({
   startToCloseTimeout: '2m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
 });
+
+/**
+ * Compute calls of housekeeping and the liveness monitor (stuck amphorae, zombies): a few attempts;
+ * what still fails is tried again at the next run or check, which must not wait behind it.
+ */
+export const sweep = proxyActivities<ComputeSteps>({
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
+});
+
+/**
+ * Replay only: createLoadBalancer flows started before the patch 'server-group-compute-step' created
+ * the server group through the database proxy (a local activity). Remove it with that patch's
+ * deprecated branch once no such flow runs.
+ */
+export const legacyServerGroup = uncancellable(proxyLocalActivities<Pick<ComputeActivities, 'ensureServerGroup'>>(databasePolicy));

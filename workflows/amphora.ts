@@ -3,9 +3,10 @@
  * the load balancer flows share with them.
  */
 import { uuid4 } from '@temporalio/workflow';
+import type { BootSettings, FailoverInput } from '../common/flows';
 import { AmphoraRole, type AmphoraRole as Role } from '../common/status';
 import { agent, bootWait, compute, db, undo } from './activities';
-import { Saga } from './saga';
+import { Saga, whateverHappens } from './saga';
 
 /**
  * Gives a load balancer an amphora in `role`: a READY spare when one can serve it (SINGLE load balancers
@@ -14,7 +15,7 @@ import { Saga } from './saga';
  */
 export async function provisionAmphora(
   saga: Saga,
-  opts: { loadBalancerId: string; role: Role; bootTimeoutSeconds: number; useSpare: boolean; replacing?: string },
+  opts: BootSettings & { loadBalancerId: string; role: Role; useSpare: boolean; replacing?: string },
 ): Promise<string> {
   if (opts.useSpare) {
     const spare = await db.claimSpareAmphora({ loadBalancerId: opts.loadBalancerId, role: opts.role, replacing: opts.replacing });
@@ -29,24 +30,24 @@ export async function provisionAmphora(
   // when the build's reply was lost.
   saga.add('delete amphora', () => undo.deleteAmphora(amphoraId), () => undo.markAmphoraError(amphoraId));
   await compute.buildAmphoraCompute(amphoraId);
-  await bootWait(opts.bootTimeoutSeconds).waitForAmphoraCompute(amphoraId);
+  await bootWait(opts).waitForAmphoraCompute(amphoraId);
   return amphoraId;
 }
 
-export interface AmphoraFlowInput {
+export interface AmphoraFlowInput extends BootSettings {
   amphoraId: string;
-  bootTimeoutSeconds: number;
 }
 
 /** create_amphora: a spare for the pool (BOOTING, then READY). */
-export async function createAmphora({ amphoraId, bootTimeoutSeconds }: AmphoraFlowInput): Promise<void> {
+export async function createAmphora(input: AmphoraFlowInput): Promise<void> {
+  const { amphoraId } = input;
   const saga = new Saga();
   try {
     await db.createAmphoraRecord({ amphoraId });
     saga.add('delete amphora', () => undo.deleteAmphora(amphoraId), () => undo.markAmphoraError(amphoraId));
     await compute.buildAmphoraCompute(amphoraId);
-    await bootWait(bootTimeoutSeconds).waitForAmphoraCompute(amphoraId);
-    await db.markAmphoraReady(amphoraId);
+    await bootWait(input).waitForAmphoraCompute(amphoraId);
+    await whateverHappens(() => db.markAmphoraReady(amphoraId));
   } catch (err) {
     await saga.compensate();
     throw err;
@@ -58,16 +59,9 @@ export async function deleteAmphora({ amphoraId }: AmphoraFlowInput): Promise<vo
   try {
     await compute.deleteAmphora(amphoraId);
   } catch (err) {
-    await undo.markAmphoraError(amphoraId);
+    await whateverHappens(() => undo.markAmphoraError(amphoraId));
     throw err;
   }
-}
-
-export interface FailoverInput extends AmphoraFlowInput {
-  /** The load balancer the starter locked (PENDING_UPDATE), if any: whatever happens, it is settled. */
-  loadBalancerId?: string;
-  /** Standalone failovers settle the load balancer themselves; under a load balancer failover the parent does. */
-  settleLoadBalancer: boolean;
 }
 
 /**
@@ -89,22 +83,27 @@ export async function failoverAmphora(input: FailoverInput): Promise<void> {
     }
     const role = old.role ?? AmphoraRole.STANDALONE;
     const newId = await provisionAmphora(saga, {
+      ...input,
       loadBalancerId,
       role,
-      bootTimeoutSeconds: input.bootTimeoutSeconds,
       useSpare: role === AmphoraRole.STANDALONE,
       replacing: input.amphoraId,
     });
     await agent.pushLoadBalancerConfig({ loadBalancerId, amphoraIds: [newId] });
     await db.switchAmphora({ oldAmphoraId: input.amphoraId, newAmphoraId: newId });
   } catch (err) {
-    await saga.compensate();
-    // Settled exactly once, by whoever owns the load balancer's PENDING state: a second settle could
-    // overwrite the PENDING state of the next request.
-    if (loadBalancerId && input.settleLoadBalancer) await undo.markLoadBalancerError(loadBalancerId);
+    await whateverHappens(async () => {
+      await saga.compensate();
+      // Settled exactly once, by whoever owns the load balancer's PENDING state: a second settle could
+      // overwrite the PENDING state of the next request.
+      if (loadBalancerId && input.settleLoadBalancer) await undo.markLoadBalancerError(loadBalancerId);
+    });
     throw err;
   }
-  // The replacement serves: the old amphora is deleted; if it cannot be, it is left ERROR for housekeeping.
-  await compute.deleteAmphora(input.amphoraId).catch(() => undo.markAmphoraError(input.amphoraId));
-  if (input.settleLoadBalancer) await db.markLoadBalancerActive(loadBalancerId);
+  // The replacement serves: what is left is cleanup and the settle, done even if the flow is cancelled
+  // now. The old amphora is deleted; if it cannot be, it is left ERROR for housekeeping.
+  await whateverHappens(async () => {
+    await compute.deleteAmphora(input.amphoraId).catch(() => undo.markAmphoraError(input.amphoraId));
+    if (input.settleLoadBalancer) await db.markLoadBalancerActive(loadBalancerId);
+  });
 }

@@ -1,26 +1,49 @@
 /**
- * The one shape of every child operation (listener, pool, member, health monitor; single or batch):
+ * changeChildren: the one flow of every child operation (listener, pool, member, health monitor, L7
+ * policy, L7 rule; create, update or delete; one change or a batch of members):
  *   apply updates -> push the load balancer's configuration to its amphorae -> finish
  * with the load balancer already PENDING_UPDATE (set by the API). On failure the children go to ERROR
  * and the load balancer back to ACTIVE: it still serves its previous configuration.
+ * What it changes is in its input and in its workflow id and search attributes (`listener-<id>-create`,
+ * ResourceType, Operation), not in its type name.
  */
-import type { ChildChange } from '../common/resources';
+import type { ChildFlowInput } from '../common/flows';
 import { agent, db, undo } from './activities';
+import { whateverHappens } from './saga';
 
-export interface ChildFlowInput {
-  loadBalancerId: string;
-  projectId: string;
-  changes: ChildChange[];
-}
-
-export async function runChildChanges({ loadBalancerId, changes }: ChildFlowInput): Promise<void> {
+export async function changeChildren({ loadBalancerId, changes }: ChildFlowInput): Promise<void> {
   try {
     if (changes.some((c) => c.operation === 'update')) await db.applyChildUpdates(changes);
     const exclude = changes.filter((c) => c.operation === 'delete').map((c) => c.id);
     await agent.pushLoadBalancerConfig({ loadBalancerId, exclude });
-    await db.finishChildChanges({ loadBalancerId, changes });
+    await whateverHappens(() => db.finishChildChanges({ loadBalancerId, changes }));
   } catch (err) {
-    await undo.failChildChanges({ loadBalancerId, changes });
+    await whateverHappens(() => undo.failChildChanges({ loadBalancerId, changes }));
     throw err;
   }
 }
+
+/*
+ * The type names child flows were started under before changeChildren: registered as aliases of it
+ * (the same code, so their histories replay unchanged) until no flow started under them runs; then
+ * they go. The API starts only changeChildren.
+ */
+export const createListener = changeChildren;
+export const updateListener = changeChildren;
+export const deleteListener = changeChildren;
+export const createPool = changeChildren;
+export const updatePool = changeChildren;
+export const deletePool = changeChildren;
+export const createMember = changeChildren;
+export const updateMember = changeChildren;
+export const deleteMember = changeChildren;
+export const batchUpdateMembers = changeChildren;
+export const createHealthMonitor = changeChildren;
+export const updateHealthMonitor = changeChildren;
+export const deleteHealthMonitor = changeChildren;
+export const createL7Policy = changeChildren;
+export const updateL7Policy = changeChildren;
+export const deleteL7Policy = changeChildren;
+export const createL7Rule = changeChildren;
+export const updateL7Rule = changeChildren;
+export const deleteL7Rule = changeChildren;

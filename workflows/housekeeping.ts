@@ -2,17 +2,16 @@
  * Housekeeping flows (Octavia's housekeeping manager), each run by a Temporal Schedule
  * (platform/schedules.ts): the spare amphora pool and the cleanup of expired and stuck rows.
  */
-import { executeChild, log, ParentClosePolicy, proxyActivities, uuid4 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { executeChild, log, ParentClosePolicy, uuid4 } from '@temporalio/workflow';
+import type { BootSettings } from '../common/flows';
 import { AmphoraId, Operation, ResourceType } from '../common/search-attributes';
-import { db } from './activities';
+import { db, sweep } from './activities';
 import { createAmphora } from './amphora';
 import { forEachBounded } from './bounded';
 
-export interface SparePoolInput {
+export interface SparePoolInput extends BootSettings {
   /** SPARE_AMPHORA_POOL_SIZE: READY (or BOOTING) spares to keep. */
   poolSize: number;
-  bootTimeoutSeconds: number;
   /** Spares built at once (default 5). */
   concurrency?: number;
 }
@@ -42,7 +41,7 @@ export async function maintainSparePool(input: SparePoolInput): Promise<SparePoo
     try {
       await executeChild(createAmphora, {
         workflowId: `amphora-${amphoraId}-create`,
-        args: [{ amphoraId, bootTimeoutSeconds: input.bootTimeoutSeconds }],
+        args: [{ amphoraId, bootTimeoutSeconds: input.bootTimeoutSeconds, activeWaitSeconds: input.activeWaitSeconds }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         typedSearchAttributes: [
           { key: ResourceType, value: 'amphora' },
@@ -79,12 +78,6 @@ export interface CleanupResult {
   stuckAmphoraeLeft: number;
 }
 
-/** Deleting stuck amphorae: a few attempts per run; what still fails is tried again at the next run. */
-const cleanupCompute = proxyActivities<Activities>({
-  startToCloseTimeout: '2m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
-});
-
 /**
  * Octavia's DatabaseCleanup, plus stuck amphorae: purges rows DELETED for longer than their expiry age
  * (batch after batch, so one run never holds a long transaction), then deletes ERROR amphorae (and
@@ -111,7 +104,7 @@ export async function cleanupDeleted(input: CleanupInput): Promise<CleanupResult
   });
   await forEachBounded(stuck, 5, async (amphoraId) => {
     try {
-      await cleanupCompute.deleteAmphora(amphoraId);
+      await sweep.deleteAmphora(amphoraId);
       result.stuckAmphoraeDeleted++;
     } catch (err) {
       result.stuckAmphoraeLeft++;

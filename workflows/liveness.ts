@@ -6,11 +6,22 @@
  * Why not a Schedule: a check every 3 seconds would be ~29 000 workflow executions a day in the Web UI
  * and in visibility; one execution that sleeps between checks costs a timer each. It holds no state
  * (everything is in the database), so the worker start-up replaces it (conflict policy
- * TERMINATE_EXISTING): new settings and new workflow code take effect at once.
+ * TERMINATE_EXISTING): new settings and new workflow code take effect at once, and a history written
+ * by older code is never replayed on newer code.
  */
-import { continueAsNew, log, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { db } from './activities';
+import {
+  ChildWorkflowCancellationType,
+  continueAsNew,
+  log,
+  ParentClosePolicy,
+  sleep,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { flowStartOptions } from '../common/flows';
+import { db, sweep } from './activities';
+import { failoverAmphora } from './amphora';
 
 export interface AmphoraHealthMonitorInput {
   checkIntervalSeconds: number;
@@ -21,12 +32,6 @@ export interface AmphoraHealthMonitorInput {
   /** Checks per run before continue-as-new (default 300). */
   checksPerRun?: number;
 }
-
-/** Starting a failover (a database lock and a workflow start) and deleting a zombie: quick, a few attempts. */
-const act = proxyActivities<Activities>({
-  startToCloseTimeout: '1m',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '5s', maximumAttempts: 3 },
-});
 
 export async function monitorAmphoraHealth(input: AmphoraHealthMonitorInput): Promise<void> {
   const checks = input.checksPerRun ?? 300;
@@ -40,10 +45,10 @@ export async function monitorAmphoraHealth(input: AmphoraHealthMonitorInput): Pr
       });
       await Promise.all([
         ...result.failover.map((amphoraId) =>
-          act.startAutomaticFailover(amphoraId).catch((err) => log.error('Could not start a failover', { amphoraId, error: String(err) })),
+          startFailover(amphoraId).catch((err) => log.error('Could not start a failover', { amphoraId, error: String(err) })),
         ),
         ...result.zombies.map((amphoraId) =>
-          act.deleteZombieAmphora(amphoraId).catch((err) => log.error('Could not delete a zombie amphora', { amphoraId, error: String(err) })),
+          sweep.deleteZombieAmphora(amphoraId).catch((err) => log.error('Could not delete a zombie amphora', { amphoraId, error: String(err) })),
         ),
       ]);
     } catch (err) {
@@ -54,4 +59,30 @@ export async function monitorAmphoraHealth(input: AmphoraHealthMonitorInput): Pr
     await sleep(input.checkIntervalSeconds * 1000);
   }
   await continueAsNew<typeof monitorAmphoraHealth>(input);
+}
+
+/**
+ * Fails over an amphora the check claimed, as the API does: its load balancer locked (PENDING_UPDATE,
+ * a database step), then `amphora-<id>-failover` started, here as a child workflow that outlives the
+ * monitor (abandoned when the monitor continues as new or is replaced, never cancelled with it). A
+ * load balancer another flow owns right now is tried at a later check (the lock step releases the
+ * claim); a failover of the amphora already running keeps the claim, and the lock is undone.
+ */
+async function startFailover(amphoraId: string): Promise<void> {
+  const lock = await db.lockForAutomaticFailover(amphoraId);
+  if (!lock) return;
+  try {
+    await startChild(failoverAmphora, {
+      ...flowStartOptions(lock.flow),
+      args: lock.flow.args,
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      cancellationType: ChildWorkflowCancellationType.ABANDON,
+    });
+  } catch (err) {
+    const running = err instanceof WorkflowExecutionAlreadyStartedError;
+    await db.revertFailoverLock({ ...lock.revert, releaseClaim: !running });
+    if (running) return;
+    throw err;
+  }
+  log.warn('Amphora stopped heartbeating: failover started', { amphoraId, loadBalancerId: lock.revert.loadBalancerId });
 }

@@ -3,23 +3,18 @@
  * cascade delete).
  *
  * The API has already written the PENDING_* state; these flows always leave it: ACTIVE (or DELETED)
- * on success, ERROR after compensation on failure.
+ * on success, ERROR after compensation on failure, also when an operator cancels them.
  */
 import { ApplicationFailure, executeChild, patched } from '@temporalio/workflow';
+import type { LoadBalancerFlowInput, LoadBalancerUpdateInput } from '../common/flows';
 import { AmphoraRole, Topology } from '../common/status';
-import { agent, compute, db, undo } from './activities';
+import { agent, compute, db, legacyServerGroup, undo } from './activities';
 import { failoverAmphora, provisionAmphora } from './amphora';
-import { Saga } from './saga';
-
-export interface LoadBalancerFlowInput {
-  loadBalancerId: string;
-  projectId: string;
-  /** Settings fixed at start, so replays do not depend on the worker's configuration. */
-  bootTimeoutSeconds: number;
-}
+import { allOrNothing } from './bounded';
+import { Saga, whateverHappens } from './saga';
 
 export async function createLoadBalancer(input: LoadBalancerFlowInput): Promise<void> {
-  const { loadBalancerId, bootTimeoutSeconds } = input;
+  const { loadBalancerId } = input;
   const saga = new Saga();
   try {
     const topology = await db.getLoadBalancerTopology(loadBalancerId);
@@ -37,28 +32,34 @@ export async function createLoadBalancer(input: LoadBalancerFlowInput): Promise<
           await undo.releaseSpareAmphora(pair.backupId);
         });
         amphoraIds = [pair.masterId, pair.backupId];
-      } else if (await db.ensureServerGroup(loadBalancerId)) {
+      } else if (await ensureServerGroup(loadBalancerId)) {
         saga.add('delete server group', () => undo.deleteServerGroup(loadBalancerId));
       }
     }
     // The pair is built in parallel; each amphora's undo is on the saga as soon as it exists.
-    amphoraIds ??= await Promise.all(
-      roles.map((role) =>
-        provisionAmphora(saga, { loadBalancerId, role, bootTimeoutSeconds, useSpare: topology === Topology.SINGLE }),
-      ),
-    );
+    const provision = (role: AmphoraRole) => provisionAmphora(saga, { ...input, role, useSpare: topology === Topology.SINGLE });
+    // Patched: flows started before it compensated as soon as one amphora failed, while the other's
+    // steps could still be running.
+    amphoraIds ??= patched('pair-ends-before-compensation')
+      ? await allOrNothing(roles.map((role) => () => provision(role)))
+      : await Promise.all(roles.map(provision));
     await agent.pushLoadBalancerConfig({ loadBalancerId });
-    await db.finishLoadBalancerCreate({ loadBalancerId, amphoraIds });
+    await whateverHappens(() => db.finishLoadBalancerCreate({ loadBalancerId, amphoraIds }));
   } catch (err) {
-    await saga.compensate();
-    await undo.markLoadBalancerError(loadBalancerId);
+    await whateverHappens(async () => {
+      await saga.compensate();
+      await undo.markLoadBalancerError(loadBalancerId);
+    });
     throw err;
   }
 }
 
-export interface LoadBalancerUpdateInput extends LoadBalancerFlowInput {
-  /** New values, in the database's (camelCase) field names. */
-  updates: Record<string, unknown>;
+/**
+ * The anti-affinity group of a pair is made in the compute service: a compute step (visible, with the
+ * compute retry policy). Patched: flows started before it ran it as a local database step.
+ */
+function ensureServerGroup(loadBalancerId: string): Promise<string | null> {
+  return patched('server-group-compute-step') ? compute.ensureServerGroup(loadBalancerId) : legacyServerGroup.ensureServerGroup(loadBalancerId);
 }
 
 /** update_load_balancer: new values, then the configuration (admin_state_up starts/stops the service). */
@@ -67,9 +68,9 @@ export async function updateLoadBalancer(input: LoadBalancerUpdateInput): Promis
   try {
     await db.applyLoadBalancerUpdate({ loadBalancerId, updates: input.updates });
     await agent.pushLoadBalancerConfig({ loadBalancerId });
-    await db.markLoadBalancerActive(loadBalancerId);
+    await whateverHappens(() => db.markLoadBalancerActive(loadBalancerId));
   } catch (err) {
-    await undo.markLoadBalancerError(loadBalancerId);
+    await whateverHappens(() => undo.markLoadBalancerError(loadBalancerId));
     throw err;
   }
 }
@@ -84,20 +85,21 @@ export async function deleteLoadBalancer(input: LoadBalancerFlowInput): Promise<
     const stuck = amphoraIds.filter((_, i) => results[i]?.status === 'rejected');
     if (stuck.length > 0) {
       // Recorded, not forgotten: housekeeping deletes ERROR amphorae with their instances.
-      await Promise.all(stuck.map((id) => undo.markAmphoraError(id)));
+      await whateverHappens(() => Promise.all(stuck.map((id) => undo.markAmphoraError(id))));
       throw ApplicationFailure.nonRetryable(`Could not delete amphorae ${stuck.join(', ')}`, 'DeleteFailed');
     }
     await compute.deleteServerGroup(loadBalancerId);
-    await db.markLoadBalancerDeleted(loadBalancerId);
+    await whateverHappens(() => db.markLoadBalancerDeleted(loadBalancerId));
   } catch (err) {
-    await undo.markLoadBalancerError(loadBalancerId);
+    await whateverHappens(() => undo.markLoadBalancerError(loadBalancerId));
     throw err;
   }
 }
 
 /**
  * Load balancer failover: every amphora replaced, one at a time (BACKUP before MASTER, so the pair keeps
- * serving), each as a failoverAmphora child flow under the amphora's own workflow id.
+ * serving), each as a failoverAmphora child flow under the amphora's own workflow id. A cancelled
+ * load balancer failover cancels the running child, which compensates its own replacement.
  */
 export async function failoverLoadBalancer(input: LoadBalancerFlowInput): Promise<void> {
   const { loadBalancerId } = input;
@@ -108,13 +110,21 @@ export async function failoverLoadBalancer(input: LoadBalancerFlowInput): Promis
     for (const amphora of amphorae) {
       await executeChild(failoverAmphora, {
         workflowId: `amphora-${amphora.id}-failover`,
-        args: [{ amphoraId: amphora.id, loadBalancerId, bootTimeoutSeconds: input.bootTimeoutSeconds, settleLoadBalancer: false }],
+        args: [
+          {
+            amphoraId: amphora.id,
+            loadBalancerId,
+            bootTimeoutSeconds: input.bootTimeoutSeconds,
+            activeWaitSeconds: input.activeWaitSeconds,
+            settleLoadBalancer: false,
+          },
+        ],
       });
     }
-    await db.markLoadBalancerActive(loadBalancerId);
+    await whateverHappens(() => db.markLoadBalancerActive(loadBalancerId));
   } catch (err) {
     // A failed child has compensated its own replacement; the load balancer is settled here.
-    await undo.markLoadBalancerError(loadBalancerId);
+    await whateverHappens(() => undo.markLoadBalancerError(loadBalancerId));
     throw err;
   }
 }

@@ -11,12 +11,9 @@
  *
  * The API has set REGISTERING / DELETING; these flows always leave it.
  */
+import type { OpenstackFlavorFlowInput } from '../common/flows';
 import { compute, db, undo } from './activities';
-import { Saga } from './saga';
-
-export interface OpenstackFlavorFlowInput {
-  openstackFlavorId: string;
-}
+import { Saga, whateverHappens } from './saga';
 
 export async function registerOpenstackFlavor({ openstackFlavorId }: OpenstackFlavorFlowInput): Promise<void> {
   const saga = new Saga();
@@ -24,10 +21,12 @@ export async function registerOpenstackFlavor({ openstackFlavorId }: OpenstackFl
     await compute.createNovaFlavor(openstackFlavorId);
     saga.add('delete nova flavor', () => undo.deleteNovaFlavor(openstackFlavorId));
     await compute.verifyNovaFlavor(openstackFlavorId);
-    await db.markOpenstackFlavorRegistered(openstackFlavorId);
+    await whateverHappens(() => db.markOpenstackFlavorRegistered(openstackFlavorId));
   } catch (err) {
-    await saga.compensate();
-    await undo.markOpenstackFlavorError(openstackFlavorId);
+    await whateverHappens(async () => {
+      await saga.compensate();
+      await undo.markOpenstackFlavorError(openstackFlavorId);
+    });
     throw err;
   }
 }
@@ -35,9 +34,9 @@ export async function registerOpenstackFlavor({ openstackFlavorId }: OpenstackFl
 export async function deleteOpenstackFlavor({ openstackFlavorId }: OpenstackFlavorFlowInput): Promise<void> {
   try {
     await compute.deleteNovaFlavor(openstackFlavorId);
-    await db.deleteOpenstackFlavorRow(openstackFlavorId);
+    await whateverHappens(() => db.deleteOpenstackFlavorRow(openstackFlavorId));
   } catch (err) {
-    await undo.markOpenstackFlavorError(openstackFlavorId);
+    await whateverHappens(() => undo.markOpenstackFlavorError(openstackFlavorId));
     throw err;
   }
 }

@@ -1,7 +1,7 @@
 /** /v2/octavia/amphorae (Octavia api-ref: Amphorae; admin only). */
 import { Router } from 'express';
 import { ImmutableObject, LoadBalancerLocked } from '../../common/errors';
-import { lockAndStartAmphoraFailover } from '../../common/failover';
+import { lockAndStartAmphoraFailover } from '../failover';
 import { AmphoraStatus } from '../../common/status';
 import type { ApiDeps } from '../deps';
 import { findOr404, startOrRevert } from '../lifecycle';

@@ -278,7 +278,8 @@ describe('batch update (PUT /pools/{id}/members)', () => {
     // ... and settled by one flow.
     const flows = async () => {
       let n = 0;
-      for await (const _ of sys.temporal.workflow.list({ query: `WorkflowType="batchUpdateMembers" AND LoadBalancerId="${lbId}"` })) n++;
+      const query = `WorkflowType="changeChildren" AND ResourceType="pool" AND Operation="members" AND LoadBalancerId="${lbId}"`;
+      for await (const _ of sys.temporal.workflow.list({ query })) n++;
       return n;
     };
     await eventually(async () => ((await flows()) === 1 ? true : undefined), 10000, 'one batch flow');
