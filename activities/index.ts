@@ -1,11 +1,13 @@
 /** Every activity the worker registers. Workflows import only the types, never this code. */
 import { amphoraActivities } from './amphora';
+import { amphoraAgentActivities } from './amphora-agent';
 import { childActivities } from './children';
 import { configureActivities } from './configure';
 import type { ActivityDeps } from './deps';
 import { livenessActivities } from './liveness';
 import { housekeepingActivities } from './housekeeping';
 import { loadBalancerActivities } from './loadbalancer';
+import { networkActivities } from './network';
 import { openstackFlavorActivities } from './openstack-flavor';
 
 export function createActivities(deps: ActivityDeps) {
@@ -14,6 +16,8 @@ export function createActivities(deps: ActivityDeps) {
     ...loadBalancerActivities(deps),
     ...childActivities(deps),
     ...configureActivities(deps),
+    ...amphoraAgentActivities(deps),
+    ...networkActivities(deps),
     ...housekeepingActivities(deps),
     ...livenessActivities(deps),
     ...openstackFlavorActivities(deps),
@@ -72,10 +76,12 @@ export const activityKinds = {
     'verifyNovaFlavor',
     'deleteNovaFlavor',
   ],
-  agent: ['pushLoadBalancerConfig'],
+  agent: ['pushLoadBalancerConfig', 'waitForAmphoraAgent', 'plugVipOnAmphora'],
+  network: ['plugAmphoraVip', 'unplugAmphoraVip', 'updateLoadBalancerVip', 'deallocateLoadBalancerVip'],
 } as const satisfies Record<string, readonly (keyof Activities)[]>;
 
 type Kind<K extends keyof typeof activityKinds> = (typeof activityKinds)[K][number];
 export type DatabaseActivities = Pick<Activities, Kind<'database'>>;
 export type ComputeActivities = Pick<Activities, Kind<'compute'>>;
 export type AgentActivities = Pick<Activities, Kind<'agent'>>;
+export type NetworkActivities = Pick<Activities, Kind<'network'>>;

@@ -5,7 +5,7 @@
  * failures non-retryable), so these policies only say how patiently to retry the transient ones.
  */
 import { ActivityCancellationType, CancellationScope, proxyActivities, proxyLocalActivities, type LocalActivityOptions } from '@temporalio/workflow';
-import type { AgentActivities, ComputeActivities, DatabaseActivities } from '../activities';
+import type { AgentActivities, ComputeActivities, DatabaseActivities, NetworkActivities } from '../activities';
 import type { BootSettings } from '../common/flows';
 
 /**
@@ -49,10 +49,30 @@ export const compute = proxyActivities<ComputeSteps>({
   ...waitWhenCancelled,
 });
 
+type AgentSteps = Omit<AgentActivities, 'waitForAmphoraAgent'>;
+
 /** Amphora agent calls (configuration pushes): an amphora briefly unreachable is retried. */
-export const agent = proxyActivities<AgentActivities>({
+export const agent = proxyActivities<AgentSteps>({
   startToCloseTimeout: '1m',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 8 },
+  ...waitWhenCancelled,
+});
+
+/**
+ * Waiting for a booted amphora's agent to answer: the driver retries the connection itself (Octavia's
+ * [haproxy_amphora] connection_max_retries x connection_retry_interval, 10 minutes by default), so
+ * the step may take that long; one more attempt covers a worker lost on the way.
+ */
+export const agentConnect = proxyActivities<Pick<AgentActivities, 'waitForAmphoraAgent'>>({
+  startToCloseTimeout: '15m',
+  retry: { initialInterval: '1s', maximumAttempts: 2 },
+  ...waitWhenCancelled,
+});
+
+/** Network driver calls (ports, security groups): the service may be slow or briefly failing. */
+export const network = proxyActivities<NetworkActivities>({
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
   ...waitWhenCancelled,
 });
 
@@ -80,7 +100,7 @@ export function bootWait({ bootTimeoutSeconds, activeWaitSeconds = LEGACY_ACTIVE
  * activities (visible, and retried for longer than a local activity would be), then the flow records
  * the leftover (ERROR) for housekeeping. Flows run them in a non-cancellable scope.
  */
-export const undo = proxyActivities<DatabaseActivities & ComputeSteps>({
+export const undo = proxyActivities<DatabaseActivities & ComputeSteps & NetworkActivities>({
   startToCloseTimeout: '2m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
 });

@@ -5,7 +5,8 @@
 import { uuid4 } from '@temporalio/workflow';
 import type { BootSettings, FailoverInput } from '../common/flows';
 import { AmphoraRole, type AmphoraRole as Role } from '../common/status';
-import { agent, bootWait, compute, db, undo } from './activities';
+import { agent, agentConnect, bootWait, compute, db, network, undo } from './activities';
+import { dataPlaneSteps } from './patches';
 import { Saga, whateverHappens } from './saga';
 
 /**
@@ -31,7 +32,19 @@ export async function provisionAmphora(
   saga.add('delete amphora', () => undo.deleteAmphora(amphoraId), () => undo.markAmphoraError(amphoraId));
   await compute.buildAmphoraCompute(amphoraId);
   await bootWait(opts).waitForAmphoraCompute(amphoraId);
+  if (dataPlaneSteps()) await agentConnect.waitForAmphoraAgent(amphoraId);
   return amphoraId;
+}
+
+/**
+ * plug_vip for one amphora, as Octavia's create and failover flows do: its port on the VIP network
+ * (network driver), then the VIP brought up by its agent. The unplug is on the saga as soon as the
+ * port exists; it runs before the amphora's own undo (the saga is unwound in reverse).
+ */
+export async function plugAmphoraVip(saga: Saga, amphoraId: string): Promise<void> {
+  const net = await network.plugAmphoraVip(amphoraId);
+  saga.add('undo: unplug the VIP port of amphora ' + amphoraId, () => undo.unplugAmphoraVip(amphoraId));
+  await agent.plugVipOnAmphora({ amphoraId, network: net });
 }
 
 export interface AmphoraFlowInput extends BootSettings {
@@ -47,6 +60,8 @@ export async function createAmphora(input: AmphoraFlowInput): Promise<void> {
     saga.add('delete amphora', () => undo.deleteAmphora(amphoraId), () => undo.markAmphoraError(amphoraId));
     await compute.buildAmphoraCompute(amphoraId);
     await bootWait(input).waitForAmphoraCompute(amphoraId);
+    // A spare is READY only once its agent answers: a claim then only plugs and configures it.
+    if (dataPlaneSteps()) await agentConnect.waitForAmphoraAgent(amphoraId);
     await whateverHappens(() => db.markAmphoraReady(amphoraId));
   } catch (err) {
     await saga.compensate();
@@ -89,6 +104,11 @@ export async function failoverAmphora(input: FailoverInput): Promise<void> {
       useSpare: role === AmphoraRole.STANDALONE,
       replacing: input.amphoraId,
     });
+    if (dataPlaneSteps()) {
+      // The old amphora leaves the VIP network first: a dead one may still answer for the VIP.
+      await network.unplugAmphoraVip(input.amphoraId);
+      await plugAmphoraVip(saga, newId);
+    }
     await agent.pushLoadBalancerConfig({ loadBalancerId, amphoraIds: [newId] });
     await db.switchAmphora({ oldAmphoraId: input.amphoraId, newAmphoraId: newId });
   } catch (err) {

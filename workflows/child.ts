@@ -1,14 +1,16 @@
 /**
  * changeChildren: the one flow of every child operation (listener, pool, member, health monitor, L7
  * policy, L7 rule; create, update or delete; one change or a batch of members):
- *   apply updates -> push the load balancer's configuration to its amphorae -> finish
+ *   apply updates -> push the load balancer's configuration to its amphorae -> (listeners) update the
+ *   VIP's filtering -> finish
  * with the load balancer already PENDING_UPDATE (set by the API). On failure the children go to ERROR
  * and the load balancer back to ACTIVE: it still serves its previous configuration.
  * What it changes is in its input and in its workflow id and search attributes (`listener-<id>-create`,
  * ResourceType, Operation), not in its type name.
  */
 import type { ChildFlowInput } from '../common/flows';
-import { agent, db, undo } from './activities';
+import { agent, db, network, undo } from './activities';
+import { dataPlaneSteps } from './patches';
 import { whateverHappens } from './saga';
 
 export async function changeChildren({ loadBalancerId, changes }: ChildFlowInput): Promise<void> {
@@ -16,6 +18,8 @@ export async function changeChildren({ loadBalancerId, changes }: ChildFlowInput
     if (changes.some((c) => c.operation === 'update')) await db.applyChildUpdates(changes);
     const exclude = changes.filter((c) => c.operation === 'delete').map((c) => c.id);
     await agent.pushLoadBalancerConfig({ loadBalancerId, exclude });
+    // update_vip: the VIP's filtering follows the listeners (a port opened or closed).
+    if (changes.some((c) => c.resource === 'listener') && dataPlaneSteps()) await network.updateLoadBalancerVip(loadBalancerId);
     await whateverHappens(() => db.finishChildChanges({ loadBalancerId, changes }));
   } catch (err) {
     await whateverHappens(() => undo.failChildChanges({ loadBalancerId, changes }));

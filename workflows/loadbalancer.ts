@@ -8,8 +8,9 @@
 import { ApplicationFailure, executeChild, patched } from '@temporalio/workflow';
 import type { LoadBalancerFlowInput, LoadBalancerUpdateInput } from '../common/flows';
 import { AmphoraRole, Topology } from '../common/status';
-import { agent, compute, db, legacyServerGroup, undo } from './activities';
-import { failoverAmphora, provisionAmphora } from './amphora';
+import { agent, compute, db, legacyServerGroup, network, undo } from './activities';
+import { failoverAmphora, plugAmphoraVip, provisionAmphora } from './amphora';
+import { dataPlaneSteps } from './patches';
 import { allOrNothing } from './bounded';
 import { Saga, whateverHappens } from './saga';
 
@@ -43,6 +44,11 @@ export async function createLoadBalancer(input: LoadBalancerFlowInput): Promise<
     amphoraIds ??= patched('pair-ends-before-compensation')
       ? await allOrNothing(roles.map((role) => () => provision(role)))
       : await Promise.all(roles.map(provision));
+    if (dataPlaneSteps()) {
+      const plugged = amphoraIds;
+      await allOrNothing(plugged.map((id) => () => plugAmphoraVip(saga, id)));
+      await network.updateLoadBalancerVip(loadBalancerId);
+    }
     await agent.pushLoadBalancerConfig({ loadBalancerId });
     await whateverHappens(() => db.finishLoadBalancerCreate({ loadBalancerId, amphoraIds }));
   } catch (err) {
@@ -81,7 +87,13 @@ export async function deleteLoadBalancer(input: LoadBalancerFlowInput): Promise<
   try {
     await db.deleteLoadBalancerChildren(loadBalancerId);
     const amphoraIds = await db.listLoadBalancerAmphorae(loadBalancerId);
-    const results = await Promise.allSettled(amphoraIds.map((id) => compute.deleteAmphora(id)));
+    const withDataPlane = dataPlaneSteps();
+    // Each amphora leaves the VIP network (its port deleted), then its instance goes.
+    const removeAmphora = async (id: string) => {
+      if (withDataPlane) await network.unplugAmphoraVip(id);
+      await compute.deleteAmphora(id);
+    };
+    const results = await Promise.allSettled(amphoraIds.map(removeAmphora));
     const stuck = amphoraIds.filter((_, i) => results[i]?.status === 'rejected');
     if (stuck.length > 0) {
       // Recorded, not forgotten: housekeeping deletes ERROR amphorae with their instances.
@@ -89,6 +101,7 @@ export async function deleteLoadBalancer(input: LoadBalancerFlowInput): Promise<
       throw ApplicationFailure.nonRetryable(`Could not delete amphorae ${stuck.join(', ')}`, 'DeleteFailed');
     }
     await compute.deleteServerGroup(loadBalancerId);
+    if (withDataPlane) await network.deallocateLoadBalancerVip(loadBalancerId);
     await whateverHappens(() => db.markLoadBalancerDeleted(loadBalancerId));
   } catch (err) {
     await whateverHappens(() => undo.markLoadBalancerError(loadBalancerId));
