@@ -3,11 +3,13 @@
  *   1. PostgreSQL: create the database if missing, apply migrations.
  *   2. Temporal: TEMPORAL_ADDRESS if set (our search attributes registered there), else a local dev
  *      server with its Web UI, persisting to .data/ so flows survive a restart.
- *   3. The worker and the API, in this process.
+ *   3. With DATA_PLANE=local: root, and Debian's amphora packages installed where missing.
+ *   4. The worker and the API, in this process.
  */
 import { logger } from '../common/logger';
 import { config } from '../config';
 import { ensureDatabase } from '../platform/database';
+import { ensureLocalDataPlane } from '../platform/local-data-plane';
 import { migrate } from '../platform/migrate';
 import { startSystem } from '../platform/system';
 import { connectClient, registerSearchAttributes } from '../platform/temporal';
@@ -18,6 +20,7 @@ import { fail, runUntilSignalled } from './run';
 async function main() {
   await ensureDatabase(config.database.url);
   await migrate(config.database.url);
+  await ensureLocalDataPlane(config, logger);
 
   let devServer: DevServer | undefined;
   let address = config.temporal.address;

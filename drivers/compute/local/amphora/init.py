@@ -128,9 +128,8 @@ def make_private(spec):
     open(os.path.join(SHIM_DIR, 'systemctl'), 'w').close()
     mount(source(spec['systemctl']), os.path.join(SHIM_DIR, 'systemctl'), None, MS_BIND)
     for src, dst in spec['binds']:
-        if not os.path.exists(dst) or os.path.islink(dst):
-            # Absent, or a link (e.g. resolv.conf into a /run that is ours now): nothing to cover.
-            log('skipping bind %s -> %s: %s is not there or is a link' % (src, dst, dst))
+        if not os.path.lexists(dst):
+            log('skipping bind %s -> %s: %s does not exist here' % (src, dst, dst))
             continue
         mount(source(src), dst, None, MS_BIND)
     for fd in held.values():
