@@ -33,7 +33,7 @@ import sys
 import time
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_BIND, MS_MOVE, MS_REC = 4096, 8192, 16384
+MS_BIND, MS_MOVE = 4096, 8192
 MNT_DETACH = 2
 PR_SET_NAME = 15
 
@@ -128,8 +128,9 @@ def make_private(spec):
     open(os.path.join(SHIM_DIR, 'systemctl'), 'w').close()
     mount(source(spec['systemctl']), os.path.join(SHIM_DIR, 'systemctl'), None, MS_BIND)
     for src, dst in spec['binds']:
-        if not os.path.lexists(dst):
-            log('skipping bind %s -> %s: %s does not exist here' % (src, dst, dst))
+        if not os.path.exists(dst) or os.path.islink(dst):
+            # Absent, or a link (e.g. resolv.conf into a /run that is ours now): nothing to cover.
+            log('skipping bind %s -> %s: %s is not there or is a link' % (src, dst, dst))
             continue
         mount(source(src), dst, None, MS_BIND)
     for fd in held.values():

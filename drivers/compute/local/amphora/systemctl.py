@@ -11,12 +11,14 @@ $MAINPID, Type=oneshot|simple|notify|forking (+ PIDFile=), RemainAfterExit=, Res
 KillMode=mixed|process|control-group, LimitNOFILE=.
 
 A started service is kept by a supervisor: a child of this command that outlives it (reparented to the
-amphora's PID 1), holds the service's main process, reads its sd_notify socket (Type=notify: `start`
-returns once READY=1 arrived), restarts it (Restart=), and stops it (stop: SIGTERM to the supervisor).
+amphora's PID 1), a child subreaper standing for the unit's cgroup, which holds the service's main
+process, reads its sd_notify socket (Type=notify: `start` returns once READY=1 arrived), reads its
+PIDFile (Type=forking), restarts it (Restart=), and stops it (stop: SIGTERM to the supervisor).
 State lives in /run/systemctl/ (the amphora's own tmpfs).
 
 Python 3 standard library only (Debian's /usr/bin/python3, like the agent).
 """
+import ctypes
 import json
 import os
 import resource
@@ -36,6 +38,8 @@ BASE_ENV = {'PATH': '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 START_TIMEOUT = 60.0
 STOP_TIMEOUT_CAP = 10.0
 START_LIMIT = (5, 10.0)  # systemd's default StartLimitBurst / StartLimitIntervalSec
+PR_SET_CHILD_SUBREAPER = 36
+libc = ctypes.CDLL(None, use_errno=True)
 
 
 class Failed(Exception):
@@ -261,10 +265,15 @@ def start(name):
 
 
 class Supervisor:
+    """Holds one started service. It is a child subreaper: whatever the service forks and orphans
+    (a Type=forking daemon, haproxy's workers) is reparented to it, so "the service's processes" -
+    what systemd keeps in the unit's cgroup - are its descendants, and it reaps them all."""
+
     def __init__(self, unit, env, ready_fd):
         self.unit, self.env, self.ready_fd = unit, env, ready_fd
-        self.main = None
         self.main_pid = None
+        self.exited = {}  # pid -> exit code, for the children reaped so far
+        self.procs = []   # Popen objects kept so subprocess never reaps them behind our back
         self.stopping = False
         self.starts = []
 
@@ -276,6 +285,7 @@ class Supervisor:
 
     def run(self):
         os.setsid()
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
         self.logf = unit_log(self.unit.name)
         # Detach from the caller's pipes: the agent waits for their end of file.
         devnull = os.open(os.devnull, os.O_RDWR)
@@ -301,6 +311,7 @@ class Supervisor:
         try:
             self.start_main()
         except Failed as e:
+            self.kill_all(signal.SIGKILL)
             self.report('fail:%s' % e)
             return
         self.loop(wake_r)
@@ -312,9 +323,54 @@ class Supervisor:
         limit = self.unit.get('LimitNOFILE')
         if limit:
             # The host's hard limit may be lower than the unit asks (README: wall 4); take what there is.
-            soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+            _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
             want = hard if limit == 'infinity' else min(int(limit.split(':')[-1]), hard)
             resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+
+    def reap(self):
+        """Reaps what has exited; False when no child is left at all (the "cgroup" is empty)."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return False
+            if pid == 0:
+                return True
+            self.exited[pid] = os.waitstatus_to_exitcode(status)
+
+    def children(self):
+        out = []
+        for entry in os.listdir('/proc'):
+            if entry.isdigit():
+                try:
+                    with open('/proc/%s/stat' % entry) as f:
+                        if int(f.read().rsplit(')', 1)[1].split()[1]) == os.getpid():
+                            out.append(int(entry))
+                except (FileNotFoundError, ProcessLookupError, ValueError):
+                    pass
+        return out
+
+    def kill_all(self, sig):
+        for pid in self.children():
+            try:
+                os.killpg(pid, sig) if os.getpgid(pid) == pid else os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+
+    def spawn(self, argv):
+        self.logf.write(('+ %s\n' % ' '.join(argv)).encode())
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.logf, stderr=self.logf,
+                             env={**BASE_ENV, **self.env}, start_new_session=True, preexec_fn=self.set_limits)
+        self.procs.append(p)
+        return p.pid
+
+    def wait_exit(self, pid, deadline):
+        while pid not in self.exited:
+            if time.monotonic() > deadline:
+                raise Failed('%s did not exit after %ds' % (self.unit.name, START_TIMEOUT))
+            self.reap()
+            time.sleep(0.02)
+        return self.exited.pop(pid)
 
     def start_main(self):
         now = time.monotonic()
@@ -325,25 +381,24 @@ class Supervisor:
         commands = self.unit.commands('ExecStart', self.env)
         if not commands:
             raise Failed('%s has no ExecStart' % self.unit.name)
-        argv = commands[0][1]
-        self.logf.write(('+ %s\n' % ' '.join(argv)).encode())
-        self.main = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.logf, stderr=self.logf,
-                                     env={**BASE_ENV, **self.env}, start_new_session=True, preexec_fn=self.set_limits)
-        self.main_pid = self.main.pid
+        deadline = time.monotonic() + START_TIMEOUT
+        pid = self.spawn(commands[0][1])
         if self.unit.type == 'forking':
-            if self.main.wait(timeout=START_TIMEOUT) != 0:
-                raise Failed('%s exited with %d' % (argv[0], self.main.returncode))
-            self.main = None
-            self.main_pid = self.read_pid_file()
-        elif self.unit.type == 'notify':
-            self.wait_ready()
+            code = self.wait_exit(pid, deadline)
+            if code != 0:
+                raise Failed('%s exited with %d' % (commands[0][1][0], code))
+            self.main_pid = self.read_pid_file(deadline)
+        else:
+            self.main_pid = pid
+            if self.unit.type == 'notify':
+                self.wait_ready(deadline)
         self.save('active')
         self.report('ok')
 
-    def read_pid_file(self):
+    def read_pid_file(self, deadline):
         path = self.unit.get('PIDFile')
-        deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
+            left = self.reap()
             try:
                 with open(path) as f:
                     pid = int(f.read().split()[0])
@@ -351,6 +406,8 @@ class Supervisor:
                     return pid
             except (FileNotFoundError, ValueError, IndexError, TypeError):
                 pass
+            if not left:
+                raise Failed('%s: its processes exited right after start (no live pid in PIDFile %s)' % (self.unit.name, path))
             time.sleep(0.05)
         raise Failed('%s: no live pid in PIDFile %s' % (self.unit.name, path))
 
@@ -369,31 +426,27 @@ class Supervisor:
                     self.save('active')
         return ready
 
-    def wait_ready(self):
-        deadline = time.monotonic() + START_TIMEOUT
+    def wait_ready(self, deadline):
         while time.monotonic() < deadline:
             select.select([self.notify], [], [], 0.1)
             if self.read_notify():
                 return
-            if self.main.poll() is not None:
-                raise Failed('%s exited with %d before it was ready' % (self.unit.name, self.main.returncode))
-        self.kill_group(signal.SIGKILL)
+            self.reap()
+            if self.main_pid in self.exited:
+                raise Failed('%s exited with %d before it was ready' % (self.unit.name, self.exited[self.main_pid]))
         raise Failed('%s was not ready after %ds' % (self.unit.name, START_TIMEOUT))
 
     def save(self, what):
         write_state(self.unit.name, {'supervisor': os.getpid(), 'mainPid': self.main_pid, 'type': self.unit.type, 'sub': what})
 
     def main_exited(self):
-        if self.main is not None:
-            return self.main.poll() is not None
-        return not alive(self.main_pid)
+        self.reap()
+        return self.main_pid in self.exited or not alive(self.main_pid)
 
-    def kill_group(self, sig):
-        # KillMode=control-group/mixed without cgroups: the service's session is its process group.
-        pgid = self.main.pid if self.main is not None else self.main_pid
+    def signal_main(self, sig):
         try:
-            os.killpg(pgid, sig)
-        except (ProcessLookupError, PermissionError):
+            os.kill(self.main_pid, sig)
+        except ProcessLookupError:
             pass
 
     def loop(self, wake_r):
@@ -410,10 +463,10 @@ class Supervisor:
                 self.stop()
                 return
             if self.main_exited():
-                code = self.main.returncode if self.main is not None else 0
+                code = self.exited.pop(self.main_pid, 0)
                 self.logf.write(('main process exited with %s\n' % code).encode())
                 if self.unit.get('KillMode', 'control-group') != 'process':
-                    self.kill_group(signal.SIGKILL)
+                    self.kill_all(signal.SIGKILL)
                 if restart == 'always' or (restart == 'on-failure' and code != 0):
                     time.sleep(float(self.unit.get('RestartSec', '0.1').rstrip('s')))
                     try:
@@ -429,22 +482,16 @@ class Supervisor:
         timeout = min(float(self.unit.get('TimeoutStopSec', '90').rstrip('s') or 90), STOP_TIMEOUT_CAP)
         if not self.main_exited():
             if mode == 'control-group':
-                self.kill_group(signal.SIGTERM)
-            else:
-                try:
-                    os.kill(self.main_pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
+                self.kill_all(signal.SIGTERM)
+            self.signal_main(signal.SIGTERM)
             deadline = time.monotonic() + timeout
             while not self.main_exited() and time.monotonic() < deadline:
                 time.sleep(0.05)
         if mode != 'process':
-            self.kill_group(signal.SIGKILL)
-        if self.main is not None:
-            try:
-                self.main.wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                pass
+            deadline = time.monotonic() + 2
+            while self.reap() and time.monotonic() < deadline:
+                self.kill_all(signal.SIGKILL)
+                time.sleep(0.02)
         clear_state(self.unit.name)
 
 
