@@ -7,12 +7,8 @@ import { authenticate, authorize } from './auth';
 import type { ApiDeps } from './deps';
 import { errorHandler } from './errors';
 import { openApiDocument, type Mount } from './openapi';
-import { bodiless, requestBodies } from './schemas';
 import { amphoraRoutes } from './routes/amphorae';
-import { availabilityZoneProfileRoutes } from './routes/availabilityzoneprofiles';
-import { availabilityZoneRoutes } from './routes/availabilityzones';
-import { flavorProfileRoutes } from './routes/flavorprofiles';
-import { flavorRoutes } from './routes/flavors';
+import { availabilityZoneRoutes, flavorRoutes } from './routes/catalog';
 import { healthMonitorRoutes } from './routes/healthmonitors';
 import { l7PolicyRoutes } from './routes/l7policies';
 import { l7RuleRoutes } from './routes/l7rules';
@@ -22,9 +18,11 @@ import { memberRoutes } from './routes/members';
 import { metricsRoutes } from './routes/metrics';
 import { openstackFlavorRoutes } from './routes/openstack-flavors';
 import { poolRoutes } from './routes/pools';
+import { availabilityZoneProfileRoutes, flavorProfileRoutes } from './routes/profiles';
 import { providerRoutes } from './routes/providers';
 import { quotaRoutes } from './routes/quotas';
-import { amphoraStatsRoutes, listenerStatsRoutes, loadBalancerStatusRoutes } from './routes/statistics';
+import { loadBalancerStatusRoutes } from './routes/loadbalancer-status';
+import { amphoraStatsRoutes, listenerStatsRoutes, loadBalancerStatsRoutes } from './routes/statistics';
 import { versionRoutes } from './routes/versions';
 import { UnsupportedMediaType } from '../common/errors';
 
@@ -40,26 +38,27 @@ const requireJson: RequestHandler = (req, _res, next) => {
 /** Every router and where it is mounted: the app and the OpenAPI document are both made from this. */
 export function apiMounts(deps: ApiDeps): Mount[] {
   return [
-    { path: '/v2/lbaas/loadbalancers', router: loadBalancerRoutes(deps), tag: 'Load balancers' },
-    { path: '/v2/lbaas/loadbalancers', router: loadBalancerStatusRoutes(deps), tag: 'Load balancers' },
-    { path: '/v2/lbaas/listeners', router: listenerRoutes(deps), tag: 'Listeners' },
-    { path: '/v2/lbaas/listeners', router: listenerStatsRoutes(deps), tag: 'Listeners' },
-    { path: '/v2/lbaas/pools/:poolId/members', router: memberRoutes(deps), tag: 'Members' },
-    { path: '/v2/lbaas/pools', router: poolRoutes(deps), tag: 'Pools' },
-    { path: '/v2/lbaas/healthmonitors', router: healthMonitorRoutes(deps), tag: 'Health monitors' },
-    { path: '/v2/lbaas/l7policies/:l7policyId/rules', router: l7RuleRoutes(deps), tag: 'L7 rules' },
-    { path: '/v2/lbaas/l7policies', router: l7PolicyRoutes(deps), tag: 'L7 policies' },
-    { path: '/v2/lbaas/providers', router: providerRoutes(deps), tag: 'Providers' },
-    { path: '/v2/lbaas/flavorprofiles', router: flavorProfileRoutes(deps), tag: 'Flavor profiles' },
-    { path: '/v2/lbaas/flavors', router: flavorRoutes(deps), tag: 'Flavors' },
-    { path: '/v2/lbaas/availabilityzoneprofiles', router: availabilityZoneProfileRoutes(deps), tag: 'Availability zone profiles' },
-    { path: '/v2/lbaas/availabilityzones', router: availabilityZoneRoutes(deps), tag: 'Availability zones' },
-    { path: '/v2/lbaas/quotas', router: quotaRoutes(deps), tag: 'Quotas' },
-    { path: '/v2/octavia/amphorae', router: amphoraRoutes(deps), tag: 'Amphorae' },
-    { path: '/v2/octavia/amphorae', router: amphoraStatsRoutes(deps), tag: 'Amphorae' },
-    { path: '/v1/openstack_flavors', router: openstackFlavorRoutes(deps), tag: 'OpenStack flavors' },
+    { path: '/v2/lbaas/loadbalancers', routes: loadBalancerRoutes(deps), tag: 'Load balancers' },
+    { path: '/v2/lbaas/loadbalancers', routes: loadBalancerStatusRoutes(deps), tag: 'Load balancers' },
+    { path: '/v2/lbaas/loadbalancers', routes: loadBalancerStatsRoutes(deps), tag: 'Load balancers' },
+    { path: '/v2/lbaas/listeners', routes: listenerRoutes(deps), tag: 'Listeners' },
+    { path: '/v2/lbaas/listeners', routes: listenerStatsRoutes(deps), tag: 'Listeners' },
+    { path: '/v2/lbaas/pools/:poolId/members', routes: memberRoutes(deps), tag: 'Members' },
+    { path: '/v2/lbaas/pools', routes: poolRoutes(deps), tag: 'Pools' },
+    { path: '/v2/lbaas/healthmonitors', routes: healthMonitorRoutes(deps), tag: 'Health monitors' },
+    { path: '/v2/lbaas/l7policies/:l7policyId/rules', routes: l7RuleRoutes(deps), tag: 'L7 rules' },
+    { path: '/v2/lbaas/l7policies', routes: l7PolicyRoutes(deps), tag: 'L7 policies' },
+    { path: '/v2/lbaas/providers', routes: providerRoutes(deps), tag: 'Providers' },
+    { path: '/v2/lbaas/flavorprofiles', routes: flavorProfileRoutes(deps), tag: 'Flavor profiles' },
+    { path: '/v2/lbaas/flavors', routes: flavorRoutes(deps), tag: 'Flavors' },
+    { path: '/v2/lbaas/availabilityzoneprofiles', routes: availabilityZoneProfileRoutes(deps), tag: 'Availability zone profiles' },
+    { path: '/v2/lbaas/availabilityzones', routes: availabilityZoneRoutes(deps), tag: 'Availability zones' },
+    { path: '/v2/lbaas/quotas', routes: quotaRoutes(deps), tag: 'Quotas' },
+    { path: '/v2/octavia/amphorae', routes: amphoraRoutes(deps), tag: 'Amphorae' },
+    { path: '/v2/octavia/amphorae', routes: amphoraStatsRoutes(deps), tag: 'Amphorae' },
+    { path: '/v1/openstack_flavors', routes: openstackFlavorRoutes(deps), tag: 'OpenStack flavors' },
     // Version discovery: GET /, /v2, /v2.0.
-    { path: '/', router: versionRoutes(), tag: 'Versions' },
+    { path: '/', routes: versionRoutes(), tag: 'Versions' },
   ];
 }
 
@@ -78,12 +77,12 @@ export function createApp(deps: ApiDeps): express.Express {
 
   const mounts = apiMounts(deps);
   for (const mount of mounts) {
-    app.use(mount.path, mount.router);
+    app.use(mount.path, mount.routes.router);
     // The openstack CLI calls /v2.0/..., openstacksdk /v2/...: the same API.
-    if (mount.path.startsWith('/v2/')) app.use(mount.path.replace('/v2/', '/v2.0/'), mount.router);
+    if (mount.path.startsWith('/v2/')) app.use(mount.path.replace('/v2/', '/v2.0/'), mount.routes.router);
   }
-  // The API described from the routers themselves and the schemas they validate with.
-  const document = openApiDocument(mounts, requestBodies, bodiless, version);
+  // The API described from the routes' own contract: their parameters, bodies and responses.
+  const document = openApiDocument(mounts, version);
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
   });

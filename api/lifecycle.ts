@@ -8,12 +8,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { Request, Response } from 'express';
 import { batchMembersFlow, childFlow, startFlow, type FlowName, type FlowRequest } from '../common/flows';
-import { ProvisioningStatus } from '../common/status';
+import { OperatingStatus, ProvisioningStatus } from '../common/status';
 import type { ChildChange, ChildResource } from '../common/resources';
 import { childTable, type Tx } from '../db/children';
+import { lockLoadBalancer, releaseLoadBalancer } from '../db/loadbalancers';
+import { Prisma } from '../generated/prisma/client';
+import { projectScope } from './context';
+import type { ApiRouter, BodyOf } from './contract';
 import type { ApiDeps } from './deps';
 import { isUuid } from './listing';
+import type { Body, Resource } from './resource';
+import { enforceQuota, type QuotaResource } from '../domain/quotas';
 import { ApiFault, FlowInProgress, ImmutableObject, NotFound, ServiceUnavailable } from '../common/errors';
 
 export type { Tx };
@@ -37,16 +44,13 @@ export async function mutateChildren<T>(deps: ApiDeps, m: ChildMutation<T>): Pro
   let written: { result: T; changes: ChildChange[]; projectId: string };
   try {
     written = await db.$transaction(async (tx) => {
-      const locked = await tx.loadBalancer.updateMany({
-        where: { id: m.loadBalancerId, provisioningStatus: ProvisioningStatus.ACTIVE },
-        data: { provisioningStatus: ProvisioningStatus.PENDING_UPDATE, updatedAt: new Date() },
-      });
+      const locked = await lockLoadBalancer(tx, m.loadBalancerId, [ProvisioningStatus.ACTIVE], ProvisioningStatus.PENDING_UPDATE);
       const lb = await tx.loadBalancer.findFirst({
         where: { id: m.loadBalancerId, provisioningStatus: { not: ProvisioningStatus.DELETED } },
         select: { projectId: true },
       });
       if (!lb) throw new NotFound('Load Balancer', m.loadBalancerId);
-      if (locked.count === 0) {
+      if (!locked) {
         const name = m.lockedName ?? { resource: 'Load Balancer', id: m.loadBalancerId };
         throw new ImmutableObject(name.resource, name.id);
       }
@@ -66,10 +70,7 @@ export async function mutateChildren<T>(deps: ApiDeps, m: ChildMutation<T>): Pro
   await startOrRevert(deps, flow, () =>
     db.$transaction(async (tx) => {
       await m.revert(tx, written.result);
-      await tx.loadBalancer.updateMany({
-        where: { id: m.loadBalancerId, provisioningStatus: ProvisioningStatus.PENDING_UPDATE },
-        data: { provisioningStatus: ProvisioningStatus.ACTIVE },
-      });
+      await releaseLoadBalancer(tx, m.loadBalancerId, ProvisioningStatus.PENDING_UPDATE, ProvisioningStatus.ACTIVE);
     }),
   );
   return written.result;
@@ -93,9 +94,13 @@ export async function startOrRevert(deps: ApiDeps, flow: FlowRequest<FlowName>, 
   }
 }
 
-/** Finds a visible object by id for a route, or throws Octavia's 404 (also for ids that are not UUIDs). */
-export async function findOr404<T>(name: string, id: string, find: (id: string) => Promise<T | null>): Promise<T> {
-  const found = isUuid(id) ? await find(id) : null;
+/**
+ * Finds a visible object for a route, or throws Octavia's 404: also for an id that is not a UUID (or,
+ * for a resource keyed otherwise, a key PostgreSQL text cannot hold).
+ */
+export async function findOr404<T>(name: string, id: string, find: (id: string) => Promise<T | null>, key = 'id'): Promise<T> {
+  const valid = key === 'id' ? isUuid(id) : !id.includes('\0');
+  const found = valid ? await find(id) : null;
   if (!found) throw new NotFound(name, id);
   return found;
 }
@@ -125,4 +130,109 @@ export function markChild<T extends { id: string; provisioningStatus: string; up
       });
     },
   };
+}
+
+/** A write refused by the database with this Prisma code (P2002: a unique constraint) is this fault. */
+export const refusedAs = (code: string, fault: () => ApiFault) => (err: unknown) =>
+  err instanceof Prisma.PrismaClientKnownRequestError && err.code === code ? fault() : undefined;
+
+/** The load balancer a new child names: visible to the caller and not DELETED, or Octavia's 404. */
+export const findLoadBalancer = ({ db }: ApiDeps, req: Request, id: string) =>
+  findOr404('Load Balancer', id, (i) =>
+    db.loadBalancer.findFirst({ where: { id: i, provisioningStatus: { not: ProvisioningStatus.DELETED }, ...projectScope(req) } }),
+  );
+
+type Target = Pick<ChildMutation<unknown>, 'loadBalancerId' | 'lockedName'>;
+
+const quotaOf: Record<ChildResource, QuotaResource> = {
+  listener: 'listener',
+  pool: 'pool',
+  member: 'member',
+  healthmonitor: 'health_monitor',
+  l7policy: 'l7policy',
+  l7rule: 'l7rule',
+};
+
+/** What a new child is made under: the load balancer it locks, and the project it belongs to (as in Octavia) and counts against. */
+export type Owner = Target & { projectId: string };
+
+/**
+ * The columns every new child starts with: a new id, its load balancer's project (children belong to
+ * it, as in Octavia), PENDING_CREATE, and OFFLINE until its flow has configured it.
+ */
+export const newChild = (projectId: string, operatingStatus: OperatingStatus = OperatingStatus.OFFLINE) => ({
+  id: randomUUID(),
+  projectId,
+  provisioningStatus: ProvisioningStatus.PENDING_CREATE,
+  operatingStatus,
+});
+
+/**
+ * The POST of a load balancer's child: under its load balancer's lock, `check` (a per-parent limit),
+ * the quota (403), then `create` writes the row (PENDING_CREATE) and returns it as the response shows
+ * it, then its flow starts; the row goes again if the flow cannot start.
+ */
+export function createChild<T extends { id: string }>(
+  deps: ApiDeps,
+  child: ChildResource,
+  owner: Owner,
+  create: (tx: Tx) => Promise<T>,
+  more: { check?(tx: Tx): Promise<void>; refused?: ChildMutation<T>['refused'] } = {},
+): Promise<T> {
+  return mutateChildren(deps, {
+    loadBalancerId: owner.loadBalancerId,
+    lockedName: owner.lockedName,
+    refused: more.refused,
+    write: async (tx) => {
+      await more.check?.(tx);
+      await enforceQuota(tx, owner.projectId, quotaOf[child]);
+      const row = await create(tx);
+      return { result: row, changes: [{ resource: child, id: row.id, operation: 'create' }] };
+    },
+    revert: async (tx, row) => {
+      await childTable(tx, child).deleteMany({ where: { id: row.id } });
+    },
+  });
+}
+type ChildRow = { id: string; provisioningStatus: string; updatedAt: Date | null };
+
+export interface ChildRoutes<R extends ChildRow, U extends Body> {
+  /** The flows' name of the resource. */
+  child: ChildResource;
+  /** The load balancer whose lock a change of `current` takes; it throws when the change is refused. */
+  lock(current: R, req: Request, res: Response): Promise<Target>;
+  /**
+   * PUT /{id}: the update's checks and the columns it writes (its own PUT, when a resource has none);
+   * the reply is the resource's preview of them.
+   */
+  update?(current: R, body: BodyOf<U>, req: Request, res: Response): Promise<Record<string, unknown>>;
+}
+
+/**
+ * The PUT and DELETE of a load balancer's child, which every child does alike: the object is found,
+ * the change checked, the row marked PENDING_UPDATE / PENDING_DELETE under its load balancer's lock,
+ * and its flow started; a PUT answers what the object will be once its flow has run.
+ */
+export function childRoutes<R extends ChildRow, U extends Body>(
+  deps: ApiDeps,
+  routes: ApiRouter,
+  collection: { resource: Resource<R> & { bodies: { update: U } }; find(req: Request, res: Response): Promise<R> },
+  spec: ChildRoutes<R, U>,
+): void {
+  const { resource, find } = collection;
+  const { update } = spec;
+  if (update) {
+    routes.put('/:id', { summary: `Update a ${resource.singular}`, body: resource.bodies.update, response: resource.showSchema }, async (req, res, body) => {
+      const current = await find(req, res);
+      const updates = await update(current, body, req, res);
+      const target = await spec.lock(current, req, res);
+      const row = await mutateChildren(deps, { ...target, ...markChild(spec.child, current, 'update', updates) });
+      res.json({ [resource.singular]: resource.preview({ ...current, ...row }, updates) });
+    });
+  }
+  routes.delete('/:id', { summary: `Delete a ${resource.singular}` }, async (req, res) => {
+    const current = await find(req, res);
+    await mutateChildren(deps, { ...(await spec.lock(current, req, res)), ...markChild(spec.child, current, 'delete') });
+    res.status(204).end();
+  });
 }

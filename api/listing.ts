@@ -8,13 +8,13 @@
  *   - `fields=` selection.
  */
 import type { Request } from 'express';
-import { OperatingStatus, ProvisioningStatus } from '../common/status';
 import { InvalidFilter, InvalidInput, InvalidSort } from '../common/errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (v: string) => UUID.test(v);
 
-export type FilterKind = 'string' | 'uuid' | 'bool' | 'int' | 'tags' | { enum: Record<string, string> };
+/** How a field filters; `time` fields (created_at, ...) sort but do not filter. */
+export type FilterKind = 'string' | 'uuid' | 'bool' | 'int' | 'tags' | 'time' | { enum: Record<string, string> };
 export interface FilterField {
   column: string;
   kind: FilterKind;
@@ -26,26 +26,9 @@ export interface FilterField {
 }
 export type FilterSpec = Record<string, FilterField>;
 
-/** The filters every load-balancing object has: id, project, statuses, admin state, tags. */
-export const objectFilters: FilterSpec = {
-  id: { column: 'id', kind: 'uuid' },
-  project_id: { column: 'projectId', kind: 'string' },
-  provisioning_status: { column: 'provisioningStatus', kind: { enum: ProvisioningStatus } },
-  operating_status: { column: 'operatingStatus', kind: { enum: OperatingStatus } },
-  admin_state_up: { column: 'enabled', kind: 'bool' },
-  tags: { column: 'tags', kind: 'tags' },
-};
-export const nameFilter: FilterSpec = { name: { column: 'name', kind: 'string' } };
-export const descriptionFilter: FilterSpec = { description: { column: 'description', kind: 'string' } };
-
 const CONTROL = new Set(['limit', 'marker', 'page_reverse', 'fields', 'sort', 'sort_key', 'sort_dir']);
 const TAG_FILTERS = ['tags', 'tags-any', 'not-tags', 'not-tags-any'] as const;
 const MAX_LIMIT = 1000;
-/** Every collection sorts by these too, whether or not it filters by them. */
-const TIME_COLUMNS: FilterSpec = {
-  created_at: { column: 'createdAt', kind: 'string' },
-  updated_at: { column: 'updatedAt', kind: 'string' },
-};
 
 type Dir = 'asc' | 'desc';
 export interface ListQuery {
@@ -65,7 +48,7 @@ const commaValues = (v: unknown) => values(v).flatMap((s) => s.split(',')).filte
 export interface Keying {
   /** The column that identifies a row (default `id`, a UUID): the order's tiebreaker and the marker. */
   key?: string;
-  /** Rows have created_at/updated_at (default): the default order is by creation, and they sort. */
+  /** Rows have created_at (default): the default order is by creation. */
   timestamps?: boolean;
 }
 
@@ -83,7 +66,7 @@ export function parseListQuery(req: Request, spec: FilterSpec, keying: Keying = 
       continue;
     }
     const field = spec[key];
-    if (!field || field.kind === 'tags') throw new InvalidFilter();
+    if (!field || field.kind === 'tags' || field.kind === 'time') throw new InvalidFilter();
     const accepted = values(raw).filter((v) => acceptable(field.kind, v));
     if (accepted.length === 0) {
       matchesNothing = true;
@@ -123,7 +106,7 @@ function parseSort(req: Request, spec: FilterSpec, { key = 'id', timestamps = tr
     values(req.query.sort_key).forEach((key, i) => pairs.push([key, dirs[i] ?? dirs[0]]));
   }
   const sort = pairs.map(([name, dir]) => {
-    const field = spec[name] ?? (timestamps ? TIME_COLUMNS[name] : undefined);
+    const field = spec[name];
     if (!field || field.kind === 'tags' || field.match) throw new InvalidSort('key', name);
     const d = (dir ?? 'asc').toLowerCase();
     if (d !== 'asc' && d !== 'desc') throw new InvalidSort('direction', dir ?? '');

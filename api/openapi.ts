@@ -1,72 +1,62 @@
 /**
- * The OpenAPI 3.1 document at /openapi.json, generated from the running application itself:
- *   - operations: every route of every mounted router (so a route cannot be forgotten);
- *   - request bodies: the zod schemas the routes validate with (z.toJSONSchema), looked up in
- *     `requestBodies` — test/unit/openapi.test.ts fails when a POST/PUT route has none.
+ * The OpenAPI 3.1 document at /openapi.json, made with zod-openapi from the routes' own contract
+ * (api/contract.ts): every operation with its path and query parameters, its request body (the schema
+ * the route validates with) and its response (the schema the resource's view is described by).
  */
-import type { Router } from 'express';
 import { z } from 'zod';
+import { createDocument, type ZodOpenApiPathsObject } from 'zod-openapi';
+import type { ApiRouter, Operation } from './contract';
 
 export interface Mount {
   /** Where the router is mounted; a /v2/ path is also served under its alias /v2.0/. */
   path: string;
-  router: Router;
+  routes: ApiRouter;
   tag: string;
 }
 
-/** `METHOD /path/{param}` -> the root schema of its body. */
-export type RequestBodies = Record<string, z.ZodType>;
+export const faultSchema = z
+  .object({ faultcode: z.enum(['Client', 'Server']), faultstring: z.string(), debuginfo: z.string().nullable() })
+  .meta({ id: 'Fault', description: "An error, in Octavia's format" });
 
-
-const successStatus: Record<string, string> = { get: '200', post: '201', put: '200', delete: '204' };
-
-interface RouteLayer {
-  route?: { path: string | string[]; methods: Record<string, boolean> };
+/** `/v2/lbaas/pools` + `/:poolId/members/:id` -> `/v2/lbaas/pools/{poolId}/members/{id}`. */
+export function openApiPath(mountPath: string, routePath: string): string {
+  const base = mountPath.replace(/\/$/, '');
+  return (base + (routePath === '/' && base ? '' : routePath)).replace(/:(\w+)/g, '{$1}');
 }
 
-/** `METHOD /path` of every POST/PUT that takes no body (Octavia's actions). */
-export type Bodiless = Set<string>;
+const operationId = (op: Operation, path: string) =>
+  `${op.method}${path.replace(/[{}]/g, '').replace(/\/(\w)/g, (_, c: string) => c.toUpperCase()).replace(/\W/g, '')}`;
 
-/** Every route of a mount, as OpenAPI paths (`/:id` -> `/{id}`). */
-export function operationsOf(mount: Mount): { method: string; path: string }[] {
-  const stack = (mount.router as unknown as { stack: RouteLayer[] }).stack;
-  const base = mount.path.replace(/\/$/, '');
-  return stack
-    .filter((l): l is Required<RouteLayer> => !!l.route)
-    .flatMap((l) => {
-      const routePaths = Array.isArray(l.route.path) ? l.route.path : [l.route.path];
-      return routePaths.flatMap((routePath) =>
-        Object.keys(l.route.methods).map((method) => ({
-          method,
-          path: (base + (routePath === '/' && base ? '' : routePath)).replace(/:(\w+)/g, '{$1}'),
-        })),
-      );
-    });
+function operationOf(op: Operation, path: string, tag: string) {
+  const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+  return {
+    tags: [tag],
+    summary: op.summary,
+    operationId: operationId(op, path),
+    requestParams: {
+      ...(params.length ? { path: z.object(Object.fromEntries(params.map((p) => [p, z.string()]))) } : {}),
+      ...(op.query ? { query: op.query } : {}),
+    },
+    ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: op.body.schema } } } } : {}),
+    responses: {
+      [String(op.status)]: {
+        description: op.response ? 'Success' : 'Success (no body)',
+        ...(op.response ? { content: { 'application/json': { schema: op.response } } } : {}),
+      },
+      default: { description: "An error, in Octavia's format", content: { 'application/json': { schema: faultSchema } } },
+    },
+  };
 }
 
-export function openApiDocument(mounts: Mount[], bodies: RequestBodies, bodiless: Set<string>, version: string) {
-  const paths: Record<string, Record<string, unknown>> = {};
+export function openApiDocument(mounts: Mount[], version: string) {
+  const paths: ZodOpenApiPathsObject = {};
   for (const mount of mounts) {
-    for (const op of operationsOf(mount)) {
-      const key = `${op.method.toUpperCase()} ${op.path}`;
-      const schema = bodies[key];
-      const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
-      (paths[op.path] ??= {})[op.method] = {
-        tags: [mount.tag],
-        operationId: `${op.method}${op.path.replace(/[{}]/g, '').replace(/\/(\w)/g, (_, c: string) => c.toUpperCase()).replace(/\W/g, '')}`,
-        ...(params.length ? { parameters: params } : {}),
-        ...(schema ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) } } } } : {}),
-        responses: {
-          [bodiless.has(key) && op.method === 'put' ? '202' : (successStatus[op.method] ?? '200')]: { description: 'Success' },
-          default: {
-            description: "An error, in Octavia's format",
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/Fault' } } },
-          },
-        },
-      };
+    for (const op of mount.routes.operations) {
+      const path = openApiPath(mount.path, op.path);
+      (paths[path] ??= {})[op.method] = operationOf(op, path, mount.tag);
     }
   }
-  return {
+  return createDocument({
     openapi: '3.1.0',
     info: {
       title: 'Octavia-compatible Load Balancing API (LBaaS v2)',
@@ -74,15 +64,6 @@ export function openApiDocument(mounts: Mount[], bodies: RequestBodies, bodiless
       description: 'The OpenStack Octavia v2 API, served by a control plane whose flows are Temporal workflows.',
     },
     paths,
-    components: {
-      schemas: {
-        Fault: {
-          type: 'object',
-          properties: { faultcode: { type: 'string', enum: ['Client', 'Server'] }, faultstring: { type: 'string' }, debuginfo: { type: ['string', 'null'] } },
-          required: ['faultcode', 'faultstring', 'debuginfo'],
-        },
-      },
-      securitySchemes: { keystone: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' } },
-    },
-  };
+    components: { securitySchemes: { keystone: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' } } },
+  });
 }

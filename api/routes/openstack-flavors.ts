@@ -22,69 +22,30 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { Router } from 'express';
 import { z } from 'zod';
-import { novaExtraSpecs, novaSpecKey } from '../../domain/flavor-capabilities';
+import { novaSpecKey } from '../../domain/flavor-capabilities';
 import { openstackFlavorFlow, startFlow } from '../../common/flows';
-import { Prisma, type OpenstackFlavor } from '../../generated/prisma/client';
+import type { OpenstackFlavor } from '../../generated/prisma/client';
 import { OpenstackFlavorStatus } from '../../generated/prisma/enums';
+import { refusedWrite } from '../catalog';
+import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
 import { findOr404, startOrRevert } from '../lifecycle';
-import { timestamp } from '../views';
-import { parseBody } from '../validation';
+import { openstackFlavors } from '../resources/openstack-flavor';
 import { InvalidFilter, InvalidState, NotFound, RecordAlreadyExists, ServiceUnavailable, ValidationFailure } from '../../common/errors';
-
-const INT_MAX = 2147483647;
-const optional = <T extends z.ZodType>(t: T) => t.nullable().optional();
-
-/** One definition of the request body (Valence's, unwrapped). */
-export const openstackFlavorCreate = z
-  .object({
-    name: z.string().min(1).max(255),
-    /** MiB, vCPUs and GiB, with Nova's bounds. */
-    ram: z.number().int().min(1).max(INT_MAX),
-    vcpus: z.number().int().min(1).max(INT_MAX),
-    disk: z.number().int().min(0).max(INT_MAX),
-    /** MHz. */
-    cpu_speed: optional(z.number().int().min(1).max(INT_MAX)),
-    memory_speed: optional(z.number().int().min(1).max(INT_MAX)),
-    /** e.g. x86_64, aarch64. */
-    cpu_arch: optional(z.string().min(1).max(32)),
-    /** Extra capabilities: `{"gpu": "nvidia-a100", "hw:cpu_policy": "dedicated"}`. */
-    properties: optional(z.record(z.string(), z.union([z.string().max(255), z.number(), z.boolean()]))),
-  })
-  .strict();
 
 /** Nova's extra spec key format. */
 const SPEC_KEY = /^[a-zA-Z0-9-_:. ]{1,255}$/;
 const BUILT_IN_SPECS = ['capabilities:cpu_arch', 'capabilities:cpu_speed', 'capabilities:memory_speed'];
 
-export function openstackFlavorView(f: OpenstackFlavor) {
-  return {
-    uuid: f.id,
-    name: f.name,
-    ram: f.ram,
-    vcpus: f.vcpus,
-    disk: f.disk,
-    cpu_speed: f.cpuSpeed,
-    memory_speed: f.memorySpeed,
-    cpu_arch: f.cpuArch,
-    properties: f.properties,
-    /** What the flavor carries (or will carry) in Nova. */
-    extra_specs: novaExtraSpecs(f),
-    nova_flavor_id: f.novaFlavorId,
-    status: f.status,
-    created_at: timestamp(f.createdAt),
-    updated_at: timestamp(f.updatedAt),
-  };
-}
+const view = (f: OpenstackFlavor) => openstackFlavors.view(f);
+const aFlavor = { response: openstackFlavors.schema };
+const listQuery = z.object({ name: z.string().optional(), status: z.enum(OpenstackFlavorStatus).optional() });
 
-const RESOURCE = 'Openstack flavor';
-
-export function openstackFlavorRoutes(deps: ApiDeps): Router {
+export function openstackFlavorRoutes(deps: ApiDeps): ApiRouter {
   const { db } = deps;
-  const router = Router();
-  const find = (id: string) => findOr404(RESOURCE, id, (i) => db.openstackFlavor.findUnique({ where: { id: i } }));
+  const routes = new ApiRouter();
+  const find = (id: string) => findOr404(openstackFlavors.name, id, (i) => db.openstackFlavor.findUnique({ where: { id: i } }));
 
   /**
    * Starts a flow for a flavor whose state the request has already set (or found) in progress. A
@@ -100,7 +61,7 @@ export function openstackFlavorRoutes(deps: ApiDeps): Router {
     }
   }
 
-  router.get('/', async (req, res) => {
+  routes.get('/', { summary: 'List the flavors (a JSON list)', query: listQuery, response: z.array(openstackFlavors.schema) }, async (req, res) => {
     const allowed = new Set(['name', 'status']);
     if (Object.keys(req.query).some((k) => !allowed.has(k))) throw new InvalidFilter();
     // PostgreSQL text holds no NUL: such a filter matches nothing.
@@ -112,15 +73,15 @@ export function openstackFlavorRoutes(deps: ApiDeps): Router {
       where: { ...(req.query.name !== undefined ? { name: one(req.query.name) } : {}), ...(status ? { status: status as OpenstackFlavorStatus } : {}) },
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     });
-    res.json(rows.map(openstackFlavorView));
+    res.json(rows.map(view));
   });
 
-  router.get('/:id', async (req, res) => {
-    res.json(openstackFlavorView(await find(req.params.id)));
+  routes.get('/:id', { summary: 'Show a flavor', ...aFlavor }, async (req, res) => {
+    res.json(view(await find(String(req.params.id))));
   });
 
-  router.post('/', async (req, res) => {
-    const body = parseBody(openstackFlavorCreate, req.body, 'openstack_flavor');
+  routes.post('/', { summary: 'Create a flavor (UNREGISTERED)', body: openstackFlavors.bodies.create, ...aFlavor }, async (_req, res, parse) => {
+    const body = parse();
     const properties = body.properties ?? {};
     for (const key of Object.keys(properties)) {
       if (!SPEC_KEY.test(key)) {
@@ -130,9 +91,8 @@ export function openstackFlavorRoutes(deps: ApiDeps): Router {
         throw new ValidationFailure(`Property ${key} is set by the flavor's cpu_arch, cpu_speed or memory_speed.`);
       }
     }
-    let row: OpenstackFlavor;
-    try {
-      row = await db.openstackFlavor.create({
+    const row = await db.openstackFlavor
+      .create({
         data: {
           id: randomUUID(),
           name: body.name,
@@ -145,22 +105,19 @@ export function openstackFlavorRoutes(deps: ApiDeps): Router {
           properties,
           status: OpenstackFlavorStatus.UNREGISTERED,
         },
-      });
-    } catch (err) {
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') throw new RecordAlreadyExists('openstack flavor', body.name);
-      throw err;
-    }
-    res.status(201).json(openstackFlavorView(row));
+      })
+      .catch((err: unknown) => refusedWrite(err, { P2002: () => new RecordAlreadyExists('openstack flavor', body.name) }));
+    res.status(201).json(view(row));
   });
 
-  router.post('/:id/register', async (req, res) => {
-    const flavor = await find(req.params.id);
+  routes.post('/:id/register', { summary: 'Register a flavor in Nova (202 REGISTERING; 200 when REGISTERED)', status: 202, ...aFlavor }, async (req, res) => {
+    const flavor = await find(String(req.params.id));
     switch (flavor.status) {
       case OpenstackFlavorStatus.REGISTERED:
-        return void res.status(200).json(openstackFlavorView(flavor));
+        return void res.status(200).json(view(flavor));
       case OpenstackFlavorStatus.REGISTERING:
         await ensureFlow('register', flavor.id);
-        return void res.status(202).json(openstackFlavorView(flavor));
+        return void res.status(202).json(view(flavor));
       case OpenstackFlavorStatus.DELETING:
         throw new InvalidState('openstack flavor', flavor.id, flavor.status);
     }
@@ -174,16 +131,16 @@ export function openstackFlavorRoutes(deps: ApiDeps): Router {
       // Someone else moved it meanwhile: answer as for the state it is in now.
       const now = await find(flavor.id);
       if (now.status === OpenstackFlavorStatus.DELETING) throw new InvalidState('openstack flavor', now.id, now.status);
-      return void res.status(now.status === OpenstackFlavorStatus.REGISTERED ? 200 : 202).json(openstackFlavorView(now));
+      return void res.status(now.status === OpenstackFlavorStatus.REGISTERED ? 200 : 202).json(view(now));
     }
     await startOrRevert(deps, openstackFlavorFlow('register', flavor.id), () =>
       db.openstackFlavor.updateMany({ where: { id: flavor.id, status: OpenstackFlavorStatus.REGISTERING }, data: { status: flavor.status } }),
     );
-    res.status(202).json(openstackFlavorView({ ...flavor, status: OpenstackFlavorStatus.REGISTERING }));
+    res.status(202).json(view({ ...flavor, status: OpenstackFlavorStatus.REGISTERING }));
   });
 
-  router.delete('/:id', async (req, res) => {
-    const flavor = await find(req.params.id);
+  routes.delete('/:id', { summary: 'Delete a flavor (and its Nova flavor)' }, async (req, res) => {
+    const flavor = await find(String(req.params.id));
     if (flavor.status === OpenstackFlavorStatus.REGISTERING) throw new InvalidState('openstack flavor', flavor.id, flavor.status);
     if (flavor.status === OpenstackFlavorStatus.DELETING) {
       await ensureFlow('delete', flavor.id);
@@ -196,7 +153,7 @@ export function openstackFlavorRoutes(deps: ApiDeps): Router {
       });
       if (count === 1) return void res.status(204).end();
       const now = await db.openstackFlavor.findUnique({ where: { id: flavor.id } });
-      if (!now) throw new NotFound(RESOURCE, flavor.id);
+      if (!now) throw new NotFound(openstackFlavors.name, flavor.id);
       throw new InvalidState('openstack flavor', now.id, now.status);
     }
     const { count } = await db.openstackFlavor.updateMany({
@@ -214,5 +171,5 @@ export function openstackFlavorRoutes(deps: ApiDeps): Router {
     res.status(204).end();
   });
 
-  return router;
+  return routes;
 }

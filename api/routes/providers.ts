@@ -3,13 +3,19 @@
  * flavor and availability zone profiles may set (`/{provider}/flavor_capabilities`,
  * `/{provider}/availability_zone_capabilities`, filterable by `name` and `description`).
  */
-import { Router, type Request } from 'express';
+import type { Request } from 'express';
+import { z } from 'zod';
+import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
 import { selectFields } from '../listing';
 import { availabilityZoneCapabilities, flavorCapabilities, providers, requireProvider } from '../providers';
 
 const fieldsOf = (req: Request) => (req.query.fields === undefined ? undefined : [req.query.fields].flat().map(String));
 const first = (v: unknown) => (v === undefined ? undefined : String([v].flat()[0]));
+
+const named = z.object({ name: z.string(), description: z.string() });
+const fields = z.array(z.enum(['name', 'description'])).optional();
+const capabilityQuery = z.object({ name: z.string().optional(), description: z.string().optional(), fields });
 
 function capabilityList(req: Request, capabilities: Record<string, { description: string }>) {
   requireProvider(req.params.provider as string);
@@ -21,20 +27,22 @@ function capabilityList(req: Request, capabilities: Record<string, { description
   return selectFields(items, fieldsOf(req));
 }
 
-export function providerRoutes(_deps: ApiDeps): Router {
-  const router = Router();
+export function providerRoutes(_deps: ApiDeps): ApiRouter {
+  const routes = new ApiRouter();
 
-  router.get('/', (req, res) => {
+  routes.get('/', { summary: 'List the providers', query: z.object({ fields }), response: z.object({ providers: z.array(named) }) }, (req, res) => {
     res.json({ providers: selectFields(providers.map((p) => ({ name: p.name, description: p.description })), fieldsOf(req)) });
   });
 
-  router.get('/:provider/flavor_capabilities', (req, res) => {
-    res.json({ flavor_capabilities: capabilityList(req, flavorCapabilities) });
-  });
+  for (const [key, capabilities] of [
+    ['flavor_capabilities', flavorCapabilities],
+    ['availability_zone_capabilities', availabilityZoneCapabilities],
+  ] as const) {
+    const doc = { summary: `List a provider's ${key.replaceAll('_', ' ')}`, query: capabilityQuery, response: z.object({ [key]: z.array(named) }) };
+    routes.get(`/:provider/${key}`, doc, (req, res) => {
+      res.json({ [key]: capabilityList(req, capabilities) });
+    });
+  }
 
-  router.get('/:provider/availability_zone_capabilities', (req, res) => {
-    res.json({ availability_zone_capabilities: capabilityList(req, availabilityZoneCapabilities) });
-  });
-
-  return router;
+  return routes;
 }

@@ -12,58 +12,15 @@
  * Every response carries both Octavia's field names and the deprecated ones it still shows
  * (`loadbalancer`, `healthmonitor`); a PUT accepts either.
  */
-import { Router, type Request } from 'express';
-import { z } from 'zod';
-import type { Quota } from '../../generated/prisma/client';
+import type { Request, Response } from 'express';
+import { collection } from '../collection';
 import { requestContext } from '../context';
+import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
-import { selectOne, type FilterSpec, listPage } from '../listing';
-import { effectiveQuotas, MAX_QUOTA, MIN_QUOTA, quotaDefaults, setQuotaDefaults, type QuotaDefaults } from '../../domain/quotas';
-import { parseBody } from '../validation';
+import { selectOne } from '../listing';
+import { effectiveQuotas, quotaDefaults, setQuotaDefaults } from '../../domain/quotas';
+import { quotas } from '../resources/quota';
 import { InvalidInput, NotAuthorized, NotFound } from '../../common/errors';
-
-const limit = () => z.number().int().min(MIN_QUOTA).max(MAX_QUOTA).nullable().optional();
-
-export const quotaUpdateRoot = z
-  .object({
-    quota: z
-      .object({
-        load_balancer: limit(),
-        loadbalancer: limit(),
-        listener: limit(),
-        pool: limit(),
-        health_monitor: limit(),
-        healthmonitor: limit(),
-        member: limit(),
-        l7policy: limit(),
-        l7rule: limit(),
-      })
-      .strict(),
-  })
-  .strict();
-
-type QuotaValues = { [K in keyof QuotaDefaults]: number | null };
-
-function valuesView(q: QuotaValues) {
-  return {
-    load_balancer: q.loadBalancer,
-    loadbalancer: q.loadBalancer,
-    listener: q.listener,
-    pool: q.pool,
-    health_monitor: q.healthMonitor,
-    healthmonitor: q.healthMonitor,
-    member: q.member,
-    l7policy: q.l7policy,
-    l7rule: q.l7rule,
-  };
-}
-
-const projectView = (projectId: string, q: QuotaValues) => ({ project_id: projectId, ...valuesView(q), tenant_id: projectId });
-
-const filters: FilterSpec = {
-  project_id: { column: 'projectId', kind: 'string' },
-  tenant_id: { column: 'projectId', kind: 'string' },
-};
 
 /** Whether a project id can be stored (and so can have quotas): at most 36 characters, no NUL. */
 const storable = (projectId: string) => projectId.length <= 36 && !projectId.includes('\0');
@@ -74,75 +31,69 @@ function checkProjectId(projectId: string): void {
   if (projectId.length > 36) throw new InvalidInput('project_id', projectId, 'Value should have a maximum character requirement of 36');
 }
 
-export function quotaRoutes(deps: ApiDeps): Router {
+/** Members and observers see their own project's quotas; another project's is Octavia's 403. */
+function authorizeProject(req: Request, projectId: string): void {
+  const ctx = requestContext(req);
+  if (!ctx.readsAllProjects && ctx.projectId !== projectId) throw new NotAuthorized();
+}
+
+export function quotaRoutes(deps: ApiDeps): ApiRouter {
   const { db } = deps;
   setQuotaDefaults(deps.config.quotas);
-  const router = Router();
-
-  /** Members and observers see their own project's quotas; another project's is Octavia's 403. */
-  function authorizeProject(req: Request, projectId: string): void {
-    const ctx = requestContext(req);
-    if (!ctx.readsAllProjects && ctx.projectId !== projectId) throw new NotAuthorized();
-  }
-
-  const showDefaults = (_req: Request, res: import('express').Response) => {
-    res.json({ quota: valuesView(quotaDefaults()) });
+  const routes = new ApiRouter();
+  const all = collection(deps, quotas, {
+    scope: (req) => {
+      const ctx = requestContext(req);
+      return ctx.readsAllProjects ? {} : { projectId: ctx.projectId ?? '' };
+    },
+  });
+  const doc = { query: quotas.showQuery, response: quotas.showSchema };
+  const showDefaults = (req: Request, res: Response) => {
+    res.json({ quota: selectOne(req, quotas.view(quotaDefaults())) });
   };
 
-  router.get('/', async (req, res) => {
-    const ctx = requestContext(req);
-    const page = await listPage(req, filters, {
-      timestamps: false,
-      key: 'projectId',
-      base: ctx.readsAllProjects ? {} : { projectId: ctx.projectId ?? '' },
-      findMany: (args) => db.quota.findMany(args),
-      findById: (projectId) => db.quota.findUnique({ where: { projectId } }),
-      view: (r: Quota) => projectView(r.projectId, r),
-    });
-    res.json({ quotas: page.items, quotas_links: page.links });
-  });
-
-  router.get('/defaults', showDefaults);
-  router.get('/:projectId/default', (req, res) => {
-    authorizeProject(req, req.params.projectId);
+  routes.get('/', { summary: 'List the projects with quotas of their own', query: quotas.listQuery(db), response: quotas.listSchema }, all.list);
+  routes.get('/defaults', { ...doc, summary: 'Show the default quotas' }, showDefaults);
+  routes.get('/:projectId/default', { ...doc, summary: 'Show the default quotas' }, (req, res) => {
+    authorizeProject(req, req.params.projectId as string);
     showDefaults(req, res);
   });
 
-  router.get('/:projectId', async (req, res) => {
-    const { projectId } = req.params;
+  routes.get('/:projectId', { ...doc, summary: "Show a project's quotas" }, async (req, res) => {
+    const projectId = req.params.projectId as string;
     authorizeProject(req, projectId);
     const row = !storable(projectId) ? null : await db.quota.findUnique({ where: { projectId } });
-    res.json({ quota: selectOne(req, projectView(projectId, effectiveQuotas(row))) });
+    res.json({ quota: selectOne(req, quotas.view({ projectId, ...effectiveQuotas(row) })) });
   });
 
-  router.put('/:projectId', async (req, res) => {
-    const { projectId } = req.params;
-    const body = parseBody(quotaUpdateRoot, req.body, 'quotas').quota;
+  routes.put('/:projectId', { summary: "Set a project's quotas", body: quotas.bodies.update, status: 202, response: quotas.showSchema }, async (req, res, body) => {
+    const projectId = req.params.projectId as string;
+    const update = body().quota;
     checkProjectId(projectId);
     // The current names win over the deprecated ones when a request sends both.
     const pick = (current: number | null | undefined, deprecated: number | null | undefined) => (current !== undefined ? current : deprecated);
     const data = Object.fromEntries(
       Object.entries({
-        loadBalancer: pick(body.load_balancer, body.loadbalancer),
-        listener: body.listener,
-        pool: body.pool,
-        healthMonitor: pick(body.health_monitor, body.healthmonitor),
-        member: body.member,
-        l7policy: body.l7policy,
-        l7rule: body.l7rule,
+        loadBalancer: pick(update.load_balancer, update.loadbalancer),
+        listener: update.listener,
+        pool: update.pool,
+        healthMonitor: pick(update.health_monitor, update.healthmonitor),
+        member: update.member,
+        l7policy: update.l7policy,
+        l7rule: update.l7rule,
       }).filter(([, v]) => v !== undefined),
     );
     const row = await db.quota.upsert({ where: { projectId }, create: { projectId, ...data }, update: data });
-    res.status(202).json({ quota: projectView(projectId, effectiveQuotas(row)) });
+    res.status(202).json({ quota: quotas.view({ projectId, ...effectiveQuotas(row) }) });
   });
 
-  router.delete('/:projectId', async (req, res) => {
-    const { projectId } = req.params;
+  routes.delete('/:projectId', { summary: "Reset a project's quotas to the defaults", status: 202 }, async (req, res) => {
+    const projectId = req.params.projectId as string;
     const reset = { loadBalancer: null, listener: null, pool: null, healthMonitor: null, member: null, l7policy: null, l7rule: null };
     const { count } = !storable(projectId) ? { count: 0 } : await db.quota.updateMany({ where: { projectId }, data: reset });
     if (count === 0) throw new NotFound('Quotas', projectId);
     res.status(202).end();
   });
 
-  return router;
+  return routes;
 }

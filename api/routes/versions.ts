@@ -4,7 +4,9 @@
  * client whose endpoint already ends in the version finds it too. Links are built from the request's
  * host, as Octavia builds them from the request URL.
  */
-import { Router, type Request } from 'express';
+import type { Request } from 'express';
+import { z } from 'zod';
+import { ApiRouter } from '../contract';
 
 /** Octavia's API versions (id, status, date), oldest first: v2.26 is Octavia 11's. */
 const versions: [string, string, string][] = [
@@ -42,10 +44,16 @@ export function versionDocument(req: Request) {
   return { versions: versions.map(([id, status, updated]) => ({ id, status, updated, links: [{ href, rel: 'self' }] })) };
 }
 
-export function versionRoutes(): Router {
-  const router = Router();
-  router.get(['/', '/v2', '/v2.0'], (req, res) => {
+const versionsSchema = z.object({
+  versions: z.array(
+    z.object({ id: z.string(), status: z.enum(['CURRENT', 'SUPPORTED']), updated: z.string(), links: z.array(z.object({ href: z.string(), rel: z.string() })) }),
+  ),
+});
+
+export function versionRoutes(): ApiRouter {
+  const routes = new ApiRouter();
+  routes.get(['/', '/v2', '/v2.0'], { summary: 'The API versions', response: versionsSchema }, (req, res) => {
     res.json(versionDocument(req));
   });
-  return router;
+  return routes;
 }

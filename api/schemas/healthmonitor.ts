@@ -1,9 +1,7 @@
 /** Health monitor request bodies (Octavia api-ref: Health Monitors). */
 import { z } from 'zod';
 import { fields } from '../validation';
-import { int32, pattern, requiredEnum } from './pool';
-
-const optional = <T extends z.ZodType>(t: T) => t.nullable().optional();
+import { inheritedProject, int32, optional, pattern, requiredEnum } from './common';
 
 /** Octavia's wire names, in the order Octavia 11 listed them (err_hm_bad_type.json). */
 export const healthMonitorTypes = ['HTTPS', 'TCP', 'TLS-HELLO', 'UDP-CONNECT', 'SCTP', 'PING', 'HTTP'] as const;
@@ -43,9 +41,7 @@ export const healthMonitorCreate = z
     delay: int32().min(0),
     timeout: int32().min(0),
     max_retries: retries(),
-    // Accepted for compatibility; a monitor always belongs to its load balancer's project.
-    project_id: optional(fields.projectId()),
-    tenant_id: optional(fields.projectId()),
+    ...inheritedProject,
   })
   .strict();
 

@@ -2,9 +2,7 @@
 import { z } from 'zod';
 import { fields } from '../validation';
 import { l7RuleCreate } from './l7rule';
-import { requiredEnum } from './pool';
-
-const optional = <T extends z.ZodType>(t: T) => t.nullable().optional();
+import { inheritedProject, optional, requiredEnum } from './common';
 
 /** Octavia's SUPPORTED_L7POLICY_ACTIONS and SUPPORTED_L7POLICY_REDIRECT_HTTP_CODES. */
 export const l7PolicyActions = ['REJECT', 'REDIRECT_TO_URL', 'REDIRECT_TO_POOL', 'REDIRECT_PREFIX'] as const;
@@ -49,9 +47,7 @@ export const l7PolicyCreate = z
     action: requiredEnum(l7PolicyActions),
     // Octavia's single-call create: the policy's rules with it.
     rules: optional(z.array(l7RuleCreate)),
-    // Accepted for compatibility; a policy always belongs to its load balancer's project.
-    project_id: optional(fields.projectId()),
-    tenant_id: optional(fields.projectId()),
+    ...inheritedProject,
   })
   .strict();
 

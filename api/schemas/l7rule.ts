@@ -1,9 +1,7 @@
 /** L7 rule request bodies (Octavia api-ref: L7 Rules). */
 import { z } from 'zod';
 import { fields } from '../validation';
-import { requiredEnum } from './pool';
-
-const optional = <T extends z.ZodType>(t: T) => t.nullable().optional();
+import { inheritedProject, optional, requiredEnum } from './common';
 
 /** Octavia's SUPPORTED_L7RULE_TYPES and SUPPORTED_L7RULE_COMPARE_TYPES, in its order. */
 export const l7RuleTypes = ['HOST_NAME', 'PATH', 'FILE_TYPE', 'HEADER', 'COOKIE', 'SSL_CONN_HAS_CERT', 'SSL_VERIFY_RESULT', 'SSL_DN_FIELD'] as const;
@@ -25,9 +23,7 @@ export const l7RuleCreate = z
     invert: optional(z.boolean()),
     admin_state_up: z.boolean().optional(),
     tags: optional(fields.tags()),
-    // Accepted for compatibility; a rule always belongs to its load balancer's project.
-    project_id: optional(fields.projectId()),
-    tenant_id: optional(fields.projectId()),
+    ...inheritedProject,
   })
   .strict();
 

@@ -1,8 +1,7 @@
 /** Listener request bodies (Octavia api-ref: Listeners). */
 import { z } from 'zod';
 import { fields } from '../validation';
-
-const optional = <T extends z.ZodType>(t: T) => t.nullable().optional();
+import { inheritedProject, optional } from './common';
 
 /** In the order Octavia lists them in its error messages. */
 export const listenerProtocols = ['TERMINATED_HTTPS', 'HTTPS', 'PROMETHEUS', 'TCP', 'UDP', 'SCTP', 'HTTP'] as const;
@@ -34,9 +33,7 @@ export const listenerCreate = z
     protocol: z.enum(listenerProtocols),
     protocol_port: z.number().int().min(1).max(65535),
     loadbalancer_id: fields.uuid(),
-    // Accepted for compatibility; a listener always belongs to its load balancer's project.
-    project_id: optional(fields.projectId()),
-    tenant_id: optional(fields.projectId()),
+    ...inheritedProject,
   })
   .strict();
 

@@ -1,42 +1,30 @@
 /** Member request bodies (Octavia api-ref: Members). */
 import { z } from 'zod';
 import { fields } from '../validation';
-
-const optional = <T extends z.ZodType>(t: T) => t.nullable().optional();
+import { inheritedProject, optional } from './common';
 
 const port = () => z.number().int().min(1).max(65535);
 /** Octavia's MIN_WEIGHT .. MAX_WEIGHT (0 drains a member). */
 const weight = () => z.number().int().min(0).max(256);
 
+/** What a PUT may change, and a POST set too. */
+const mutable = {
+  name: optional(fields.name()),
+  admin_state_up: z.boolean().optional(),
+  weight: optional(weight()),
+  backup: optional(z.boolean()),
+  monitor_port: optional(port()),
+  monitor_address: optional(fields.ip()),
+  tags: optional(fields.tags()),
+};
+
+// In Octavia's order: the first of several problems is the one reported.
+const { name, admin_state_up, weight: weighted, backup, ...rest } = mutable;
 export const memberCreate = z
-  .object({
-    name: optional(fields.name()),
-    admin_state_up: z.boolean().optional(),
-    address: fields.ip(),
-    protocol_port: port(),
-    weight: optional(weight()),
-    backup: optional(z.boolean()),
-    subnet_id: optional(fields.uuid()),
-    monitor_port: optional(port()),
-    monitor_address: optional(fields.ip()),
-    tags: optional(fields.tags()),
-    // Accepted for compatibility; a member always belongs to its load balancer's project.
-    project_id: optional(fields.projectId()),
-    tenant_id: optional(fields.projectId()),
-  })
+  .object({ name, admin_state_up, address: fields.ip(), protocol_port: port(), weight: weighted, backup, subnet_id: optional(fields.uuid()), ...rest, ...inheritedProject })
   .strict();
 
-export const memberUpdate = z
-  .object({
-    name: optional(fields.name()),
-    admin_state_up: z.boolean().optional(),
-    weight: optional(weight()),
-    backup: optional(z.boolean()),
-    monitor_port: optional(port()),
-    monitor_address: optional(fields.ip()),
-    tags: optional(fields.tags()),
-  })
-  .strict();
+export const memberUpdate = z.object(mutable).strict();
 
 export const memberCreateRoot = z.object({ member: memberCreate }).strict();
 export const memberUpdateRoot = z.object({ member: memberUpdate }).strict();

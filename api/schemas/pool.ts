@@ -1,8 +1,7 @@
 /** Pool request bodies (Octavia api-ref: Pools). */
 import { z } from 'zod';
 import { fields } from '../validation';
-
-const optional = <T extends z.ZodType>(t: T) => t.nullable().optional();
+import { inheritedProject, int32, optional, pattern, requiredEnum } from './common';
 
 /** In the order Octavia 11 listed them in its messages (a Python set: the order is Octavia's, not ours). */
 export const poolProtocols = ['HTTP', 'HTTPS', 'PROXY', 'PROXYV2', 'TCP', 'UDP', 'SCTP'] as const;
@@ -12,20 +11,8 @@ export const alpnProtocols = ['http/1.0', 'http/1.1', 'h2'] as const;
 
 export type PoolProtocolName = (typeof poolProtocols)[number];
 
-/**
- * An enum attribute Octavia requires: missing is `Mandatory field missing.`, a wrong value lists the
- * allowed ones (zod alone reports both as a wrong value).
- */
-export const requiredEnum = <const T extends readonly [string, ...string[]]>(values: T) => z.string().pipe(z.enum(values));
-
-/** WSME's pattern message, with the pattern as Octavia writes it. */
-export const pattern = (re: RegExp) => ({ message: `Value should match the pattern ${re.source}` });
-
 // Set-Cookie's invalid characters (Octavia's SessionPersistencePOST.cookie_name).
 const COOKIE_NAME = /^[^\s,;\\]+$/;
-
-/** Octavia stores ints in 32-bit columns: anything larger is refused here, not by the database. */
-export const int32 = () => z.number().int().max(2147483647);
 
 const sessionPersistenceFields = {
   cookie_name: optional(z.string().max(255).regex(COOKIE_NAME, pattern(COOKIE_NAME))),
@@ -67,9 +54,7 @@ export const poolCreate = z
     session_persistence: optional(sessionPersistenceCreate),
     listener_id: optional(fields.uuid()),
     loadbalancer_id: optional(fields.uuid()),
-    // Accepted for compatibility; a pool always belongs to its load balancer's project.
-    project_id: optional(fields.projectId()),
-    tenant_id: optional(fields.projectId()),
+    ...inheritedProject,
   })
   .strict();
 

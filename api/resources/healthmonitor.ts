@@ -1,0 +1,42 @@
+/** The health monitor (Octavia's HealthMonitorResponse). */
+import { z } from 'zod';
+import type { HealthMonitor } from '../../generated/prisma/client';
+import { body, resource, stored } from '../resource';
+import { healthMonitorCreateRoot, healthMonitorTypes, healthMonitorUpdateRoot, type HealthMonitorTypeName } from '../schemas/healthmonitor';
+import { objectFields, refTo, text } from './common';
+
+/** The database enum spells TLS_HELLO and UDP_CONNECT; Octavia's wire names have hyphens. */
+export const healthMonitorTypeToWire = (t: string) => t.replace('_', '-') as HealthMonitorTypeName;
+const toDb = (t: unknown) => String(t).replace('-', '_');
+
+export const healthMonitors = resource<HealthMonitor>()({
+  model: 'healthMonitor',
+  name: 'Health Monitor',
+  singular: 'healthmonitor',
+  plural: 'healthmonitors',
+  fields: {
+    ...objectFields,
+    name: text(),
+    type: stored(z.enum(healthMonitorTypes), {
+      show: healthMonitorTypeToWire,
+      write: toDb,
+      // The type filter arrives in wire spelling (TLS-HELLO); the column holds TLS_HELLO.
+      filter: { kind: { enum: Object.fromEntries(healthMonitorTypes.map((t) => [t, t])) }, match: (t) => ({ type: toDb(t) }) },
+    }),
+    delay: stored(z.number().int()),
+    timeout: stored(z.number().int()),
+    max_retries: stored(z.number().int()),
+    max_retries_down: stored(z.number().int()),
+    http_method: stored(z.string().nullable()),
+    url_path: stored(z.string().nullable()),
+    expected_codes: stored(z.string().nullable()),
+    pools: refTo('poolId'),
+    http_version: stored(z.number().nullable(), { show: (v: unknown) => (v === null ? null : Number(v)) }),
+    domain_name: stored(z.string().nullable()),
+  },
+  filters: { pool_id: stored(z.guid(), { column: 'poolId' }) },
+  bodies: {
+    create: body(healthMonitorCreateRoot, 'health_monitor_'),
+    update: body(healthMonitorUpdateRoot, 'health_monitor_'),
+  },
+});

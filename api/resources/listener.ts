@@ -1,0 +1,55 @@
+/** The listener (Octavia's ListenerResponse). */
+import { z } from 'zod';
+import type { Listener, Prisma } from '../../generated/prisma/client';
+import { ListenerProtocol } from '../../common/status';
+import { body, resource, stored } from '../resource';
+import { listenerCreateRoot, listenerUpdateRoot } from '../schemas/listener';
+import { absent, absentTlsLists, objectFields, refsOf, refTo, text } from './common';
+
+/** A listener's policies as its view lists them: in evaluation order. */
+export const listenerInclude = {
+  l7Policies: { select: { id: true }, orderBy: [{ position: 'asc' }, { createdAt: 'asc' }] },
+} satisfies Prisma.ListenerInclude;
+
+/** `l7Policies`: a listener read without them (just created) has none yet. */
+export type ListenerRow = Listener & { l7Policies?: { id: string }[] };
+
+const timeout = () => stored(z.number().int());
+const loadBalancerId = stored(z.guid(), { column: 'loadBalancerId' });
+
+export const listeners = resource<ListenerRow>()({
+  model: 'listener',
+  name: 'Listener',
+  singular: 'listener',
+  plural: 'listeners',
+  fields: {
+    ...objectFields,
+    name: text(),
+    description: text(),
+    protocol: stored(z.enum(ListenerProtocol)),
+    protocol_port: stored(z.number().int()),
+    connection_limit: stored(z.number().int()),
+    default_tls_container_ref: stored(z.string().nullable()),
+    sni_container_refs: stored(z.array(z.string())),
+    default_pool_id: stored(z.guid().nullable()),
+    l7policies: refsOf('l7Policies'),
+    insert_headers: stored(z.record(z.string(), z.string())),
+    loadbalancers: refTo('loadBalancerId'),
+    timeout_client_data: timeout(),
+    timeout_member_connect: timeout(),
+    timeout_member_data: timeout(),
+    timeout_tcp_inspect: timeout(),
+    client_ca_tls_container_ref: absent(),
+    client_authentication: stored(z.string()),
+    client_crl_container_ref: absent(),
+    // Octavia shows an empty list of CIDRs as null.
+    allowed_cidrs: stored(z.array(z.string()).nullable(), { show: (cidrs: string[]) => (cidrs.length > 0 ? cidrs : null) }),
+    ...absentTlsLists,
+  },
+  // openstacksdk filters by load_balancer_id, the openstack CLI by loadbalancer_id.
+  filters: { loadbalancer_id: loadBalancerId, load_balancer_id: loadBalancerId },
+  bodies: {
+    create: body(listenerCreateRoot, 'listener_'),
+    update: body(listenerUpdateRoot, 'listener_'),
+  },
+});

@@ -1,0 +1,282 @@
+/**
+ * Octavia's validation rules (its common/validate.py, and the few rules its controllers apply inline):
+ * what a listener, pool, member, health monitor, L7 policy or rule may be, neither HTTP nor
+ * orchestration. They take the request's values under Octavia's wire names, as Octavia's take the WSME
+ * objects, and throw Octavia's faults. The HTTP shape of a request (types, bounds, patterns) stays in
+ * the zod schemas of api/schemas/.
+ */
+import {
+  InvalidL7PolicyArgs,
+  InvalidOption,
+  L7RuleValidation,
+  ValidationFailure,
+} from '../common/errors';
+
+// --- listeners and pools ---------------------------------------------------------------------------
+
+/** Octavia's VALID_LISTENER_POOL_PROTOCOL_MAP: which pools a listener may send its traffic to. */
+const listenerPoolProtocols: Record<string, readonly string[]> = {
+  HTTP: ['HTTP', 'PROXY', 'PROXYV2'],
+  HTTPS: ['HTTPS', 'PROXY', 'PROXYV2', 'TCP'],
+  TCP: ['TCP', 'HTTP', 'HTTPS', 'PROXY', 'PROXYV2'],
+  TERMINATED_HTTPS: ['HTTP', 'PROXY', 'PROXYV2'],
+  UDP: ['UDP'],
+  SCTP: ['SCTP'],
+  PROMETHEUS: [],
+};
+
+/** A pool may take a listener's traffic (a default pool, an L7 redirect target). */
+export function checkListenerPoolProtocol(listenerProtocol: string, poolProtocol: string): void {
+  if (!listenerPoolProtocols[listenerProtocol]?.includes(poolProtocol)) {
+    throw new ValidationFailure(`The pool protocol '${poolProtocol}' is invalid while the listener protocol is '${listenerProtocol}'.`);
+  }
+}
+
+/** The listener protocols L7 policies apply to (haproxy's HTTP mode). */
+export function checkL7Listener(listener: { id: string; protocol: string }): void {
+  if (listener.protocol !== 'HTTP' && listener.protocol !== 'TERMINATED_HTTPS') {
+    throw new ValidationFailure(
+      `L7 policies are only supported on HTTP and TERMINATED_HTTPS listeners; listener ${listener.id} is ${listener.protocol}.`,
+    );
+  }
+}
+
+const isDatagram = (protocol: string) => protocol === 'UDP' || protocol === 'SCTP';
+
+export interface SessionPersistenceFields {
+  type?: string | null;
+  cookie_name?: string | null;
+  persistence_timeout?: number | null;
+  persistence_granularity?: string | null;
+}
+
+/** Octavia's pool session persistence rules: per protocol, then validate.check_session_persistence. */
+export function checkSessionPersistence(protocol: string, sp: SessionPersistenceFields | null | undefined): void {
+  if (!sp) return;
+  if (isDatagram(protocol)) {
+    if (sp.type === 'SOURCE_IP' && sp.cookie_name) {
+      throw new ValidationFailure(
+        'session_persistence SOURCE_IP type for UDP and SCTP protocols only accepts: type, persistence_timeout, persistence_granularity.',
+      );
+    }
+    if (sp.cookie_name) throw new ValidationFailure('Cookie names are not supported for UDP/SCTP pools.');
+    if (sp.type === 'HTTP_COOKIE' || sp.type === 'APP_COOKIE') {
+      throw new ValidationFailure(`Session persistence of type ${sp.type} is not supported for UDP/SCTP protocol pools.`);
+    }
+  } else if (sp.persistence_timeout || sp.persistence_granularity) {
+    throw new ValidationFailure('persistence_timeout and persistence_granularity is only for UDP and SCTP protocol pools.');
+  }
+  if (sp.cookie_name && sp.type !== 'APP_COOKIE') {
+    throw new ValidationFailure('Field "cookie_name" can only be specified with session persistence of type "APP_COOKIE".');
+  }
+  if (sp.type === 'APP_COOKIE' && !sp.cookie_name) {
+    throw new ValidationFailure('Field "cookie_name" must be specified when using the "APP_COOKIE" session persistence type.');
+  }
+}
+
+/** The amphora load-balances UDP and SCTP with LVS, which alone has a source IP and port hash. */
+export function checkAlgorithm(protocol: string, algorithm: string | null | undefined): void {
+  if (algorithm === 'SOURCE_IP_PORT' && !isDatagram(protocol)) {
+    throw new ValidationFailure(`The SOURCE_IP_PORT algorithm is only supported for UDP and SCTP pools, not ${protocol} pools.`);
+  }
+}
+
+// --- members -----------------------------------------------------------------------------------------
+
+/** Octavia's [networking] reserved_ips default: the metadata service is never a member. */
+const RESERVED_IPS = new Set(['169.254.169.254']);
+
+/** validate.ip_not_reserved. */
+export function ipNotReserved(address: string): void {
+  if (RESERVED_IPS.has(address)) throw new InvalidOption(address, 'member address');
+}
+
+// --- health monitors ---------------------------------------------------------------------------------
+
+/** Octavia's [api_settings] udp_connect_min_interval_health_monitor default. */
+const UDP_CONNECT_MIN_DELAY = 3;
+
+/** Python prints the float 1.0 as `1.0`. */
+const pyFloat = (v: number) => (Number.isInteger(v) ? v.toFixed(1) : String(v));
+
+/** The monitor types a pool's protocol can be checked with (Octavia's post() and _validate for UDP and SCTP). */
+export function checkMonitorTypeForPool(poolProtocol: string, type: string, delay: number | null | undefined): void {
+  if (isDatagram(poolProtocol)) {
+    if (!['UDP-CONNECT', 'SCTP', 'TCP', 'HTTP'].includes(type)) {
+      throw new ValidationFailure(
+        `The associated pool protocol is ${poolProtocol}, so only a UDP-CONNECT/SCTP/TCP/HTTP health monitor is supported.`,
+      );
+    }
+    if (type === 'UDP-CONNECT' && delay !== undefined && delay !== null && delay < UDP_CONNECT_MIN_DELAY) {
+      throw new ValidationFailure(
+        `The request delay value ${delay} should be larger than ${UDP_CONNECT_MIN_DELAY} for UDP-CONNECT health monitor type.`,
+      );
+    }
+  } else if (type === 'UDP-CONNECT' || type === 'SCTP') {
+    throw new ValidationFailure(`The ${type} type is only supported for pools of type UDP/SCTP.`);
+  }
+}
+
+/** A domain name is sent in an HTTP/1.1 Host header: it needs http_version 1.1. */
+export function checkMonitorDomainName(domainName: string | null | undefined, httpVersion: number | null | undefined): void {
+  if (!domainName) return;
+  if (!httpVersion) throw new ValidationFailure("'http_version' must be specified when 'domain_name' is provided.");
+  if (httpVersion < 1.1) throw new InvalidOption(`http_version ${pyFloat(httpVersion)}`, 'health monitors HTTP 1.1 domain name health check');
+}
+
+// --- L7 rules ----------------------------------------------------------------------------------------
+
+/** Octavia's MAX_L7RULES_PER_L7POLICY. */
+export const MAX_L7RULES_PER_L7POLICY = 50;
+
+// Octavia's constants, verbatim (`+-.` is the range + , - .).
+const HEADER_NAME = /^[a-zA-Z0-9!#$%&'*+-.^_`|~]+$/;
+const HEADER_VALUE = /^[a-zA-Z0-9!"#$%&'()*+,\-./:;<=>?@[\]^_`{|}~\\]+$/;
+const QUOTED_HEADER_VALUE = /^"[a-zA-Z0-9 \t!"#$%&'()*+,\-./:;<=>?@[\]^_`{|}~\\]*"$/;
+const COOKIE_VALUE = /^[a-zA-Z0-9!#$%&'()*+-./:<=>?@[\]^_`{|}~]+$/;
+const DN_FIELD = /^[a-zA-Z][A-Za-z0-9-]*$/;
+
+/** Octavia's InvalidL7Rule, which l7rule_data's callers report as an L7RuleValidation. */
+class InvalidL7Rule extends Error {}
+const invalidRule = (msg: string) => new InvalidL7Rule(`Invalid L7 Rule: ${msg}`);
+const invalidChars = (what: string) => new InvalidL7Rule(`Invalid characters in ${what}`);
+
+function regex(value: string) {
+  try {
+    new RegExp(value);
+  } catch (err) {
+    throw new InvalidL7Rule(`Unable to parse regular expression: ${(err as Error).message}`);
+  }
+}
+function headerValueString(value: string, what: string) {
+  if (!HEADER_VALUE.test(value) && !QUOTED_HEADER_VALUE.test(value)) throw invalidChars(what);
+}
+
+export interface L7RuleFields {
+  type: string;
+  compare_type: string;
+  key?: string | null;
+  value: string;
+}
+
+/** validate.l7rule_data, with its L7RuleValidation wrapper (`Error parsing L7Rule: ...`, 400). */
+export function l7ruleData(rule: L7RuleFields): void {
+  try {
+    checkRuleData(rule);
+  } catch (err) {
+    if (err instanceof InvalidL7Rule) throw new L7RuleValidation(err.message);
+    throw err;
+  }
+}
+
+function checkRuleData({ type, compare_type: compare, key, value }: L7RuleFields): void {
+  if (!value) throw invalidRule('L7 rule type requires a value');
+  switch (type) {
+    case 'HEADER':
+    case 'COOKIE':
+      if (!key) throw invalidRule('L7 rule type requires a key');
+      if (!HEADER_NAME.test(key)) throw invalidChars('key');
+      if (compare === 'REGEX') regex(value);
+      else if (type === 'HEADER') headerValueString(value, 'header value');
+      else if (!COOKIE_VALUE.test(value)) throw invalidChars('cookie value');
+      return;
+    case 'HOST_NAME':
+    case 'PATH':
+      if (compare === 'REGEX') regex(value);
+      else headerValueString(value, 'comparison value');
+      return;
+    case 'FILE_TYPE':
+      if (compare === 'REGEX') regex(value);
+      else if (compare === 'EQUAL_TO') headerValueString(value, 'comparison value');
+      else throw invalidRule('invalid comparison type for rule type');
+      return;
+    case 'SSL_CONN_HAS_CERT':
+      if (key) throw invalidRule(`L7rule type ${type} does not use the "key" field.`);
+      if (value.toLowerCase() !== 'true') throw invalidRule(`L7rule value ${value} is not a boolean True string.`);
+      if (compare !== 'EQUAL_TO') throw invalidRule(`L7rule type ${type} only supports the EQUAL_TO compare type.`);
+      return;
+    case 'SSL_VERIFY_RESULT':
+      if (key) throw invalidRule(`L7rule type ${type} does not use the "key" field.`);
+      if (!/^\d+$/.test(value)) throw invalidRule(`L7rule type ${type} needs a int value, which is >= 0`);
+      if (compare !== 'EQUAL_TO') throw invalidRule(`L7rule type ${type} only supports the EQUAL_TO compare type.`);
+      return;
+    case 'SSL_DN_FIELD':
+      if (compare === 'REGEX') regex(value);
+      if (!key) throw invalidRule(`L7rule type ${type} needs to specify a key and a value.`);
+      if (!DN_FIELD.test(key)) throw invalidRule('Invalid L7rule distinguished name field.');
+      return;
+    default:
+      throw invalidRule('invalid rule type');
+  }
+}
+
+// --- L7 policies -------------------------------------------------------------------------------------
+
+export type L7PolicyAction = 'REJECT' | 'REDIRECT_TO_URL' | 'REDIRECT_TO_POOL' | 'REDIRECT_PREFIX';
+
+export interface L7PolicyRedirect {
+  action?: L7PolicyAction;
+  redirect_pool_id?: string | null;
+  redirect_url?: string | null;
+  redirect_prefix?: string | null;
+  redirect_http_code?: number | null;
+}
+
+const invalidArgs = (msg: string) => new InvalidL7PolicyArgs(msg);
+
+/**
+ * validate.sanitize_l7policy_api_args: the action needs its target, and a target given alone decides
+ * the action (a redirect_url makes the policy REDIRECT_TO_URL, ...); redirects default to 302. Works on
+ * the fields the request sent; returns them with what they imply.
+ */
+export function sanitizeL7PolicyApiArgs<T extends L7PolicyRedirect>(input: T): T {
+  const p: L7PolicyRedirect = { ...input };
+  switch (p.action) {
+    case undefined:
+      break;
+    case 'REJECT':
+      p.redirect_url = null;
+      p.redirect_pool_id = null;
+      break;
+    case 'REDIRECT_TO_URL':
+      if (!p.redirect_url) throw invalidArgs('redirect_url must not be None');
+      p.redirect_pool_id = null;
+      break;
+    case 'REDIRECT_TO_POOL':
+      if (!p.redirect_pool_id) throw invalidArgs('redirect_pool_id or redirect_pool must not be None');
+      p.redirect_url = null;
+      break;
+    case 'REDIRECT_PREFIX':
+      if (!p.redirect_prefix) throw invalidArgs('redirect_prefix must not be None');
+      break;
+  }
+  if (p.redirect_pool_id && (p.redirect_url || p.redirect_prefix)) {
+    throw invalidArgs('Cannot specify redirect_pool_id and redirect_url or redirect_prefix at the same time');
+  }
+  if (p.redirect_pool_id) Object.assign(p, { action: 'REDIRECT_TO_POOL', redirect_url: null, redirect_prefix: null, redirect_http_code: null });
+  if (p.redirect_url) Object.assign(p, { action: 'REDIRECT_TO_URL', redirect_pool_id: null, redirect_prefix: null, redirect_http_code: p.redirect_http_code || 302 });
+  if (p.redirect_prefix) Object.assign(p, { action: 'REDIRECT_PREFIX', redirect_pool_id: null, redirect_url: null, redirect_http_code: p.redirect_http_code || 302 });
+  return p as T;
+}
+
+/** An update that changes nothing is refused (Octavia's "Invalid update options"). */
+export function checkL7PolicyUpdate(update: object): void {
+  if (Object.keys(update).length === 0) throw invalidArgs('Invalid update options');
+}
+
+/**
+ * What the policy holds once `action` is in force: the targets of the other actions are cleared, so a
+ * stored policy never carries a stale redirect (Octavia keeps them; it never uses them).
+ */
+export function l7PolicyTargetsCleared(action: L7PolicyAction): Partial<Record<keyof Omit<L7PolicyRedirect, 'action'>, null>> {
+  switch (action) {
+    case 'REJECT':
+      return { redirect_pool_id: null, redirect_url: null, redirect_prefix: null, redirect_http_code: null };
+    case 'REDIRECT_TO_POOL':
+      return { redirect_url: null, redirect_prefix: null, redirect_http_code: null };
+    case 'REDIRECT_TO_URL':
+      return { redirect_pool_id: null, redirect_prefix: null };
+    case 'REDIRECT_PREFIX':
+      return { redirect_pool_id: null, redirect_url: null };
+  }
+}
