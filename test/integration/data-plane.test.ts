@@ -13,6 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { logger } from '../../common/logger';
+import { LocalComputeDriver } from '../../drivers/compute/local';
+import { LocalNetworkDriver } from '../../drivers/network/local';
 import { loadConfig } from '../../config';
 import { startSystem, type RunningSystem } from '../../platform/system';
 import { describeAsRoot } from '../support/local-cloud';
@@ -143,6 +145,9 @@ describeAsRoot('data plane (DATA_PLANE=local, through the API)', () => {
     for (const m of members) m.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
     await sys?.stop();
+    // The cloud's two networks go too (amphorae are gone with their load balancer).
+    if (sys?.compute instanceof LocalComputeDriver) await sys.compute.destroy();
+    if (sys?.network instanceof LocalNetworkDriver) await sys.network.destroy();
     await rm(stateDir, { recursive: true, force: true });
   });
 
