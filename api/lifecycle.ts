@@ -194,6 +194,7 @@ export function createChild<T extends { id: string }>(
     },
   });
 }
+
 type ChildRow = { id: string; provisioningStatus: string; updatedAt: Date | null };
 
 export interface ChildRoutes<R extends ChildRow, U extends Body> {
@@ -221,18 +222,21 @@ export function childRoutes<R extends ChildRow, U extends Body>(
 ): void {
   const { resource, find } = collection;
   const { update } = spec;
+  const lock = async (current: R, req: Request, res: Response): Promise<Target> => {
+    const { loadBalancerId, lockedName } = await spec.lock(current, req, res);
+    return { loadBalancerId, lockedName };
+  };
   if (update) {
     routes.put('/:id', { summary: `Update a ${resource.singular}`, body: resource.bodies.update, response: resource.showSchema }, async (req, res, body) => {
       const current = await find(req, res);
       const updates = await update(current, body, req, res);
-      const target = await spec.lock(current, req, res);
-      const row = await mutateChildren(deps, { ...target, ...markChild(spec.child, current, 'update', updates) });
+      const row = await mutateChildren(deps, { ...(await lock(current, req, res)), ...markChild(spec.child, current, 'update', updates) });
       res.json({ [resource.singular]: resource.preview({ ...current, ...row }, updates) });
     });
   }
   routes.delete('/:id', { summary: `Delete a ${resource.singular}` }, async (req, res) => {
     const current = await find(req, res);
-    await mutateChildren(deps, { ...(await spec.lock(current, req, res)), ...markChild(spec.child, current, 'delete') });
+    await mutateChildren(deps, { ...(await lock(current, req, res)), ...markChild(spec.child, current, 'delete') });
     res.status(204).end();
   });
 }
