@@ -121,6 +121,4 @@ export interface Endpoints {
   computeRoot: string;
   computeUrl: string;
   imageUrl: string;
-  /** The catalog's network endpoint, when a Neutron is mounted (network.ts). */
-  networkUrl?: string;
 }
