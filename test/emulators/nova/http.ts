@@ -121,4 +121,6 @@ export interface Endpoints {
   computeRoot: string;
   computeUrl: string;
   imageUrl: string;
+  /** The catalog's network endpoint, when a Neutron is mounted (network.ts). */
+  networkUrl?: string;
 }

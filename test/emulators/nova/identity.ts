@@ -59,6 +59,7 @@ export class Identity {
       service('compute', 'nova', this.endpoints.computeUrl),
       service('identity', 'keystone', `${this.endpoints.authUrl}/`),
       service('image', 'glance', this.endpoints.imageUrl),
+      ...(this.endpoints.networkUrl ? [service('network', 'neutron', this.endpoints.networkUrl)] : []),
     ];
   }
 

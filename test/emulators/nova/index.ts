@@ -7,12 +7,15 @@
  *   /identity/v3/...   Keystone      (authUrl)
  *   /compute/v2.1/...  Nova          (computeUrl, as published in the catalog)
  *   /image/v2/...      Glance        (imageUrl, in the catalog as 'image')
+ *   /network/v2.0/...  Neutron       (networkUrl, in the catalog as 'network'), only when one is
+ *                                    given (`network`: test/emulators/neutron; see network.ts)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Glance } from './glance';
 import {
   type Endpoints,
+  header,
   HttpError,
   keystoneError,
   newRequestId,
@@ -21,6 +24,7 @@ import {
   type Req,
 } from './http';
 import { Identity } from './identity';
+import type { NetworkBackend } from './network';
 import { negotiate, versionHeaders } from './microversion';
 import { Compute, computeUnauthorized, FAULT_CONTENT_TYPE } from './compute/router';
 import { serverStatus } from './compute/server-views';
@@ -43,6 +47,11 @@ export interface NovaEmulatorOptions {
    * Neutron does not have.
    */
   strictPorts?: boolean;
+  /**
+   * A Neutron to mount at /network (test/emulators/neutron): it answers the catalog's network
+   * endpoint, and Nova asks it about networks and ports (attach rewrites, ports of booted servers).
+   */
+  network?: NetworkBackend;
 }
 
 export interface ForcedResponse {
@@ -65,6 +74,8 @@ export interface NovaEmulator {
   computeUrl: string;
   /** The image (Glance) endpoint as published in the catalog, e.g. http://127.0.0.1:PORT/image */
   imageUrl: string;
+  /** The network (Neutron) endpoint as published in the catalog, e.g. http://127.0.0.1:PORT/network, when one is mounted. */
+  networkUrl?: string;
   /** Credentials the emulator accepts (service account): user 'octavia', password 'octavia-pass', project 'service', user/project domain 'Default', region 'RegionOne'; plus a member-role user 'demo'/'demo-pass' in project 'demo' for 403 cases. */
   credentials: {
     username: string;
@@ -164,6 +175,7 @@ export async function startNovaEmulator(opts: NovaEmulatorOptions = {}): Promise
     actionMs: opts.actionMs ?? Math.max(1, Math.floor(bootMs / 2)),
     tokenTtlSeconds: opts.tokenTtlSeconds ?? 3600,
     strictPorts: opts.strictPorts ?? false,
+    ...(opts.network ? { network: opts.network } : {}),
   });
   const faults: NovaEmulator['faults'] = {
     next: [],
@@ -220,7 +232,7 @@ export async function startNovaEmulator(opts: NovaEmulatorOptions = {}): Promise
       const fullPath = url.pathname + url.search;
       requests.push({ method: req.method ?? 'GET', path: fullPath, headers, body: malformed ? raw : redactBody(url.pathname, parsed) });
 
-      const prefix = /^\/(identity|compute|image)(\/.*)?$/.exec(url.pathname);
+      const prefix = /^\/(identity|compute|image|network)(\/.*)?$/.exec(url.pathname);
       const service = prefix?.[1];
       const r: Req = {
         method: req.method ?? 'GET',
@@ -239,6 +251,15 @@ export async function startNovaEmulator(opts: NovaEmulatorOptions = {}): Promise
       }
       if (service === 'image') {
         send(res, glance.handle(r));
+        return;
+      }
+      if (service === 'network' && opts.network) {
+        if (opts.network.latencyMs) await sleep(opts.network.latencyMs);
+        // What Nova has due (a server's delete releasing its ports) shows in Neutron too.
+        state.tick();
+        const token = state.validToken(header(r, 'x-auth-token'));
+        const caller = token ? { userId: token.userId, projectId: token.projectId, roles: [...token.roles] } : undefined;
+        send(res, opts.network.handle(r, caller, ep.origin));
         return;
       }
       if (service !== 'compute') {
@@ -292,6 +313,7 @@ export async function startNovaEmulator(opts: NovaEmulatorOptions = {}): Promise
     computeRoot: `${origin}/compute`,
     computeUrl: `${origin}/compute/v2.1`,
     imageUrl: `${origin}/image`,
+    ...(opts.network ? { networkUrl: `${origin}/network` } : {}),
   };
   identity = new Identity(state, ep);
   glance = new Glance(state, ep);
@@ -301,6 +323,7 @@ export async function startNovaEmulator(opts: NovaEmulatorOptions = {}): Promise
     authUrl: ep.authUrl,
     computeUrl: ep.computeUrl,
     imageUrl: ep.imageUrl,
+    ...(ep.networkUrl ? { networkUrl: ep.networkUrl } : {}),
     credentials: {
       username: 'octavia',
       password: 'octavia-pass',

@@ -1,7 +1,8 @@
 /**
  * Everything the emulated cloud knows: Keystone's users, projects and tokens; Glance's images; the
- * Neutron objects Nova looks up (networks, ports, security groups: modelled here because there is no
- * Neutron emulator); Nova's flavors, key pairs, server groups and servers.
+ * Neutron objects Nova looks up (networks, ports, security groups: modelled here, or asked of the
+ * Neutron emulator when one is mounted, see network.ts); Nova's flavors, key pairs, server groups and
+ * servers.
  *
  * Servers move through time lazily: every state change is an event with a due time, and `tick()` (run
  * at the start of every request) applies the events that are due, in time order. Nothing runs on a
@@ -12,6 +13,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { generateEd25519PublicKey, sshFingerprint } from './keys';
+import type { NetworkBackend } from './network';
 
 export const HOST = 'novaref-compute';
 export const AVAILABILITY_ZONE = 'nova';
@@ -166,6 +168,8 @@ export interface Port {
   /** Made by Nova for a `networks: [{uuid}]` request: deleted with the server. */
   ownedByNova: boolean;
   tag: string | null;
+  /** Neutron's status, when a Neutron is mounted (else os-interface says ACTIVE). */
+  status?: string;
 }
 
 export interface SecurityGroup {
@@ -325,6 +329,8 @@ export interface StateOptions {
   actionMs: number;
   tokenTtlSeconds: number;
   strictPorts: boolean;
+  /** A Neutron to ask instead of the stand-in networks and ports below. */
+  network?: NetworkBackend;
 }
 
 export class CloudState {
@@ -505,6 +511,50 @@ export class CloudState {
     const sg = { id, name };
     this.securityGroups.set(id, sg);
     return sg;
+  }
+
+  hasNetwork(id: string): boolean {
+    return this.networks.has(id) || this.opts.network?.network(id) !== undefined;
+  }
+
+  networkName(id: string): string | undefined {
+    return this.networks.get(id)?.name ?? this.opts.network?.network(id)?.name;
+  }
+
+  /**
+   * A port by id: with a Neutron mounted, as Neutron has it now (Nova's copy, used by its views, is
+   * refreshed from it; a port Neutron no longer has is forgotten).
+   */
+  findPort(id: string): Port | undefined {
+    const backend = this.opts.network;
+    if (!backend) return this.ports.get(id);
+    const there = backend.port(id);
+    if (!there) {
+      this.ports.delete(id);
+      return undefined;
+    }
+    const { id: _id, ...fields } = there;
+    const port = this.ports.get(id) ?? { id, ownedByNova: false, tag: null, ...fields };
+    Object.assign(port, fields);
+    this.ports.set(id, port);
+    return port;
+  }
+
+  /** The port becomes the server's (Neutron rewrites it: see network.ts). */
+  plugPort(port: Port, server: Server): void {
+    port.deviceId = server.id;
+    this.opts.network?.bindPort(port.id, server.id, server.host ?? HOST);
+  }
+
+  /** Detach or server delete: a port Nova made goes, another is released. */
+  unplugPort(port: Port): void {
+    if (port.ownedByNova) {
+      this.ports.delete(port.id);
+      this.opts.network?.deletePort(port.id);
+    } else {
+      port.deviceId = '';
+      this.opts.network?.unbindPort(port.id);
+    }
   }
 
   findSecurityGroup(nameOrId: string): SecurityGroup | undefined {
@@ -722,27 +772,38 @@ export class CloudState {
     const requests: NetworkRequest[] = req === 'auto' ? [{ networkId: IDS.mgmtNetwork }] : req;
     for (const r of requests) {
       if (r.portId) {
-        const port = this.ports.get(r.portId) ?? this.addPort(IDS.mgmtNetwork, r.portId);
-        port.deviceId = server.id;
+        const port = this.findPort(r.portId) ?? this.addPort(IDS.mgmtNetwork, r.portId);
+        this.plugPort(port, server);
         if (r.tag) port.tag = r.tag;
         server.portIds.push(port.id);
       } else if (r.networkId) {
-        const port = this.addPort(r.networkId);
-        port.ownedByNova = true;
-        port.deviceId = server.id;
-        if (r.fixedIp) port.ip = r.fixedIp;
+        const port = this.newServerPort(server, r.networkId, r.fixedIp);
         port.tag = r.tag ?? null;
         server.portIds.push(port.id);
       }
     }
   }
 
+  /** A port Nova makes for the server on a network (in Neutron, when one is mounted and has it). */
+  newServerPort(server: Server, networkId: string, fixedIp?: string): Port {
+    const backend = this.opts.network;
+    if (backend && !this.networks.has(networkId) && backend.network(networkId)) {
+      const made = backend.createPort({ networkId, serverId: server.id, projectId: server.projectId, host: server.host ?? HOST, ...(fixedIp ? { fixedIp } : {}) });
+      const port: Port = { ...made, ownedByNova: true, tag: null };
+      this.ports.set(port.id, port);
+      return port;
+    }
+    const port = this.addPort(networkId);
+    port.ownedByNova = true;
+    port.deviceId = server.id;
+    if (fixedIp) port.ip = fixedIp;
+    return port;
+  }
+
   private releasePorts(server: Server): void {
     for (const id of server.portIds) {
       const port = this.ports.get(id);
-      if (!port) continue;
-      if (port.ownedByNova) this.ports.delete(id);
-      else port.deviceId = '';
+      if (port) this.unplugPort(port);
     }
     server.portIds = [];
   }

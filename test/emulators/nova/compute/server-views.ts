@@ -53,8 +53,7 @@ function addresses(ctx: ComputeCtx, server: Server): Record<string, unknown[]> {
   for (const portId of server.portIds) {
     const port = ctx.state.ports.get(portId);
     if (!port) continue;
-    const net = ctx.state.networks.get(port.networkId);
-    const key = net?.name ?? port.networkId;
+    const key = ctx.state.networkName(port.networkId) ?? port.networkId;
     (out[key] ??= []).push({
       version: 4,
       addr: port.ip,

@@ -119,10 +119,10 @@ export function createServer(ctx: ComputeCtx): Ok {
   if (Array.isArray(networkRequest)) {
     for (const r of networkRequest) {
       if (r.portId) {
-        const port = state.ports.get(r.portId);
+        const port = state.findPort(r.portId);
         if (!port) throw badRequest(`Port id ${r.portId} could not be found.`);
         if (port.deviceId) throw conflict(`Port ${r.portId} is still in use.`);
-      } else if (r.networkId && !state.networks.has(r.networkId)) {
+      } else if (r.networkId && !state.hasNetwork(r.networkId)) {
         throw badRequest(`Network ${r.networkId} could not be found.`);
       }
     }
@@ -455,7 +455,7 @@ function interfaceView(ctx: ComputeCtx, portId: string): Obj {
     net_id: port.networkId,
     port_id: port.id,
     mac_addr: port.macAddress,
-    port_state: 'ACTIVE',
+    port_state: port.status ?? 'ACTIVE',
     fixed_ips: [{ subnet_id: port.subnetId, ip_address: port.ip }],
   };
   if (ctx.mv.ge('2.70')) v.tag = port.tag;
@@ -464,6 +464,8 @@ function interfaceView(ctx: ComputeCtx, portId: string): Obj {
 
 export function listInterfaces(ctx: ComputeCtx, id: string): Ok {
   const server = getServer(ctx, id);
+  // A port deleted in Neutron is detached by Nova (network-vif-deleted): it is no longer listed.
+  server.portIds = server.portIds.filter((p) => ctx.state.findPort(p));
   return { status: 200, body: { interfaceAttachments: server.portIds.map((p) => interfaceView(ctx, p)) } };
 }
 
@@ -496,21 +498,19 @@ export function attachInterface(ctx: ComputeCtx, id: string, strictPorts: boolea
 
   let port;
   if (portId) {
-    port = state.ports.get(portId);
+    port = state.findPort(portId);
     if (!port) {
       // Without a Neutron emulator, a port Octavia made elsewhere is taken as it comes (see README).
-      if (strictPorts) throw notFound(`Port id ${portId} could not be found.`);
+      if (strictPorts || state.opts.network) throw notFound(`Port id ${portId} could not be found.`);
       port = state.addPort(undefined, portId);
     }
     if (port.deviceId) throw conflict(`Port ${portId} is still in use.`);
+    state.plugPort(port, server);
   } else {
     const networkId = netId ?? [...state.networks.keys()][0];
-    if (!networkId || !state.networks.has(networkId)) throw notFound(`Network ${networkId ?? ''} could not be found.`);
-    port = state.addPort(networkId);
-    port.ownedByNova = true;
-    if (reqIp) port.ip = reqIp;
+    if (!networkId || !state.hasNetwork(networkId)) throw notFound(`Network ${networkId ?? ''} could not be found.`);
+    port = state.newServerPort(server, networkId, reqIp);
   }
-  port.deviceId = server.id;
   port.tag = tag;
   server.portIds.push(port.id);
   server.updatedAt = Date.now();
@@ -529,8 +529,7 @@ export function detachInterface(ctx: ComputeCtx, id: string, portId: string): Ok
   if (server.portIds.includes(portId)) {
     server.portIds = server.portIds.filter((p) => p !== portId);
     const port = state.ports.get(portId);
-    if (port?.ownedByNova) state.ports.delete(portId);
-    else if (port) port.deviceId = '';
+    if (port) state.unplugPort(port);
     server.updatedAt = Date.now();
   }
   return { status: 202 };
