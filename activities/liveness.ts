@@ -174,6 +174,8 @@ export function livenessActivities({ db, compute, config }: ActivityDeps) {
         await releaseClaim(amphoraId);
         return null;
       }
+      // Counted here, where the worker's metrics are: a start then refused (the same failover already
+      // running, a race of moments with an operator's) counts too.
       failoversStarted.inc();
       return {
         flow: amphoraFailoverFlow(amphora, lb.projectId, config),
