@@ -430,6 +430,11 @@ describe('neutron driver: what only Neutron has', () => {
     n.cloud.neutron.faults.next = [{ method: 'POST', path: /\/security-groups$/, status: 500 }];
     expect(await outcome(n.net.allocateVip({ loadBalancerId: other, projectId: 'demo', subnetId: n.subnetId }))).toMatchObject({ name: 'AllocateVipError', retryable: true });
     expect(portsNamed(`octavia-lb-${other}`)).toEqual([]);
+    // The group made, its assignment failing: the group goes too (the afterEach checks it).
+    n.cloud.neutron.faults.next = [{ method: 'PUT', path: /\/ports\//, status: 503 }];
+    expect(await outcome(n.net.allocateVip({ loadBalancerId: other, projectId: 'demo', subnetId: n.subnetId }))).toMatchObject({ name: 'AllocateVipError', retryable: true });
+    expect(portsNamed(`octavia-lb-${other}`)).toEqual([]);
+    expect(groupOf(other)).toBeUndefined();
 
     const tiny = n.cloud.neutron.addNetwork({ name: 'tiny', cidr: '10.79.0.0/29', allocationPools: [{ start: '10.79.0.2', end: '10.79.0.3' }] });
     const vips: Array<[string, Vip]> = [];

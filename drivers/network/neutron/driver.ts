@@ -203,9 +203,13 @@ export class NeutronNetworkDriver implements NetworkDriver {
         await this.ensureVipSecurityGroup(lb, port);
         return vip;
       } catch (err) {
-        // Nothing half-made: a port this call made goes with the failure (a re-entry's port stays,
-        // it may be a live load balancer's).
-        if (created) await this.deleteQuietly(port.id, 'VIP port of a failed allocation');
+        // Nothing half-made: a port this call made goes with the failure, and the group with it (a
+        // re-entry's port stays: it may be a live load balancer's).
+        if (created) {
+          await this.deallocateVip(lb, { portId: port.id, ipAddress: '', subnetId: '', networkId: port.network_id }).catch((cleanup: unknown) =>
+            this.log.warn({ loadBalancerId: lb, portId: port.id, err: cleanup }, 'Could not remove what a failed VIP allocation made: left for cleanup'),
+          );
+        }
         throw err;
       }
     });
