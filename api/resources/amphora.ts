@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { AmphoraRole, AmphoraStatus } from '../../common/status';
 import type { Amphora } from '../../generated/prisma/client';
 import { computed, resource, stored } from '../resource';
-import { absent } from './common';
 
 const text = () => stored(z.string().nullable());
 
@@ -25,8 +24,8 @@ export const amphorae = resource<Amphora>()({
     cert_busy: computed(z.boolean(), () => false),
     role: stored(z.enum(AmphoraRole).nullable()),
     status: stored(z.enum(AmphoraStatus)),
-    vrrp_interface: absent(),
-    vrrp_id: absent(z.number().int()),
+    vrrp_interface: text(),
+    vrrp_id: stored(z.number().int().nullable()),
     vrrp_priority: stored(z.number().int().nullable()),
     cached_zone: text(),
     image_id: text(),
