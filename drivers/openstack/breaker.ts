@@ -20,14 +20,19 @@ import type { Logger } from '../../common/logger';
 import { CircuitState, computeCircuitBreakerState, computeRequests } from '../../common/metrics';
 
 export class CircuitOpenError extends Error {
-  constructor(readonly retryAfterSeconds: number) {
-    super(`The compute service circuit breaker is open (too many consecutive failures); next try in ${retryAfterSeconds}s.`);
+  constructor(
+    readonly retryAfterSeconds: number,
+    service = 'compute service',
+  ) {
+    super(`The ${service} circuit breaker is open (too many consecutive failures); next try in ${retryAfterSeconds}s.`);
     this.name = 'CircuitOpenError';
   }
 }
 
 export interface BreakerOptions {
   driver: string;
+  /** What the open circuit's error calls the service (default `compute service`). */
+  service?: string;
   threshold: number;
   resetMs: number;
   log: Logger;
@@ -99,7 +104,7 @@ export class ComputeCircuitBreaker {
     } catch (err) {
       if ((err as { code?: string }).code === 'EOPENBREAKER') {
         computeRequests.inc({ driver: this.o.driver, ...request, status: 'circuit_open' });
-        throw new CircuitOpenError(this.retryAfterSeconds());
+        throw new CircuitOpenError(this.retryAfterSeconds(), this.o.service);
       }
       throw err;
     }

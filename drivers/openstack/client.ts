@@ -1,7 +1,8 @@
 /**
- * Authenticated requests to Nova and Glance: a token from the Keystone session, the endpoint from the
- * catalog (or an explicit override), Nova's pinned microversion on every compute request, one renewal
- * of the token and one retry when a request is answered 401, all of it behind the circuit breaker.
+ * Authenticated requests to Nova, Glance and Neutron: a token from the Keystone session, the endpoint
+ * from the catalog (or an explicit override), Nova's pinned microversion on every compute request, one
+ * renewal of the token and one retry when a request is answered 401, all of it behind the circuit
+ * breaker. Each driver has its own client (and breaker): Neutron failing does not fail Nova calls fast.
  */
 import type { Logger } from '../../common/logger';
 import { ComputeCircuitBreaker } from './breaker';
@@ -31,7 +32,7 @@ import type { KeystoneSession, Token } from './keystone';
  */
 export const COMPUTE_MICROVERSION = '2.86';
 
-export type Service = 'compute' | 'image';
+export type Service = 'compute' | 'image' | 'network';
 
 export interface ClientOptions {
   driver: string;
@@ -40,7 +41,7 @@ export interface ClientOptions {
   iface: string;
   region: string | undefined;
   /** Overrides of the catalog (`{project_id}`, `%(project_id)s`, `$(project_id)s` are filled in). */
-  endpoints: { compute?: string; image?: string };
+  endpoints: { compute?: string; image?: string; network?: string };
   timeoutMs: number;
   log: Logger;
 }
@@ -58,6 +59,12 @@ function fillProject(url: string, projectId: string | undefined): string {
 function glanceV2(url: string): string {
   const trimmed = url.replace(/\/+$/, '');
   return /\/v2(\.\d+)?$/.test(trimmed) ? trimmed : `${trimmed}/v2`;
+}
+
+/** Neutron's catalog entry is unversioned too (`http://neutron:9696`); its API is under /v2.0. */
+function neutronV2(url: string): string {
+  const trimmed = url.replace(/\/+$/, '');
+  return /\/v2\.0$/.test(trimmed) ? trimmed : `${trimmed}/v2.0`;
 }
 
 export class OpenStackClient {
@@ -83,7 +90,8 @@ export class OpenStackClient {
     const override = this.o.endpoints[service];
     const base = override ?? this.o.session.endpoint(token, service, this.o.iface, this.o.region);
     const filled = fillProject(base, token.projectId);
-    return service === 'image' ? glanceV2(filled) : filled;
+    if (service === 'image') return glanceV2(filled);
+    return service === 'network' ? neutronV2(filled) : filled;
   }
 
   private once(service: Service, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, opts: RequestOptions, token: Token): Promise<SendResult> {

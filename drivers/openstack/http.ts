@@ -1,5 +1,5 @@
 /**
- * One HTTP exchange with an OpenStack service (Keystone, Nova, Glance) over Node's own fetch (undici):
+ * One HTTP exchange with an OpenStack service (Keystone, Nova, Glance, Neutron) over Node's own fetch (undici):
  * a timeout on every request (AbortSignal.timeout, covering the body too), a global request id we
  * choose (`X-OpenStack-Request-ID`, which Nova and Glance adopt and log), the answer's JSON parsed, a
  * non-2xx answer turned into an OpenStackHttpError carrying the service's own message, a request that
@@ -12,9 +12,9 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../common/logger';
 import { computeRequestDuration, computeRequests } from '../../common/metrics';
 
-export type OpenStackService = 'identity' | 'compute' | 'image';
+export type OpenStackService = 'identity' | 'compute' | 'image' | 'network';
 
-export const serviceName: Record<OpenStackService, string> = { identity: 'Keystone', compute: 'Nova', image: 'Glance' };
+export const serviceName: Record<OpenStackService, string> = { identity: 'Keystone', compute: 'Nova', image: 'Glance', network: 'Neutron' };
 
 /** The service answered, with a status that is not 2xx. */
 export class OpenStackHttpError extends Error {
@@ -27,6 +27,8 @@ export class OpenStackHttpError extends Error {
     readonly detail: string,
     readonly retryAfterSeconds: number | undefined,
     readonly requestId: string | undefined,
+    /** The fault's name when the service gives one: Neutron's `NeutronError.type` (IpAddressAlreadyAllocated, ...). */
+    readonly errorType?: string,
   ) {
     super(`${serviceName[service]} answered ${method} ${path} with ${status}: ${detail}`);
     this.name = 'OpenStackHttpError';
@@ -114,6 +116,12 @@ export function errorDetail(body: unknown, status: number): string {
   return `HTTP ${status}`;
 }
 
+/** Neutron names its faults (`{"NeutronError": {"type", "message", "detail"}}`): two 409s differ only by it. */
+export function errorType(body: unknown): string | undefined {
+  const inner = body && typeof body === 'object' ? (body as { NeutronError?: { type?: unknown } }).NeutronError : undefined;
+  return typeof inner?.type === 'string' && inner.type ? inner.type : undefined;
+}
+
 function isTimeout(err: unknown): boolean {
   const name = (err as { name?: string } | undefined)?.name;
   return name === 'TimeoutError' || name === 'AbortError';
@@ -176,6 +184,7 @@ export async function send(o: SendOptions): Promise<SendResult> {
       errorDetail(body, res.status),
       parseRetryAfter(res.headers.get('retry-after')),
       requestId,
+      errorType(body),
     );
   }
   return { status: res.status, headers: res.headers, body: text ? body : undefined, requestId };
