@@ -9,14 +9,14 @@
  * member started with scripts/member.ts answers, and curl's equivalent from the root namespace
  * reaches the VIP. Unplug, deallocate, delete and destroy then leave nothing behind.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { amphoraNetns } from '../../drivers/compute/local';
-import { InvalidNetworkRequest, NetworkObjectNotFound, VipInUse } from '../../drivers/network';
+import { type AmphoraNetworkConfig, InvalidNetworkRequest, NetworkObjectNotFound, VipInUse } from '../../drivers/network';
 import { LocalNetworkDriver, tapName } from '../../drivers/network/local';
 import { ip, linkNames, netnsExists } from '../../drivers/network/local/ip';
 import { bootAmphora, callAgent, describeAsRoot, hostSysctls, makeLocalCloud, until, type LocalCloud } from '../support/local-cloud';
@@ -130,6 +130,14 @@ describe('local network driver: VIP allocation (Neutron semantics, persisted)', 
   });
 });
 
+/** Runs a shell command inside an amphora (all its namespaces); true when it exits 0. */
+async function inAmphora(cloud: LocalCloud, computeId: string, command: string): Promise<boolean> {
+  const init = (await readFile(path.join(cloud.compute.instanceDir(computeId), 'init.pid'), 'utf8')).split(' ')[0] as string;
+  return new Promise((resolve) => {
+    execFile('nsenter', ['-t', init, '-a', 'sh', '-c', command], (err) => resolve(!err));
+  });
+}
+
 /** GET http://<ip>:<port>/ from this (the root) namespace. */
 function get(url: string): Promise<{ status: number; body: string; member?: string }> {
   return new Promise((resolve, reject) => {
@@ -151,6 +159,8 @@ describeAsRoot('local network driver: the data path through a real amphora', () 
   const loadBalancerId = randomUUID();
   let computeId: string;
   let lbNetworkIp: string;
+  let plugged: AmphoraNetworkConfig;
+  let vipAddress: string;
 
   beforeAll(async () => {
     sysctlsBefore = await hostSysctls();
@@ -169,7 +179,8 @@ describeAsRoot('local network driver: the data path through a real amphora', () 
   it('plugs the VIP: a NIC with its own MAC, down and unconfigured in the amphora, found by the agent by MAC (202, then 409)', async () => {
     const vip = await cloud.network.allocateVip({ loadBalancerId, projectId: 'demo-project', subnetId: SUBNET });
     expect(vip.ipAddress).toMatch(/^169\.254\.163\.\d+$/);
-    const plugged = await cloud.network.plugVip({ amphoraId, computeId }, vip, 'SINGLE');
+    vipAddress = vip.ipAddress;
+    plugged = await cloud.network.plugVip({ amphoraId, computeId }, vip, 'SINGLE');
     expect(plugged).toMatchObject({
       haPortId: vip.portId,
       haIp: vip.ipAddress,
@@ -272,6 +283,37 @@ describeAsRoot('local network driver: the data path through a real amphora', () 
     expect(await get(`http://${vip.ipAddress}/`)).toMatchObject({ status: 200, member: 'm1' });
     // Starting haproxy ran the amphora-netns unit (sysctl --system, conntrack sizes): the host's are untouched.
     expect(await hostSysctls()).toEqual(sysctlsBefore);
+  });
+
+  it('runs keepalived through the agent (a Type=forking unit of the systemctl shim): a bad config fails fast, a good one starts, reloads, stops', async () => {
+    const running = () => inAmphora(cloud, computeId, 'kill -0 "$(cat /var/lib/octavia/vrrp/octavia-keepalived.pid)"');
+    const vrrp = (iface: string) =>
+      `vrrp_instance ${loadBalancerId.slice(0, 8)} {\n  state MASTER\n  interface ${iface}\n  virtual_router_id 1\n  priority 100\n` +
+      `  unicast_src_ip ${plugged.vrrpIp}\n  unicast_peer {\n    169.254.163.250\n  }\n  virtual_ipaddress {\n    ${vipAddress}\n  }\n}\n`;
+    expect((await agent('PUT', '/1.0/vrrp/upload', vrrp('lo'))).status).toBe(200);
+    let started = Date.now();
+    const bad = await agent('PUT', '/1.0/vrrp/start');
+    expect(bad).toMatchObject({ status: 500, body: { message: 'Failed to start octavia-keepalived service', details: expect.stringMatching(/exited right after start/) } });
+    expect(Date.now() - started).toBeLessThan(10_000);
+
+    expect((await agent('PUT', '/1.0/vrrp/upload', vrrp('eth1'))).status).toBe(200);
+    started = Date.now();
+    expect(await agent('PUT', '/1.0/vrrp/start')).toMatchObject({ status: 202, body: { details: 'keepalived started' } });
+    // eslint-disable-next-line no-console
+    console.log(`local amphora: PUT /1.0/vrrp/start took ${Date.now() - started} ms`);
+    expect(await running()).toBe(true);
+    expect(await agent('PUT', '/1.0/vrrp/reload')).toMatchObject({ status: 202, body: { details: 'keepalived reloaded' } });
+    expect(await running()).toBe(true);
+    // keepalived owns the VIP now: it drops it while it starts as BACKUP and adds it back once it is
+    // MASTER (no peer answers), then traffic flows again. Stopping it releases the VIP.
+    const back = await until(async () => {
+      const r = await get(`http://${vipAddress}/`).catch(() => undefined);
+      return r?.status === 200 && r;
+    }, 20_000, 'the VIP back with keepalived MASTER');
+    expect(back).toMatchObject({ member: 'm1' });
+    // Octavia 11's own spelling ('keepalived {action}ed').
+    expect(await agent('PUT', '/1.0/vrrp/stop')).toMatchObject({ status: 202, body: { details: 'keepalived stoped' } });
+    expect(await running()).toBe(false);
   });
 
   it('unplugs, deallocates, deletes and destroys: nothing of the network or the amphora is left', async () => {

@@ -499,6 +499,10 @@ async function writeMachine(dir: string, rec: InstanceRecord, files: Array<[stri
     await mkdir(root(d), { recursive: true });
   }
   await writeFile(root('empty-file'), '');
+  // Its own name resolves without DNS (keepalived looks it up at start: 10 s of timeouts otherwise),
+  // and no resolver is configured: name lookups stay inside the amphora, never reach the host's DNS.
+  await writeFile(root('hosts'), `127.0.0.1 localhost\n127.0.1.1 ${rec.name}\n::1 localhost ip6-localhost ip6-loopback\n`);
+  await writeFile(root('resolv.conf'), '# a local amphora has no resolver\n');
   for (const [rel, contents] of files) {
     const target = path.join(dir, rel);
     await mkdir(path.dirname(target), { recursive: true });
@@ -535,6 +539,8 @@ async function writeMachine(dir: string, rec: InstanceRecord, files: Array<[stri
       [root('empty'), '/usr/lib/sysctl.d'],
       [root('empty'), '/usr/local/lib/sysctl.d'],
       [root('empty-file'), '/etc/sysctl.conf'],
+      [root('hosts'), '/etc/hosts'],
+      [root('resolv.conf'), '/etc/resolv.conf'],
       [SYSTEMCTL, '/usr/bin/systemctl'],
     ],
   };
