@@ -9,6 +9,7 @@ import { housekeepingActivities } from './housekeeping';
 import { loadBalancerActivities } from './loadbalancer';
 import { networkActivities } from './network';
 import { openstackFlavorActivities } from './openstack-flavor';
+import { vrrpActivities } from './vrrp';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...housekeepingActivities(deps),
     ...livenessActivities(deps),
     ...openstackFlavorActivities(deps),
+    ...vrrpActivities(deps),
   };
 }
 
@@ -64,6 +66,7 @@ export const activityKinds = {
     'markOpenstackFlavorRegistered',
     'deleteOpenstackFlavorRow',
     'markOpenstackFlavorError',
+    'ensureVrrpGroup',
   ],
   compute: [
     'buildAmphoraCompute',
@@ -76,7 +79,7 @@ export const activityKinds = {
     'verifyNovaFlavor',
     'deleteNovaFlavor',
   ],
-  agent: ['pushLoadBalancerConfig', 'waitForAmphoraAgent', 'plugVipOnAmphora'],
+  agent: ['pushLoadBalancerConfig', 'waitForAmphoraAgent', 'plugVipOnAmphora', 'configureAmphoraVrrp'],
   network: ['plugAmphoraVip', 'unplugAmphoraVip', 'updateLoadBalancerVip', 'deallocateLoadBalancerVip'],
 } as const satisfies Record<string, readonly (keyof Activities)[]>;
 

@@ -14,6 +14,11 @@ export const redactedKeys = [
   'x-auth-token',
   'x-subject-token',
   'authorization',
+  // The VRRP group's password (Octavia's vrrp_auth_pass), and keepalived's configuration that carries it.
+  'authPass',
+  'vrrpAuthPass',
+  'vrrp_auth_pass',
+  'keepalivedConfig',
 ];
 
 // Bracket notation, since header names contain dashes; up to four levels deep (req.headers.x, err.x.y).

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { Secret } from './openstack';
 
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
+const positiveInt = (def: number) => z.coerce.number().int().positive().default(def);
 const optional = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 
 const DEFAULT_MGMT_CIDR = '169.254.150.0/24';
@@ -49,6 +50,18 @@ export function dataPlaneSchema(projectRoot: string) {
     AMPHORA_CONNECTION_RETRY_INTERVAL: int(5),
     AMPHORA_REST_REQUEST_CONN_TIMEOUT: int(10),
     AMPHORA_REST_REQUEST_READ_TIMEOUT: int(60),
+    /**
+     * [keepalived_vrrp]: keepalived in ACTIVE_STANDBY amphorae. advert_int is copied into a load
+     * balancer's VRRP group when it is created; the BACKUP takes the VIP about 3 advert intervals after
+     * the MASTER's last advertisement. The check script (is HAProxy alive) runs every check interval;
+     * garp refresh 0: no periodic gratuitous ARPs.
+     */
+    KEEPALIVED_VRRP_ADVERT_INT: positiveInt(1),
+    KEEPALIVED_VRRP_CHECK_INTERVAL: positiveInt(5),
+    KEEPALIVED_VRRP_FAIL_COUNT: positiveInt(2),
+    KEEPALIVED_VRRP_SUCCESS_COUNT: positiveInt(2),
+    KEEPALIVED_VRRP_GARP_REFRESH_INTERVAL: int(5),
+    KEEPALIVED_VRRP_GARP_REFRESH_COUNT: int(2),
     /** [certificates]: the CA that signs amphora certificates. Unset: a throw-away PKI under CERT_STATE_DIR. */
     CERT_CA_CERTIFICATE: optional,
     CERT_CA_PRIVATE_KEY: optional,
@@ -114,6 +127,14 @@ export function dataPlaneConfig(e: DataPlaneEnv) {
         restRequestConnTimeout: e.AMPHORA_REST_REQUEST_CONN_TIMEOUT,
         restRequestReadTimeout: e.AMPHORA_REST_REQUEST_READ_TIMEOUT,
       },
+    },
+    keepalivedVrrp: {
+      vrrpAdvertInt: e.KEEPALIVED_VRRP_ADVERT_INT,
+      vrrpCheckInterval: e.KEEPALIVED_VRRP_CHECK_INTERVAL,
+      vrrpFailCount: e.KEEPALIVED_VRRP_FAIL_COUNT,
+      vrrpSuccessCount: e.KEEPALIVED_VRRP_SUCCESS_COUNT,
+      vrrpGarpRefreshInterval: e.KEEPALIVED_VRRP_GARP_REFRESH_INTERVAL,
+      vrrpGarpRefreshCount: e.KEEPALIVED_VRRP_GARP_REFRESH_COUNT,
     },
     certificates: {
       caCertificate: e.CERT_CA_CERTIFICATE,

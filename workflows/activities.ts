@@ -59,6 +59,17 @@ export const agent = proxyActivities<AgentSteps>({
 });
 
 /**
+ * After a failover switch, the other amphora of a pair learns its new peer (HAProxy peers, keepalived's
+ * unicast peer). Octavia skips an amphora that fails this and leaves it to the health manager: it is
+ * most likely dead too, and its own failover follows. So a couple of attempts, not the agent's patience.
+ */
+export const peerAgent = proxyActivities<Pick<AgentActivities, 'pushLoadBalancerConfig' | 'configureAmphoraVrrp'>>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '1s', maximumAttempts: 2 },
+  ...waitWhenCancelled,
+});
+
+/**
  * Waiting for a booted amphora's agent to answer: the driver retries the connection itself (Octavia's
  * [haproxy_amphora] connection_max_retries x connection_retry_interval, 10 minutes by default), so
  * the step may take that long; one more attempt covers a worker lost on the way.

@@ -2,11 +2,12 @@
  * Amphora flows (Octavia's create_amphora, delete_amphora, failover_amphora) and the provisioning step
  * the load balancer flows share with them.
  */
-import { uuid4 } from '@temporalio/workflow';
+import { log, uuid4 } from '@temporalio/workflow';
 import type { BootSettings, FailoverInput } from '../common/flows';
 import { AmphoraRole, type AmphoraRole as Role } from '../common/status';
-import { agent, agentConnect, bootWait, compute, db, network, undo } from './activities';
-import { dataPlaneSteps } from './patches';
+import { agent, agentConnect, bootWait, compute, db, network, peerAgent, undo } from './activities';
+import { allOrNothing } from './bounded';
+import { dataPlaneSteps, vrrpSteps } from './patches';
 import { Saga, whateverHappens } from './saga';
 
 /**
@@ -45,6 +46,36 @@ export async function plugAmphoraVip(saga: Saga, amphoraId: string): Promise<voi
   const net = await network.plugAmphoraVip(amphoraId);
   saga.add('undo: unplug the VIP port of amphora ' + amphoraId, () => undo.unplugAmphoraVip(amphoraId));
   await agent.plugVipOnAmphora({ amphoraId, network: net });
+}
+
+/**
+ * keepalived in the amphorae of an ACTIVE_STANDBY pair (Octavia's vrrp subflow), once their VIPs are
+ * plugged and their service configured: the load balancer's VRRP group (made once), then each amphora
+ * configured with the other as its peer and started; the VIP comes up on the MASTER. Nothing to undo:
+ * keepalived goes with its amphora, or is reconfigured by the next load balancer a spare serves.
+ */
+export async function startPairVrrp(loadBalancerId: string, amphoraIds: string[]): Promise<void> {
+  await db.ensureVrrpGroup(loadBalancerId);
+  await allOrNothing(amphoraIds.map((amphoraId) => () => agent.configureAmphoraVrrp({ loadBalancerId, amphoraId })));
+}
+
+/**
+ * After a failover switch, every amphora of the pair is told about the replacement, each on its own:
+ * the configuration pushed again (HAProxy's peers are the ALLOCATED amphorae, which the replacement was
+ * not when its first push was rendered) and, on the survivor, keepalived's unicast peer. An amphora
+ * that fails this is logged and left to the health manager, as Octavia does: it is most likely dead too.
+ */
+async function tellPairAboutReplacement(loadBalancerId: string, replacementId: string): Promise<void> {
+  const pair = await db.listLoadBalancerAmphoraeWithRoles(loadBalancerId);
+  const results = await Promise.allSettled(
+    pair.map(async ({ id }) => {
+      await peerAgent.pushLoadBalancerConfig({ loadBalancerId, amphoraIds: [id] });
+      if (id !== replacementId) await peerAgent.configureAmphoraVrrp({ loadBalancerId, amphoraId: id });
+    }),
+  );
+  results.forEach((r, i) => {
+    if (r.status === 'rejected') log.warn('An amphora of the pair did not learn its new peer', { amphoraId: pair[i]?.id, loadBalancerId, error: String(r.reason) });
+  });
 }
 
 export interface AmphoraFlowInput extends BootSettings {
@@ -88,6 +119,8 @@ export async function deleteAmphora({ amphoraId }: AmphoraFlowInput): Promise<vo
 export async function failoverAmphora(input: FailoverInput): Promise<void> {
   const saga = new Saga();
   let loadBalancerId = input.loadBalancerId;
+  /** A pair member's replacement: its peer is told about it once it serves. */
+  let replacedInPair: { loadBalancerId: string; replacementId: string } | undefined;
   try {
     const old = await db.getAmphoraForFailover(input.amphoraId);
     loadBalancerId = old.loadBalancerId ?? undefined;
@@ -110,6 +143,13 @@ export async function failoverAmphora(input: FailoverInput): Promise<void> {
       await plugAmphoraVip(saga, newId);
     }
     await agent.pushLoadBalancerConfig({ loadBalancerId, amphoraIds: [newId] });
+    if ((role === AmphoraRole.MASTER || role === AmphoraRole.BACKUP) && vrrpSteps()) {
+      // The replacement's keepalived, peered with the survivor (the amphora it replaces is no peer). A
+      // pair made before VRRP steps existed gets its group now, as Octavia's failover makes it.
+      await db.ensureVrrpGroup(loadBalancerId);
+      await agent.configureAmphoraVrrp({ loadBalancerId, amphoraId: newId, replacing: input.amphoraId });
+      replacedInPair = { loadBalancerId, replacementId: newId };
+    }
     await db.switchAmphora({ oldAmphoraId: input.amphoraId, newAmphoraId: newId });
   } catch (err) {
     await whateverHappens(async () => {
@@ -123,6 +163,7 @@ export async function failoverAmphora(input: FailoverInput): Promise<void> {
   // The replacement serves: what is left is cleanup and the settle, done even if the flow is cancelled
   // now. The old amphora is deleted; if it cannot be, it is left ERROR for housekeeping.
   await whateverHappens(async () => {
+    if (replacedInPair) await tellPairAboutReplacement(replacedInPair.loadBalancerId, replacedInPair.replacementId);
     await compute.deleteAmphora(input.amphoraId).catch(() => undo.markAmphoraError(input.amphoraId));
     if (input.settleLoadBalancer) await db.markLoadBalancerActive(loadBalancerId);
   });

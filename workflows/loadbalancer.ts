@@ -9,8 +9,8 @@ import { ApplicationFailure, executeChild, patched } from '@temporalio/workflow'
 import type { LoadBalancerFlowInput, LoadBalancerUpdateInput } from '../common/flows';
 import { AmphoraRole, Topology } from '../common/status';
 import { agent, compute, db, legacyServerGroup, network, undo } from './activities';
-import { failoverAmphora, plugAmphoraVip, provisionAmphora } from './amphora';
-import { dataPlaneSteps } from './patches';
+import { failoverAmphora, plugAmphoraVip, provisionAmphora, startPairVrrp } from './amphora';
+import { dataPlaneSteps, vrrpSteps } from './patches';
 import { allOrNothing } from './bounded';
 import { Saga, whateverHappens } from './saga';
 
@@ -50,6 +50,7 @@ export async function createLoadBalancer(input: LoadBalancerFlowInput): Promise<
       await network.updateLoadBalancerVip(loadBalancerId);
     }
     await agent.pushLoadBalancerConfig({ loadBalancerId });
+    if (topology === Topology.ACTIVE_STANDBY && vrrpSteps()) await startPairVrrp(loadBalancerId, amphoraIds);
     await whateverHappens(() => db.finishLoadBalancerCreate({ loadBalancerId, amphoraIds }));
   } catch (err) {
     await whateverHappens(async () => {

@@ -6,3 +6,10 @@ import { patched } from '@temporalio/workflow';
 
 /** The data plane's steps: the agent connectivity wait, VIP plug/unplug, update_vip, deallocate_vip. */
 export const dataPlaneSteps = () => patched('data-plane-steps');
+
+/**
+ * keepalived VRRP in ACTIVE_STANDBY pairs: the VRRP group, keepalived configured and started on both
+ * amphorae at create, and on a replacement (and its surviving peer) at failover. It needs the data
+ * plane's VIP plug (the VRRP addresses), so a flow without those steps never takes these.
+ */
+export const vrrpSteps = () => dataPlaneSteps() && patched('vrrp-steps');

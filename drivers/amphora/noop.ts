@@ -94,6 +94,11 @@ export class NoopAmphoraDriver implements AmphoraDriver {
     this.agentConfigs.set(amphora.amphoraId, agentConfig);
   }
 
+  /** What Octavia's agent always names the VIP NIC. */
+  async getInterface(): Promise<string> {
+    return 'eth1';
+  }
+
   async uploadVrrpConfig(amphora: AmphoraTarget, keepalivedConfig: string): Promise<void> {
     this.vrrpConfigs.set(amphora.amphoraId, keepalivedConfig);
   }

@@ -219,7 +219,12 @@ export interface AmphoraDriver {
   removeConfig(amphora: AmphoraTarget, loadBalancerId: string): Promise<void>;
   /** Replaces the agent's amphora-agent.conf; it applies the mutable options (heartbeat settings). */
   updateAgentConfig(amphora: AmphoraTarget, agentConfig: string): Promise<void>;
-  /** ACTIVE_STANDBY: installs keepalived's configuration, then starts keepalived (VRRP). */
+  /**
+   * ACTIVE_STANDBY, in Octavia's order: the name of the NIC holding `ipAddress` (the amphora's VRRP
+   * address) in its VIP namespace, keepalived's vrrp_interface; then keepalived's configuration
+   * installed, then keepalived started (reloaded when it runs already).
+   */
+  getInterface(amphora: AmphoraTarget, ipAddress: string): Promise<string>;
   uploadVrrpConfig(amphora: AmphoraTarget, keepalivedConfig: string): Promise<void>;
   startVrrp(amphora: AmphoraTarget): Promise<void>;
 }

@@ -152,6 +152,17 @@ export class RestAmphoraDriver implements AmphoraDriver {
     }
   }
 
+  /** GET /1.0/interface/<ip>: the NIC the agent finds the address on (404 when none holds it: final). */
+  async getInterface(amphora: AmphoraTarget, ipAddress: string): Promise<string> {
+    if (!isIP(ipAddress)) throw new AmphoraDriverError(`Not an IP address: ${JSON.stringify(ipAddress)}.`, { amphoraId: amphora.amphoraId });
+    const answer = await this.client.request(endpoint(amphora), { method: 'GET', path: `interface/${ipAddress}`, action: `find the interface of ${ipAddress}` });
+    const name = (answer.json() as { interface?: unknown } | undefined)?.interface;
+    if (typeof name !== 'string' || name === '') {
+      throw new AmphoraDriverError(`Amphora ${amphora.amphoraId} named no interface for ${ipAddress}.`, { amphoraId: amphora.amphoraId, retryable: true });
+    }
+    return name;
+  }
+
   /** PUT /1.0/vrrp/upload (keepalived's configuration, rendered by the caller). */
   async uploadVrrpConfig(amphora: AmphoraTarget, keepalivedConfig: string): Promise<void> {
     await this.client.request(endpoint(amphora), {

@@ -1,0 +1,102 @@
+/**
+ * The VRRP steps of the flows against the no-op drivers (real PostgreSQL and Temporal): an
+ * ACTIVE_STANDBY load balancer gets one VRRP group and keepalived on both amphorae, a failover gives
+ * the replacement its role's keepalived and tells the survivor, the group's password never appears in
+ * a workflow history, and a SINGLE load balancer gets none of it. test/integration/data-plane-active-standby.test.ts
+ * runs the same steps against real amphorae.
+ */
+import { eventually, startTestSystem, type TestSystem } from '../support/system';
+
+const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
+jest.setTimeout(120_000);
+
+let sys: TestSystem;
+let flavorId: string;
+const uploads: string[] = [];
+
+beforeAll(async () => {
+  sys = await startTestSystem({ KEEPALIVED_VRRP_ADVERT_INT: '2', KEEPALIVED_VRRP_CHECK_INTERVAL: '3' });
+  const upload = sys.amphoraDriver.uploadVrrpConfig.bind(sys.amphoraDriver);
+  sys.amphoraDriver.uploadVrrpConfig = async (amphora, text) => {
+    uploads.push(amphora.amphoraId);
+    return upload(amphora, text);
+  };
+  const profile = await sys.api('POST', '/v2/lbaas/flavorprofiles', {
+    flavorprofile: { name: 'pair', provider_name: 'amphora', flavor_data: JSON.stringify({ loadbalancer_topology: 'ACTIVE_STANDBY' }) },
+  });
+  flavorId = (await sys.api('POST', '/v2/lbaas/flavors', { flavor: { name: 'pair', flavor_profile_id: profile.body.flavorprofile.id } })).body.flavor.id;
+});
+
+afterAll(async () => {
+  await sys?.stop();
+});
+
+async function activeLb(id: string) {
+  return eventually(async () => {
+    const row = await sys.db.loadBalancer.findUniqueOrThrow({ where: { id } });
+    if (row.provisioningStatus === 'ERROR') throw new Error(`load balancer ${id} went to ERROR`);
+    return row.provisioningStatus === 'ACTIVE' ? row : undefined;
+  }, 30_000, `load balancer ${id} ACTIVE`);
+}
+
+async function history(workflowId: string): Promise<string> {
+  return JSON.stringify(await sys.temporal.workflow.getHandle(workflowId).fetchHistory());
+}
+
+const liveAmphorae = (loadBalancerId: string) =>
+  sys.db.amphora.findMany({ where: { loadBalancerId, status: 'ALLOCATED' }, orderBy: { role: 'asc' } });
+
+test('an ACTIVE_STANDBY create makes one VRRP group and starts keepalived on both amphorae, MASTER and BACKUP', async () => {
+  const created = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET, flavor_id: flavorId } });
+  expect(created.status).toBe(201);
+  const lb = await activeLb(created.body.loadbalancer.id);
+
+  const group = await sys.db.vrrpGroup.findUniqueOrThrow({ where: { loadBalancerId: lb.id } });
+  expect(group).toEqual({ loadBalancerId: lb.id, vrrpGroupName: lb.id.replaceAll('-', ''), vrrpAuthType: 'PASS', vrrpAuthPass: expect.stringMatching(/^[0-9a-f]{7}$/), advertInt: 2 });
+
+  const [master, backup] = await liveAmphorae(lb.id);
+  expect([master!.role, master!.vrrpPriority, master!.vrrpId, master!.vrrpInterface]).toEqual(['MASTER', 100, 1, 'eth1']);
+  expect([backup!.role, backup!.vrrpPriority, backup!.vrrpId, backup!.vrrpInterface]).toEqual(['BACKUP', 90, 1, 'eth1']);
+  for (const [amphora, state, priority] of [[master!, 'MASTER', 100], [backup!, 'BACKUP', 90]] as const) {
+    const conf = sys.amphoraDriver.vrrpConfigs.get(amphora.id)!;
+    expect(conf).toContain(`vrrp_instance ${group.vrrpGroupName} {\n    state ${state}\n    interface eth1\n    virtual_router_id 1\n    priority ${priority}\n`);
+    expect(conf).toContain(`    advert_int 2\n    authentication {\n        auth_type PASS\n        auth_pass ${group.vrrpAuthPass}\n    }`);
+    expect(conf).toContain(`    interval 3\n`);
+    expect(conf).toContain(`    virtual_ipaddress {\n        ${lb.vipAddress}\n    }`);
+    expect(sys.amphoraDriver.vrrpStarted.has(amphora.id)).toBe(true);
+  }
+  // The secret stays in the database and the rendered text: not in the flow's inputs, results or failures.
+  expect(await history(`loadbalancer-${lb.id}-create`)).not.toContain(group.vrrpAuthPass);
+});
+
+test("a failover gives the replacement its role's keepalived, tells the survivor, and keeps the group", async () => {
+  const created = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET, flavor_id: flavorId } });
+  const lb = await activeLb(created.body.loadbalancer.id);
+  const group = await sys.db.vrrpGroup.findUniqueOrThrow({ where: { loadBalancerId: lb.id } });
+  const [master, backup] = await liveAmphorae(lb.id);
+
+  uploads.length = 0;
+  expect((await sys.api('PUT', `/v2/octavia/amphorae/${master!.id}/failover`)).status).toBe(202);
+  await sys.temporal.workflow.getHandle(`amphora-${master!.id}-failover`).result();
+  await activeLb(lb.id);
+
+  const [replacement, survivor] = await liveAmphorae(lb.id);
+  expect(survivor!.id).toBe(backup!.id);
+  expect(replacement!.id).not.toBe(master!.id);
+  expect([replacement!.role, replacement!.vrrpPriority, replacement!.vrrpId, replacement!.vrrpInterface]).toEqual(['MASTER', 100, 1, 'eth1']);
+  expect(sys.amphoraDriver.vrrpConfigs.get(replacement!.id)).toContain(`    state MASTER\n`);
+  expect(sys.amphoraDriver.vrrpStarted.has(replacement!.id)).toBe(true);
+  // The replacement first, then the survivor learns its new peer.
+  expect(uploads).toEqual([replacement!.id, survivor!.id]);
+  expect(await sys.db.vrrpGroup.findUniqueOrThrow({ where: { loadBalancerId: lb.id } })).toEqual(group);
+  expect(await history(`amphora-${master!.id}-failover`)).not.toContain(group.vrrpAuthPass);
+});
+
+test('a SINGLE load balancer gets no VRRP group and no keepalived', async () => {
+  const created = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
+  const lb = await activeLb(created.body.loadbalancer.id);
+  const [amphora] = await liveAmphorae(lb.id);
+  expect(await sys.db.vrrpGroup.findUnique({ where: { loadBalancerId: lb.id } })).toBeNull();
+  expect(sys.amphoraDriver.vrrpConfigs.has(amphora!.id)).toBe(false);
+  expect([amphora!.vrrpId, amphora!.vrrpInterface]).toEqual([null, null]);
+});
