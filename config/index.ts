@@ -50,7 +50,7 @@ const envSchema = z.object({
   AUTH_STRATEGY: z.enum(['noauth', 'keystone']).default('noauth'),
 
   COMPUTE_DRIVER: z.enum(['noop', 'nova', 'local']).default('noop'),
-  NETWORK_DRIVER: z.enum(['noop', 'local']).default('noop'),
+  NETWORK_DRIVER: z.enum(['noop', 'local', 'neutron']).default('noop'),
   /** No-op driver: how long a fake instance stays in BUILD before it is ACTIVE. */
   NOOP_BUILD_DELAY_MS: int(0),
   /** No-op driver: file that keeps its fake instances across restarts ('' keeps them in memory only). */

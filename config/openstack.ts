@@ -104,6 +104,15 @@ const schema = z.object({
   NOVA_CIRCUIT_BREAKER_THRESHOLD: z.coerce.number().int().positive().default(5),
   /** How long the breaker stays open before one probe request is let through (half-open). */
   NOVA_CIRCUIT_BREAKER_RESET_SECONDS: seconds(30),
+  /** The network endpoint to use instead of the catalog's (NETWORK_DRIVER=neutron), and its client's limits. */
+  NEUTRON_ENDPOINT: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+  NEUTRON_REQUEST_TIMEOUT_SECONDS: seconds(30),
+  NEUTRON_CIRCUIT_BREAKER_THRESHOLD: z.coerce.number().int().positive().default(5),
+  NEUTRON_CIRCUIT_BREAKER_RESET_SECONDS: seconds(30),
+  /** Octavia's [networking] port_detach_timeout, retry_interval, max_retries. */
+  NETWORK_PORT_DETACH_TIMEOUT: seconds(300),
+  NETWORK_RETRY_INTERVAL: seconds(1),
+  NETWORK_MAX_RETRIES: z.coerce.number().int().positive().default(15),
 
   AMP_BOOT_NETWORK_LIST: list,
   AMP_SECGROUP_LIST: list,
@@ -215,6 +224,14 @@ export function loadOpenStackConfig(env: NodeJS.ProcessEnv = process.env, search
       },
     },
     glance: { endpoint: e.GLANCE_ENDPOINT },
+    neutron: {
+      endpoint: e.NEUTRON_ENDPOINT,
+      requestTimeoutSeconds: e.NEUTRON_REQUEST_TIMEOUT_SECONDS,
+      circuitBreaker: { threshold: e.NEUTRON_CIRCUIT_BREAKER_THRESHOLD, resetSeconds: e.NEUTRON_CIRCUIT_BREAKER_RESET_SECONDS },
+      portDetachTimeoutSeconds: e.NETWORK_PORT_DETACH_TIMEOUT,
+      retryIntervalSeconds: e.NETWORK_RETRY_INTERVAL,
+      maxRetries: e.NETWORK_MAX_RETRIES,
+    },
     amphora: {
       /** Empty: amphorae are booted with `networks: "none"` (ports are attached later). */
       bootNetworkIds: e.AMP_BOOT_NETWORK_LIST,

@@ -52,8 +52,16 @@ export interface RunningSystem {
 export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   const { config, log } = opts;
   const db = createPrismaClient(config.database.url, config.database.poolSize);
-  const network = opts.network ?? createNetworkDriver(config);
-  const compute = opts.compute ?? createComputeDriver(config, network);
+  // Each local driver needs the other's half of the plumbing one way, Neutron the other way round.
+  let network: NetworkDriver;
+  let compute: AmphoraComputeDriver;
+  if (config.network.driver === 'neutron') {
+    compute = opts.compute ?? createComputeDriver(config);
+    network = opts.network ?? createNetworkDriver(config, compute);
+  } else {
+    network = opts.network ?? createNetworkDriver(config);
+    compute = opts.compute ?? createComputeDriver(config, network);
+  }
   const temporal = await connectClient(opts.temporalAddress, config.temporal.namespace);
 
   let worker: Worker | undefined;

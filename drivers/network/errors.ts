@@ -7,8 +7,8 @@
 import { DomainError } from '../../common/errors';
 
 export class NetworkError extends DomainError {
-  constructor(message: string, opts: { cause?: unknown; retryable?: boolean } = {}) {
-    super(message, { cause: opts.cause, retryable: opts.retryable ?? true });
+  constructor(message: string, opts: { cause?: unknown; retryable?: boolean; code?: number } = {}) {
+    super(message, { cause: opts.cause, retryable: opts.retryable ?? true, code: opts.code });
   }
 }
 
@@ -18,21 +18,22 @@ export class NetworkObjectNotFound extends NetworkError {
     readonly kind: 'Subnet' | 'Network' | 'Port' | 'QoS Policy' | 'Security Group',
     readonly id: string,
   ) {
-    super(`${kind} ${id} not found.`, { retryable: false });
+    // Octavia's API answers an unknown vip_subnet_id (network, port, ...) with 400 `Subnet <id> not found.`
+    super(`${kind} ${id} not found.`, { retryable: false, code: 400 });
   }
 }
 
 /** The requested VIP address is in use, or the subnet has no free address (Octavia: 409). */
 export class VipInUse extends NetworkError {
   constructor(message: string) {
-    super(message, { retryable: false });
+    super(message, { retryable: false, code: 409 });
   }
 }
 
 /** Bad input for the network (an address outside the subnet, ...): never retried. */
 export class InvalidNetworkRequest extends NetworkError {
   constructor(message: string) {
-    super(message, { retryable: false });
+    super(message, { retryable: false, code: 400 });
   }
 }
 

@@ -1,10 +1,13 @@
 /** Chooses the network driver from configuration (NETWORK_DRIVER). */
 import type { Config } from '../../config';
+import type { AmphoraComputeDriver } from '../compute/port';
 import { LocalNetworkDriver } from './local';
+import { createNeutronDriver } from './neutron';
 import { NoopNetworkDriver } from './noop';
 import type { NetworkDriver } from './port';
 
-export function createNetworkDriver(config: Config): NetworkDriver {
+/** `compute`: Neutron ports are attached to amphorae through the compute driver (Nova's os-interface). */
+export function createNetworkDriver(config: Config, compute?: AmphoraComputeDriver): NetworkDriver {
   const local = config.dataPlane.localCloud;
   switch (config.network.driver) {
     case 'noop':
@@ -18,6 +21,9 @@ export function createNetworkDriver(config: Config): NetworkDriver {
         tenantNetns: local.tenantNetns,
         tenantUplink: local.tenantUplink,
       });
+    case 'neutron':
+      if (!compute) throw new Error('The neutron network driver attaches ports through a compute driver: none was given.');
+      return createNeutronDriver(config.openstack, config.openstack.neutron, compute);
   }
 }
 
