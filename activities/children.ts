@@ -7,6 +7,7 @@ import { OperatingStatus, ProvisioningStatus } from '../common/status';
 import type { ChildChange, ChildResource } from '../common/resources';
 import { childTable as table, type Tx } from '../db/children';
 import type { ActivityDeps } from './deps';
+import { releaseLoadBalancer } from '../db/loadbalancers';
 
 /** A health monitor is ONLINE once ACTIVE (as Octavia shows it); other children keep their operating status. */
 const activeData = (resource: ChildResource, now: Date) => ({
@@ -76,10 +77,7 @@ export function childActivities({ db }: ActivityDeps) {
           if (c.operation === 'delete') await remove(tx, c);
           else await activate(tx, c, now);
         }
-        await tx.loadBalancer.updateMany({
-          where: { id: input.loadBalancerId, provisioningStatus: ProvisioningStatus.PENDING_UPDATE },
-          data: { provisioningStatus: ProvisioningStatus.ACTIVE, updatedAt: now },
-        });
+        await releaseLoadBalancer(tx, input.loadBalancerId, ProvisioningStatus.PENDING_UPDATE, ProvisioningStatus.ACTIVE, now);
       });
     },
 
@@ -99,10 +97,7 @@ export function childActivities({ db }: ActivityDeps) {
             });
           }
         }
-        await tx.loadBalancer.updateMany({
-          where: { id: input.loadBalancerId, provisioningStatus: ProvisioningStatus.PENDING_UPDATE },
-          data: { provisioningStatus: ProvisioningStatus.ACTIVE, updatedAt: now },
-        });
+        await releaseLoadBalancer(tx, input.loadBalancerId, ProvisioningStatus.PENDING_UPDATE, ProvisioningStatus.ACTIVE, now);
       });
     },
   };

@@ -1,5 +1,4 @@
 /** What activities are built from: injected, so tests can hand in drivers with injected faults. */
-import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { AmphoraDriver } from '../drivers/amphora/port';
 import type { AmphoraComputeDriver } from '../drivers/compute/port';
@@ -12,6 +11,4 @@ export interface ActivityDeps {
   amphoraDriver: AmphoraDriver;
   network: NetworkDriver;
   config: Config;
-  /** Temporal client: the health monitor starts failover flows as the API does (common/failover.ts). */
-  temporal?: Client;
 }

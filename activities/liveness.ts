@@ -11,6 +11,7 @@ import { AmphoraStatus, ProvisioningStatus } from '../common/status';
 import { computeName } from './amphora';
 import { InstanceNotFoundError } from '../drivers/compute/errors';
 import type { ActivityDeps } from './deps';
+import { lockLoadBalancer, releaseLoadBalancer } from '../db/loadbalancers';
 
 /** pg_advisory_xact_lock key of the health check ('health' in ASCII): one check at a time. */
 const HEALTH_CHECK_LOCK = 0x6865616c7468;
@@ -165,12 +166,9 @@ export function livenessActivities({ db, compute, config }: ActivityDeps) {
       const lb = amphora?.loadBalancerId ? await db.loadBalancer.findUnique({ where: { id: amphora.loadBalancerId } }) : null;
       const locked =
         amphora?.status === AmphoraStatus.ALLOCATED && lb
-          ? await db.loadBalancer.updateMany({
-              where: { id: lb.id, provisioningStatus: { in: [ProvisioningStatus.ACTIVE, ProvisioningStatus.ERROR] } },
-              data: { provisioningStatus: ProvisioningStatus.PENDING_UPDATE, updatedAt: new Date() },
-            })
-          : { count: 0 };
-      if (!amphora || !lb || locked.count === 0) {
+          ? await lockLoadBalancer(db, lb.id, [ProvisioningStatus.ACTIVE, ProvisioningStatus.ERROR], ProvisioningStatus.PENDING_UPDATE)
+          : false;
+      if (!amphora || !lb || !locked) {
         await releaseClaim(amphoraId);
         return null;
       }
@@ -188,10 +186,7 @@ export function livenessActivities({ db, compute, config }: ActivityDeps) {
      * kept when the failover is already running (it settles the amphora), released otherwise.
      */
     async revertFailoverLock(input: FailoverLock['revert'] & { releaseClaim: boolean }): Promise<void> {
-      await db.loadBalancer.updateMany({
-        where: { id: input.loadBalancerId, provisioningStatus: ProvisioningStatus.PENDING_UPDATE },
-        data: { provisioningStatus: input.previous },
-      });
+      await releaseLoadBalancer(db, input.loadBalancerId, ProvisioningStatus.PENDING_UPDATE, input.previous);
       if (input.releaseClaim) await releaseClaim(input.amphoraId);
     },
 

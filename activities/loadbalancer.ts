@@ -4,6 +4,7 @@
  */
 import { AmphoraRole, AmphoraStatus, OperatingStatus, ProvisioningStatus, Topology } from '../common/status';
 import type { ActivityDeps } from './deps';
+import { releaseLoadBalancer } from '../db/loadbalancers';
 
 const pending = [ProvisioningStatus.PENDING_CREATE, ProvisioningStatus.PENDING_UPDATE, ProvisioningStatus.PENDING_DELETE];
 
@@ -44,10 +45,7 @@ export function loadBalancerActivities({ db, compute, config }: ActivityDeps) {
 
     /** The end of an update or failover: ACTIVE again. */
     async markLoadBalancerActive(loadBalancerId: string): Promise<void> {
-      await db.loadBalancer.updateMany({
-        where: { id: loadBalancerId, provisioningStatus: ProvisioningStatus.PENDING_UPDATE },
-        data: { provisioningStatus: ProvisioningStatus.ACTIVE, updatedAt: new Date() },
-      });
+      await releaseLoadBalancer(db, loadBalancerId, ProvisioningStatus.PENDING_UPDATE, ProvisioningStatus.ACTIVE, new Date());
     },
 
     /**
@@ -106,10 +104,7 @@ export function loadBalancerActivities({ db, compute, config }: ActivityDeps) {
 
     /** Where every failed flow ends: the object is in a defined state (ERROR), never left PENDING_*. */
     async markLoadBalancerError(loadBalancerId: string): Promise<void> {
-      await db.loadBalancer.updateMany({
-        where: { id: loadBalancerId, provisioningStatus: { in: pending } },
-        data: { provisioningStatus: ProvisioningStatus.ERROR, updatedAt: new Date() },
-      });
+      await releaseLoadBalancer(db, loadBalancerId, pending, ProvisioningStatus.ERROR, new Date());
     },
 
     /** Soft delete, as Octavia does: DELETED rows are hidden from the API and purged by housekeeping. */

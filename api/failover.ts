@@ -10,6 +10,7 @@ import { LoadBalancerLocked } from '../common/errors';
 import { amphoraFailoverFlow, type FlowName, type FlowRequest } from '../common/flows';
 import { ProvisioningStatus } from '../common/status';
 import type { Config } from '../config';
+import { lockLoadBalancer, releaseLoadBalancer } from '../db/loadbalancers';
 import type { Db } from '../db/prisma';
 
 /** Starts the flow; on failure undoes the lock (`revert`) and rethrows (api/lifecycle.ts startOrRevert, which maps errors to faults). */
@@ -24,21 +25,14 @@ export async function lockAndStartAmphoraFailover(
   let previous: ProvisioningStatus | undefined;
   if (amphora.loadBalancerId) {
     const lb = await db.loadBalancer.findUniqueOrThrow({ where: { id: amphora.loadBalancerId } });
-    const { count } = await db.loadBalancer.updateMany({
-      where: { id: lb.id, provisioningStatus: { in: [ProvisioningStatus.ACTIVE, ProvisioningStatus.ERROR] } },
-      data: { provisioningStatus: ProvisioningStatus.PENDING_UPDATE, updatedAt: new Date() },
-    });
-    if (count === 0) throw new LoadBalancerLocked(lb.id, lb.provisioningStatus);
+    if (!(await lockLoadBalancer(db, lb.id, [ProvisioningStatus.ACTIVE, ProvisioningStatus.ERROR], ProvisioningStatus.PENDING_UPDATE))) {
+      throw new LoadBalancerLocked(lb.id, lb.provisioningStatus);
+    }
     projectId = lb.projectId;
     previous = lb.provisioningStatus;
   }
   const revert = async () => {
-    if (amphora.loadBalancerId && previous) {
-      await db.loadBalancer.updateMany({
-        where: { id: amphora.loadBalancerId, provisioningStatus: ProvisioningStatus.PENDING_UPDATE },
-        data: { provisioningStatus: previous },
-      });
-    }
+    if (amphora.loadBalancerId && previous) await releaseLoadBalancer(db, amphora.loadBalancerId, ProvisioningStatus.PENDING_UPDATE, previous);
   };
   await start(amphoraFailoverFlow(amphora, projectId, config), revert);
 }

@@ -19,7 +19,19 @@ export async function lockLoadBalancer(db: Client, id: string, from: readonly Pr
   return count === 1;
 }
 
-/** Gives the lock back: `held` -> `to`, only while it is still `held`. */
-export async function releaseLoadBalancer(db: Client, id: string, held: ProvisioningStatus, to: ProvisioningStatus): Promise<void> {
-  await db.loadBalancer.updateMany({ where: { id, provisioningStatus: held }, data: { provisioningStatus: to } });
+/**
+ * Gives the lock back: `held` (one state or several) -> `to`, only while it is still held. `at`: the
+ * flow settled it (its updated_at moves); without it the lock is undone as if never taken.
+ */
+export async function releaseLoadBalancer(
+  db: Client,
+  id: string,
+  held: ProvisioningStatus | readonly ProvisioningStatus[],
+  to: ProvisioningStatus,
+  at?: Date,
+): Promise<void> {
+  await db.loadBalancer.updateMany({
+    where: { id, provisioningStatus: { in: Array.isArray(held) ? [...held] : [held as ProvisioningStatus] } },
+    data: { provisioningStatus: to, ...(at ? { updatedAt: at } : {}) },
+  });
 }

@@ -21,6 +21,7 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowIdConflictPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { Logger } from '../common/logger';
 import { Operation, ResourceType } from '../common/search-attributes';
+import { bootSettings } from '../common/flows';
 import type { Config } from '../config';
 import type { CleanupInput, SparePoolInput } from '../workflows/housekeeping';
 import type { AmphoraHealthMonitorInput } from '../workflows/liveness';
@@ -38,8 +39,8 @@ const attributes = (operation: string) => [
 
 export function sparePoolSchedule(config: Config): ScheduleOptions {
   const id = housekeepingIds(config).sparePool;
-  const bootTimeoutSeconds = config.compute.amphora.bootTimeoutSeconds;
-  const args: [SparePoolInput] = [{ poolSize: config.housekeeping.sparePoolSize, bootTimeoutSeconds, concurrency: 5 }];
+  const boot = bootSettings(config);
+  const args: [SparePoolInput] = [{ poolSize: config.housekeeping.sparePoolSize, ...boot, concurrency: 5 }];
   return {
     scheduleId: id,
     spec: { intervals: [{ every: Math.round(config.housekeeping.spareCheckIntervalSeconds * 1000) }] },
@@ -50,7 +51,7 @@ export function sparePoolSchedule(config: Config): ScheduleOptions {
       taskQueue: config.temporal.taskQueue,
       args,
       // A run stuck past this ends; its children (abandoned) finish or compensate on their own.
-      workflowExecutionTimeout: `${Math.max(600, 3 * bootTimeoutSeconds + 60)}s`,
+      workflowExecutionTimeout: `${Math.max(600, 3 * boot.bootTimeoutSeconds + 60)}s`,
       typedSearchAttributes: attributes('spare-pool'),
       staticSummary: `keep ${config.housekeeping.sparePoolSize} spare amphorae`,
     },
@@ -67,7 +68,7 @@ export function cleanupSchedule(config: Config): ScheduleOptions {
       amphoraExpirySeconds: h.amphoraExpiryAgeSeconds,
       loadBalancerExpirySeconds: h.loadBalancerExpiryAgeSeconds,
       errorAmphoraAgeSeconds: h.errorAmphoraAgeSeconds,
-      // A create flow waits at most three boot timeouts (three attempts of the boot wait).
+      // A create flow waits one boot timeout per amphora; four leave room for a slow database and retries.
       staleBootingSeconds: 4 * config.compute.amphora.bootTimeoutSeconds,
       batchSize: 100,
     },

@@ -98,7 +98,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     const created = await createWorker({
       config,
       address: opts.temporalAddress,
-      deps: { db, compute, amphoraDriver, network, config, temporal },
+      deps: { db, compute, amphoraDriver, network, config },
       workflowBundlePath: opts.workflowBundlePath,
       activityInterceptors: opts.activityInterceptors,
     });

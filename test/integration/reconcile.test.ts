@@ -20,7 +20,11 @@ const reconcile = () => reconcilePendingFlows(sys.db, sys.temporal, sys.config, 
 it('starts the missing create flow of a PENDING_CREATE load balancer, and only once', async () => {
   const id = randomUUID();
   await sys.db.loadBalancer.create({
-    data: { id, projectId: 'p', provisioningStatus: 'PENDING_CREATE', operatingStatus: 'OFFLINE', vipSubnetId: randomUUID() },
+    // The VIP the API would have allocated before a crash left the flow unstarted.
+    data: {
+      id, projectId: 'p', provisioningStatus: 'PENDING_CREATE', operatingStatus: 'OFFLINE',
+      vipAddress: '198.51.100.1', vipPortId: randomUUID(), vipSubnetId: randomUUID(), vipNetworkId: randomUUID(),
+    },
   });
   await reconcile();
   await reconcile(); // the flow is running or done: nothing more is started
