@@ -5,6 +5,7 @@ import { projectScope } from '../context';
 import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
 import { childRoutes, createChild, findLoadBalancer, newChild, refusedAs } from '../lifecycle';
+import { checkListenerSupported } from '../provider-support';
 import { listenerInclude, listeners } from '../resources/listener';
 import { DuplicateListener, NotFound, ValidationFailure } from '../../common/errors';
 
@@ -26,6 +27,7 @@ export function listenerRoutes(deps: ApiDeps): ApiRouter {
 
   routes.post('/', { summary: 'Create a listener', body: listeners.bodies.create, response: listeners.showSchema }, async (req, res, body) => {
     const listener = body().listener;
+    checkListenerSupported(deps, listener);
     const lb = await findLoadBalancer(deps, req, listener.loadbalancer_id);
     await checkDefaultPool(listener.default_pool_id, lb.id);
     const row = await createChild(

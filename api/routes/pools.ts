@@ -6,6 +6,7 @@ import { Prisma } from '../../generated/prisma/client';
 import { collection } from '../collection';
 import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
+import { checkPoolSupported } from '../provider-support';
 import { childRoutes, createChild, findLoadBalancer, mutateChildren, newChild } from '../lifecycle';
 import { poolInclude, pools, sessionPersistenceOf, withPoolInclude, type SessionPersistence } from '../resources/pool';
 import type { PoolCreate, PoolUpdate } from '../schemas/pool';
@@ -58,6 +59,8 @@ export function poolRoutes(deps: ApiDeps): ApiRouter {
     }
     const lb = await findLoadBalancer(deps, req, loadBalancerId!);
     checkAlgorithm(pool.protocol, pool.lb_algorithm);
+    // Octavia's own validation first (400), then what the provider cannot do (501).
+    checkPoolSupported(deps, pool);
     checkTls(pool);
 
     // Its revert (the row deleted) clears the listener's default_pool_id (ON DELETE SET NULL).
@@ -98,6 +101,7 @@ export function poolRoutes(deps: ApiDeps): ApiRouter {
     }
     checkAlgorithm(current.protocol, update.lb_algorithm);
     checkTls(update);
+    checkPoolSupported(deps, { ...update, protocol: current.protocol, lb_algorithm: update.lb_algorithm ?? current.lbAlgorithm });
     const updates = { ...pools.toColumns(update), ...(sp ? { sessionPersistence: sp } : {}) };
 
     const row = await mutateChildren(deps, {
