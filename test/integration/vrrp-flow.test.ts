@@ -5,6 +5,7 @@
  * a workflow history, and a SINGLE load balancer gets none of it. test/integration/data-plane-active-standby.test.ts
  * runs the same steps against real amphorae.
  */
+import { AmphoraAgentRequestError } from '../../drivers/amphora/errors';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
@@ -13,12 +14,15 @@ jest.setTimeout(120_000);
 let sys: TestSystem;
 let flavorId: string;
 const uploads: string[] = [];
+/** Amphorae whose keepalived upload fails (an agent that refuses, or is gone). */
+const refusing = new Set<string>();
 
 beforeAll(async () => {
   sys = await startTestSystem({ KEEPALIVED_VRRP_ADVERT_INT: '2', KEEPALIVED_VRRP_CHECK_INTERVAL: '3' });
   const upload = sys.amphoraDriver.uploadVrrpConfig.bind(sys.amphoraDriver);
   sys.amphoraDriver.uploadVrrpConfig = async (amphora, text) => {
     uploads.push(amphora.amphoraId);
+    if (refusing.has(amphora.amphoraId)) throw new AmphoraAgentRequestError(`Injected: amphora ${amphora.amphoraId} refused its keepalived configuration.`);
     return upload(amphora, text);
   };
   const profile = await sys.api('POST', '/v2/lbaas/flavorprofiles', {
@@ -31,12 +35,28 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-async function activeLb(id: string) {
+afterEach(() => {
+  sys.failingSteps.clear();
+  refusing.clear();
+});
+
+async function settledLb(id: string) {
   return eventually(async () => {
     const row = await sys.db.loadBalancer.findUniqueOrThrow({ where: { id } });
-    if (row.provisioningStatus === 'ERROR') throw new Error(`load balancer ${id} went to ERROR`);
-    return row.provisioningStatus === 'ACTIVE' ? row : undefined;
-  }, 30_000, `load balancer ${id} ACTIVE`);
+    return row.provisioningStatus.startsWith('PENDING') ? undefined : row;
+  }, 30_000, `load balancer ${id} to settle`);
+}
+
+async function activeLb(id: string) {
+  const row = await settledLb(id);
+  expect(row.provisioningStatus).toBe('ACTIVE');
+  return row;
+}
+
+async function createPair() {
+  const created = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET, flavor_id: flavorId } });
+  expect(created.status).toBe(201);
+  return created.body.loadbalancer.id as string;
 }
 
 async function history(workflowId: string): Promise<string> {
@@ -47,9 +67,7 @@ const liveAmphorae = (loadBalancerId: string) =>
   sys.db.amphora.findMany({ where: { loadBalancerId, status: 'ALLOCATED' }, orderBy: { role: 'asc' } });
 
 test('an ACTIVE_STANDBY create makes one VRRP group and starts keepalived on both amphorae, MASTER and BACKUP', async () => {
-  const created = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET, flavor_id: flavorId } });
-  expect(created.status).toBe(201);
-  const lb = await activeLb(created.body.loadbalancer.id);
+  const lb = await activeLb(await createPair());
 
   const group = await sys.db.vrrpGroup.findUniqueOrThrow({ where: { loadBalancerId: lb.id } });
   expect(group).toEqual({ loadBalancerId: lb.id, vrrpGroupName: lb.id.replaceAll('-', ''), vrrpAuthType: 'PASS', vrrpAuthPass: expect.stringMatching(/^[0-9a-f]{7}$/), advertInt: 2 });
@@ -70,8 +88,7 @@ test('an ACTIVE_STANDBY create makes one VRRP group and starts keepalived on bot
 });
 
 test("a failover gives the replacement its role's keepalived, tells the survivor, and keeps the group", async () => {
-  const created = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET, flavor_id: flavorId } });
-  const lb = await activeLb(created.body.loadbalancer.id);
+  const lb = await activeLb(await createPair());
   const group = await sys.db.vrrpGroup.findUniqueOrThrow({ where: { loadBalancerId: lb.id } });
   const [master, backup] = await liveAmphorae(lb.id);
 
@@ -99,4 +116,38 @@ test('a SINGLE load balancer gets no VRRP group and no keepalived', async () => 
   expect(await sys.db.vrrpGroup.findUnique({ where: { loadBalancerId: lb.id } })).toBeNull();
   expect(sys.amphoraDriver.vrrpConfigs.has(amphora!.id)).toBe(false);
   expect([amphora!.vrrpId, amphora!.vrrpInterface]).toEqual([null, null]);
+});
+
+test('a create whose keepalived cannot be configured compensates: LB ERROR, both amphorae gone', async () => {
+  sys.failingSteps.add('configureAmphoraVrrp');
+  const lb = await settledLb(await createPair());
+  expect(lb.provisioningStatus).toBe('ERROR');
+  await sys.temporal.workflow.getHandle(`loadbalancer-${lb.id}-create`).result().catch(() => undefined);
+  expect((await sys.db.amphora.findMany({ where: { loadBalancerId: lb.id } })).filter((a) => a.status !== 'DELETED')).toEqual([]);
+});
+
+test("a failover whose replacement's keepalived fails leaves the old pair as it was (LB ERROR, replacement gone)", async () => {
+  const lb = await activeLb(await createPair());
+  const [master, backup] = await liveAmphorae(lb.id);
+  sys.failingSteps.add('configureAmphoraVrrp');
+  expect((await sys.api('PUT', `/v2/octavia/amphorae/${master!.id}/failover`)).status).toBe(202);
+  await sys.temporal.workflow.getHandle(`amphora-${master!.id}-failover`).result().catch(() => undefined);
+  expect((await settledLb(lb.id)).provisioningStatus).toBe('ERROR');
+  const left = await sys.db.amphora.findMany({ where: { loadBalancerId: lb.id, status: { not: 'DELETED' } }, orderBy: { role: 'asc' } });
+  expect(left.map((a) => [a.id, a.status])).toEqual([
+    [master!.id, 'ALLOCATED'],
+    [backup!.id, 'ALLOCATED'],
+  ]);
+});
+
+test('a survivor that cannot learn its new peer does not undo the failover (Octavia skips it)', async () => {
+  const lb = await activeLb(await createPair());
+  const [master, backup] = await liveAmphorae(lb.id);
+  refusing.add(backup!.id);
+  expect((await sys.api('PUT', `/v2/octavia/amphorae/${master!.id}/failover`)).status).toBe(202);
+  await sys.temporal.workflow.getHandle(`amphora-${master!.id}-failover`).result();
+  await activeLb(lb.id);
+  const [replacement, survivor] = await liveAmphorae(lb.id);
+  expect([replacement!.role, survivor!.id]).toEqual(['MASTER', backup!.id]);
+  expect(uploads.filter((id) => id === backup!.id).length).toBeGreaterThanOrEqual(2);
 });

@@ -14,6 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { logger } from '../../common/logger';
 import { loadConfig } from '../../config';
+import { LocalComputeDriver } from '../../drivers/compute/local';
+import { LocalNetworkDriver } from '../../drivers/network/local';
 import { startSystem, type RunningSystem } from '../../platform/system';
 
 export const PROJECT = 'c0ffee00c0ffee00c0ffee00c0ffee00';
@@ -243,10 +245,19 @@ export async function startDataPlane(slot: number, extraEnv: Record<string, stri
       const amphoraeDir = path.join(stateDir, 'amphorae');
       expect(existsSync(amphoraeDir) ? await readdir(amphoraeDir) : []).toEqual([]);
     },
+    /**
+     * Members, system, then whatever a failed test left of the cloud (amphorae, both bridges with their
+     * namespaces): a leftover would break the slot's next run (its management taps are named by index).
+     */
     async stop() {
       for (const m of members) m.child.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 500));
       await sys.stop();
+      if (sys.compute instanceof LocalComputeDriver) {
+        for (const i of await sys.compute.liveInstances()) await sys.compute.delete(i.id);
+        await sys.compute.destroy();
+      }
+      if (sys.network instanceof LocalNetworkDriver) await sys.network.destroy();
       await rm(stateDir, { recursive: true, force: true });
     },
   };
