@@ -1,15 +1,16 @@
 /** Listener create/update/delete through the API and their flows (the shape of every child operation). */
-import { eventually, startTestSystem, type TestSystem } from '../support/system';
+import { createTree, watchFlows, type Flows } from '../support/fixtures';
+import { startTestSystem, type TestSystem } from '../support/system';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 let sys: TestSystem;
 let lbId: string;
+let flows: Flows;
 
 beforeAll(async () => {
   sys = await startTestSystem();
-  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
-  lbId = res.body.loadbalancer.id;
-  await settled('loadbalancers', lbId);
+  flows = watchFlows(sys);
+  lbId = (await createTree(sys, { vipSubnetId: SUBNET })).loadBalancerId;
 });
 afterAll(async () => {
   await sys?.stop();
@@ -19,15 +20,13 @@ afterEach(() => {
   sys.amphoraDriver.latencyMs = 0;
 });
 
-/** Waits until the object and its load balancer have left PENDING_*; returns the object. */
-async function settled(collection: string, id: string) {
-  const singular = collection === 'loadbalancers' ? 'loadbalancer' : collection.slice(0, -1);
-  return eventually(async () => {
-    const [obj, lb] = await Promise.all([sys.api('GET', `/v2/lbaas/${collection}/${id}`), sys.api('GET', `/v2/lbaas/loadbalancers/${lbId ?? id}`)]);
-    const status = obj.body?.[singular]?.provisioning_status;
-    const lbStatus = lb.body?.loadbalancer?.provisioning_status;
-    return status && !status.startsWith('PENDING') && lbStatus && !lbStatus.startsWith('PENDING') ? obj.body[singular] : undefined;
-  }, 20000, `${collection} ${id} to settle`);
+/** Awaits the flows started so far (which settle the object and its load balancer); returns the object. */
+const settled = (collection: string, id: string) => flows.settledView(`/v2/lbaas/${collection}/${id}`);
+
+/** Awaits the flows started so far, then expects the object gone. */
+async function gone(path: string) {
+  await flows.settled();
+  expect((await sys.api('GET', path)).status).toBe(404);
 }
 
 const amphoraConfig = async () => {
@@ -123,7 +122,7 @@ it('a configuration push that fails leaves the listener ERROR and the load balan
   sys.amphoraDriver.failUpdates = false;
   // An ERROR listener can be deleted.
   expect((await sys.api('DELETE', `/v2/lbaas/listeners/${listener.id}`)).status).toBe(204);
-  await eventually(async () => ((await sys.api('GET', `/v2/lbaas/listeners/${listener.id}`)).status === 404 ? true : undefined));
+  await gone(`/v2/lbaas/listeners/${listener.id}`);
 });
 
 it('refuses to delete a load balancer with children unless cascade', async () => {
@@ -134,7 +133,7 @@ it('refuses to delete a load balancer with children unless cascade', async () =>
 it('deletes a listener: 204, then gone from the API and from the amphora configuration', async () => {
   const id = (await sys.api('GET', `/v2/lbaas/listeners?protocol_port=80&loadbalancer_id=${lbId}`)).body.listeners[0].id;
   expect((await sys.api('DELETE', `/v2/lbaas/listeners/${id}`)).status).toBe(204);
-  await eventually(async () => ((await sys.api('GET', `/v2/lbaas/listeners/${id}`)).status === 404 ? true : undefined));
-  await settled('loadbalancers', lbId);
+  await gone(`/v2/lbaas/listeners/${id}`);
+  expect((await settled('loadbalancers', lbId)).provisioning_status).toBe('ACTIVE');
   expect((await amphoraConfig())?.listeners.map((l) => l.id)).not.toContain(id);
 });
