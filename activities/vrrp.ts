@@ -33,8 +33,8 @@ export function vrrpActivities({ db, amphoraDriver, network, config }: ActivityD
      * One amphora of the pair, in Octavia's order: the NIC its agent holds its VRRP address on (keepalived's
      * interface), recorded with vrrp_id and its role's priority; then keepalived's configuration, with the
      * other amphorae of the pair as unicast peers, uploaded, and keepalived started (the agent reloads a
-     * running one, which keeps its current state). `replacing`: the amphora a failover is replacing, no
-     * longer a peer although it is still ALLOCATED until the switch. Idempotent: the same calls again.
+     * running one). `replacing`: the amphora a failover is replacing, no longer a peer although it is
+     * still ALLOCATED until the switch. Idempotent: the same calls again.
      */
     async configureAmphoraVrrp(input: { loadBalancerId: string; amphoraId: string; replacing?: string }): Promise<void> {
       const lb = await db.loadBalancer.findUniqueOrThrow({
