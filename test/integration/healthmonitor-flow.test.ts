@@ -1,9 +1,11 @@
 /** Health monitor create/update/delete through the API and their flows; Octavia's monitor rules. */
-import { eventually, startTestSystem, type TestSystem } from '../support/system';
+import { watchFlows, type Flows } from '../support/fixtures';
+import { startTestSystem, type TestSystem } from '../support/system';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 const UNKNOWN = '00000000-0000-0000-0000-000000000000';
 let sys: TestSystem;
+let flows: Flows;
 let lbId: string;
 /** pool protocol -> a pool of that protocol without a monitor */
 const pools: Record<string, string> = {};
@@ -15,19 +17,22 @@ const counts = async () => ({
   lb: (await sys.db.loadBalancer.findUniqueOrThrow({ where: { id: lbId } })).provisioningStatus,
 });
 
-const lbSettled = () =>
-  eventually(async () => {
-    const lb = await sys.api('GET', `/v2/lbaas/loadbalancers/${lbId}`);
-    return lb.body?.loadbalancer?.provisioning_status === 'ACTIVE' ? lb.body.loadbalancer : undefined;
-  }, 20000, 'the load balancer to be ACTIVE');
+/** Awaits the flows started so far; the load balancer they settle must be ACTIVE. Returns it. */
+async function lbSettled() {
+  const lb = await flows.settledView(`/v2/lbaas/loadbalancers/${lbId}`);
+  expect(lb.provisioning_status).toBe('ACTIVE');
+  return lb;
+}
+
+/** Awaits the flows started so far, then expects the object gone. */
+async function gone(path: string) {
+  await flows.settled();
+  expect((await sys.api('GET', path)).status).toBe(404);
+}
 
 async function settled(id: string) {
   await lbSettled();
-  return eventually(async () => {
-    const res = await sys.api('GET', `/v2/lbaas/healthmonitors/${id}`);
-    const status = res.body?.healthmonitor?.provisioning_status;
-    return status && !status.startsWith('PENDING') ? res.body.healthmonitor : undefined;
-  }, 20000, `monitor ${id} to settle`);
+  return flows.settledView(`/v2/lbaas/healthmonitors/${id}`);
 }
 
 const configuredMonitor = async (poolId: string) => {
@@ -59,6 +64,7 @@ const post = (hm: Record<string, unknown>) => ({ healthmonitor: { pool_id: pools
 
 beforeAll(async () => {
   sys = await startTestSystem();
+  flows = watchFlows(sys);
   const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
   lbId = res.body.loadbalancer.id;
   await lbSettled();
@@ -261,7 +267,7 @@ describe('delete', () => {
     const del = await sys.api('DELETE', `/v2/lbaas/healthmonitors/${id}`);
     expect(del.status).toBe(204);
     expect(del.text).toBe('');
-    await eventually(async () => ((await sys.api('GET', `/v2/lbaas/healthmonitors/${id}`)).status === 404 ? true : undefined));
+    await gone(`/v2/lbaas/healthmonitors/${id}`);
     await lbSettled();
     expect('healthmonitor_id' in (await sys.api('GET', `/v2/lbaas/pools/${pools.HTTP}`)).body.pool).toBe(false);
     expect(await configuredMonitor(pools.HTTP!)).toBeNull();

@@ -1,9 +1,11 @@
 /** Member create/update/delete and the batch update through the API and their flows; Octavia's member rules. */
-import { eventually, startTestSystem, type TestSystem } from '../support/system';
+import { watchFlows, type Flows } from '../support/fixtures';
+import { startTestSystem, type TestSystem } from '../support/system';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 const UNKNOWN = '00000000-0000-0000-0000-000000000000';
 let sys: TestSystem;
+let flows: Flows;
 let lbId: string;
 let poolId: string;
 let members: string;
@@ -15,20 +17,23 @@ const counts = async () => ({
   lb: (await sys.db.loadBalancer.findUniqueOrThrow({ where: { id: lbId } })).provisioningStatus,
 });
 
-const lbSettled = () =>
-  eventually(async () => {
-    const lb = await sys.api('GET', `/v2/lbaas/loadbalancers/${lbId}`);
-    return lb.body?.loadbalancer?.provisioning_status === 'ACTIVE' ? lb.body.loadbalancer : undefined;
-  }, 20000, 'the load balancer to be ACTIVE');
+/** Awaits the flows started so far; the load balancer they settle must be ACTIVE. Returns it. */
+async function lbSettled() {
+  const lb = await flows.settledView(`/v2/lbaas/loadbalancers/${lbId}`);
+  expect(lb.provisioning_status).toBe('ACTIVE');
+  return lb;
+}
+
+/** Awaits the flows started so far, then expects the object gone. */
+async function gone(path: string) {
+  await flows.settled();
+  expect((await sys.api('GET', path)).status).toBe(404);
+}
 
 /** Waits until the member and the load balancer have left PENDING_*; returns the member. */
 async function settled(id: string, pool = poolId) {
   await lbSettled();
-  return eventually(async () => {
-    const res = await sys.api('GET', `/v2/lbaas/pools/${pool}/members/${id}`);
-    const status = res.body?.member?.provisioning_status;
-    return status && !status.startsWith('PENDING') ? res.body.member : undefined;
-  }, 20000, `member ${id} to settle`);
+  return flows.settledView(`/v2/lbaas/pools/${pool}/members/${id}`);
 }
 
 const configuredMembers = async (pool = poolId) => {
@@ -53,6 +58,7 @@ const list = async (query = '') => (await sys.api('GET', `${members}${query}`)).
 
 beforeAll(async () => {
   sys = await startTestSystem();
+  flows = watchFlows(sys);
   const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
   lbId = res.body.loadbalancer.id;
   await lbSettled();
@@ -276,14 +282,8 @@ describe('batch update (PUT /pools/{id}/members)', () => {
     expect(pending).toEqual(['10.1.0.1:PENDING_UPDATE', '10.1.0.2:PENDING_DELETE', '10.1.0.3:PENDING_CREATE']);
     await lbSettled();
     // ... and settled by one flow.
-    const flows = async () => {
-      let n = 0;
-      const query = `WorkflowType="changeChildren" AND ResourceType="pool" AND Operation="members" AND LoadBalancerId="${lbId}"`;
-      for await (const _ of sys.temporal.workflow.list({ query })) n++;
-      return n;
-    };
-    await eventually(async () => ((await flows()) === 1 ? true : undefined), 10000, 'one batch flow');
-    await eventually(async () => ((await sys.db.member.count({ where: { poolId: batchPool } })) === 2 ? true : undefined));
+    expect(flows.started.filter((id) => id.startsWith(`pool-${batchPool}-members-`))).toHaveLength(1);
+    expect(await sys.db.member.count({ where: { poolId: batchPool } })).toBe(2);
     const after = await byAddress();
     expect(Object.keys(after).sort()).toEqual(['10.1.0.1:80', '10.1.0.3:80']);
     // Kept: same id, the request's values and Octavia's defaults for what it left out (weight back to 1).
@@ -296,7 +296,7 @@ describe('batch update (PUT /pools/{id}/members)', () => {
   it('additive_only=true keeps the members it does not name', async () => {
     expect((await sys.api('PUT', `${path}?additive_only=true`, { members: [{ address: '10.1.0.4', protocol_port: 81 }] })).status).toBe(202);
     await lbSettled();
-    await eventually(async () => ((await sys.db.member.count({ where: { poolId: batchPool, provisioningStatus: 'ACTIVE' } })) === 3 ? true : undefined));
+    expect(await sys.db.member.count({ where: { poolId: batchPool, provisioningStatus: 'ACTIVE' } })).toBe(3);
     expect(Object.keys(await byAddress()).sort()).toEqual(['10.1.0.1:80', '10.1.0.3:80', '10.1.0.4:81']);
   });
 
@@ -315,7 +315,7 @@ describe('batch update (PUT /pools/{id}/members)', () => {
   it('an empty list deletes every member', async () => {
     expect((await sys.api('PUT', path, { members: [] })).status).toBe(202);
     await lbSettled();
-    await eventually(async () => ((await sys.db.member.count({ where: { poolId: batchPool } })) === 0 ? true : undefined));
+    expect(await sys.db.member.count({ where: { poolId: batchPool } })).toBe(0);
     expect(await configuredMembers(batchPool)).toEqual([]);
   });
 });
@@ -326,7 +326,7 @@ describe('delete', () => {
     const del = await sys.api('DELETE', `${members}/${m.id}`);
     expect(del.status).toBe(204);
     expect(del.text).toBe('');
-    await eventually(async () => ((await sys.api('GET', `${members}/${m.id}`)).status === 404 ? true : undefined));
+    await gone(`${members}/${m.id}`);
     await lbSettled();
     expect((await configuredMembers()).map((c) => c.id)).not.toContain(m.id);
     expect((await sys.api('GET', `/v2/lbaas/pools/${poolId}`)).body.pool.members).not.toContainEqual({ id: m.id });

@@ -1,9 +1,11 @@
 /** Pool create/update/delete through the API and their flows; Octavia's pool rules. */
-import { eventually, startTestSystem, type TestSystem } from '../support/system';
+import { watchFlows, type Flows } from '../support/fixtures';
+import { startTestSystem, type TestSystem } from '../support/system';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 const UNKNOWN = '00000000-0000-0000-0000-000000000000';
 let sys: TestSystem;
+let flows: Flows;
 let lbId: string;
 /** listener protocol -> listener id */
 const listeners: Record<string, string> = {};
@@ -17,21 +19,23 @@ const counts = async () => ({
   lb: (await sys.db.loadBalancer.findUniqueOrThrow({ where: { id: lbId } })).provisioningStatus,
 });
 
-/** Waits until the load balancer has left PENDING_UPDATE. */
-const lbSettled = () =>
-  eventually(async () => {
-    const lb = await sys.api('GET', `/v2/lbaas/loadbalancers/${lbId}`);
-    return lb.body?.loadbalancer?.provisioning_status === 'ACTIVE' ? lb.body.loadbalancer : undefined;
-  }, 20000, 'the load balancer to be ACTIVE');
+/** Awaits the flows started so far; the load balancer they settle must be ACTIVE. Returns it. */
+async function lbSettled() {
+  const lb = await flows.settledView(`/v2/lbaas/loadbalancers/${lbId}`);
+  expect(lb.provisioning_status).toBe('ACTIVE');
+  return lb;
+}
+
+/** Awaits the flows started so far, then expects the object gone. */
+async function gone(path: string) {
+  await flows.settled();
+  expect((await sys.api('GET', path)).status).toBe(404);
+}
 
 /** Waits until the pool and its load balancer have left PENDING_*; returns the pool. */
 async function settled(id: string) {
   await lbSettled();
-  return eventually(async () => {
-    const res = await sys.api('GET', `/v2/lbaas/pools/${id}`);
-    const status = res.body?.pool?.provisioning_status;
-    return status && !status.startsWith('PENDING') ? res.body.pool : undefined;
-  }, 20000, `pool ${id} to settle`);
+  return flows.settledView(`/v2/lbaas/pools/${id}`);
 }
 
 const amphoraConfig = async () => {
@@ -55,6 +59,7 @@ const createPool = async (pool: Record<string, unknown>) => {
 
 beforeAll(async () => {
   sys = await startTestSystem();
+  flows = watchFlows(sys);
   const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
   lbId = res.body.loadbalancer.id;
   await lbSettled();
@@ -281,7 +286,7 @@ describe('update', () => {
     expect((await lbSettled()).provisioning_status).toBe('ACTIVE');
     sys.amphoraDriver.failUpdates = false;
     expect((await sys.api('DELETE', `/v2/lbaas/pools/${res.body.pool.id}`)).status).toBe(204);
-    await eventually(async () => ((await sys.api('GET', `/v2/lbaas/pools/${res.body.pool.id}`)).status === 404 ? true : undefined));
+    await gone(`/v2/lbaas/pools/${res.body.pool.id}`);
   });
 
   it('answers 409 while the load balancer is PENDING_UPDATE, and changes nothing', async () => {
@@ -364,7 +369,7 @@ describe('delete', () => {
     const del = await sys.api('DELETE', `/v2/lbaas/pools/${pool.id}`);
     expect(del.status).toBe(204);
     expect(del.text).toBe('');
-    await eventually(async () => ((await sys.api('GET', `/v2/lbaas/pools/${pool.id}`)).status === 404 ? true : undefined));
+    await gone(`/v2/lbaas/pools/${pool.id}`);
     await lbSettled();
     expect(await sys.db.member.count({ where: { poolId: pool.id } })).toBe(0);
     expect(await sys.db.healthMonitor.count({ where: { poolId: pool.id } })).toBe(0);
