@@ -4,10 +4,12 @@
  * the configuration pushed to the amphora and cascade deletes. A refused request changes nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { eventually, PROJECT_ID, startTestSystem, type TestSystem } from '../support/system';
+import { createTree, watchFlows, type Flows } from '../support/fixtures';
+import { PROJECT_ID, startTestSystem, type TestSystem } from '../support/system';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 let sys: TestSystem;
+let flows: Flows;
 let lbId: string;
 let httpListener: string;
 let tcpListener: string;
@@ -19,6 +21,7 @@ const rulesOf = (policyId: string) => `${P}/${policyId}/rules`;
 
 beforeAll(async () => {
   sys = await startTestSystem();
+  flows = watchFlows(sys);
   lbId = await createLoadBalancer();
   httpListener = await created('listeners', { listener: { protocol: 'HTTP', protocol_port: 80, loadbalancer_id: lbId } });
   tcpListener = await created('listeners', { listener: { protocol: 'TCP', protocol_port: 90, loadbalancer_id: lbId } });
@@ -33,13 +36,7 @@ afterEach(() => {
   sys.amphoraDriver.latencyMs = 0;
 });
 
-async function createLoadBalancer(): Promise<string> {
-  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
-  expect(res.status).toBe(201);
-  const id = res.body.loadbalancer.id as string;
-  await eventually(async () => ((await lbStatus(id)) === 'ACTIVE' ? true : undefined), 20000, 'load balancer ACTIVE');
-  return id;
-}
+const createLoadBalancer = async () => (await createTree(sys, { vipSubnetId: SUBNET })).loadBalancerId;
 
 const lbStatus = async (id = lbId) => (await sys.api('GET', `/v2/lbaas/loadbalancers/${id}`)).body?.loadbalancer?.provisioning_status as string;
 
@@ -52,17 +49,18 @@ async function created(collection: string, body: Record<string, unknown>): Promi
   return id;
 }
 
-/** Waits until the object at `path` and the load balancer have left PENDING_*; returns the object. */
+/** Awaits the flows started so far (they settle the object and the load balancer); returns the object. */
 async function settled(path: string) {
-  return eventually(async () => {
-    const [obj, lb] = await Promise.all([sys.api('GET', path), lbStatus()]);
-    const view = obj.body && (Object.values(obj.body)[0] as { provisioning_status?: string } | undefined);
-    const status = view?.provisioning_status;
-    return status && !status.startsWith('PENDING') && lb && !lb.startsWith('PENDING') ? (view as Record<string, unknown>) : undefined;
-  }, 20000, `${path} to settle`);
+  const view = await flows.settledView(path);
+  expect(await lbStatus()).not.toMatch(/^PENDING/);
+  return view;
 }
 
-const gone = (path: string) => eventually(async () => ((await sys.api('GET', path)).status === 404 ? true : undefined), 20000, `${path} gone`);
+/** Awaits the flows started so far, then expects the object gone. */
+async function gone(path: string) {
+  await flows.settled();
+  expect((await sys.api('GET', path)).status).toBe(404);
+}
 
 const amphoraConfig = async () => {
   const amp = await sys.db.amphora.findFirstOrThrow({ where: { loadBalancerId: lbId, status: 'ALLOCATED' } });
@@ -195,7 +193,8 @@ describe('L7 policies', () => {
   it("refuses invalid policies with Octavia's messages and changes nothing", async () => {
     const other = await createLoadBalancer();
     const otherPool = (await sys.api('POST', '/v2/lbaas/pools', { pool: { protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN', loadbalancer_id: other } })).body.pool.id;
-    await eventually(async () => ((await lbStatus(other)) === 'ACTIVE' ? true : undefined));
+    await flows.settled();
+    expect(await lbStatus(other)).toBe('ACTIVE');
     const missing = randomUUID();
     const post = (l7policy: Record<string, unknown>) => sys.api('POST', P, { l7policy: { listener_id: httpListener, ...l7policy } });
     const cases: [Record<string, unknown>, number, string][] = [
@@ -318,7 +317,8 @@ describe('L7 rules', () => {
     await settled(`${rulesOf(toPool)}/${tmp.body.rule.id}`);
     expect((await sys.api('DELETE', `${rulesOf(toPool)}/${tmp.body.rule.id}`)).status).toBe(204);
     await gone(`${rulesOf(toPool)}/${tmp.body.rule.id}`);
-    await eventually(async () => ((await lbStatus()) === 'ACTIVE' ? true : undefined));
+    await flows.settled();
+    expect(await lbStatus()).toBe('ACTIVE');
     expect((await configPolicies()).find((p) => p.id === toPool)?.rules.map((r) => r.id)).not.toContain(tmp.body.rule.id);
   });
 
@@ -457,7 +457,8 @@ describe('L7 lifecycle', () => {
     const [middleId] = before[1]!;
     expect((await sys.api('DELETE', `${P}/${middleId}`)).status).toBe(204);
     await gone(`${P}/${middleId}`);
-    await eventually(async () => ((await lbStatus()) === 'ACTIVE' ? true : undefined));
+    await flows.settled();
+    expect(await lbStatus()).toBe('ACTIVE');
     const after = await positions();
     expect(after).toEqual(before.filter(([id]) => id !== middleId).map(([id], i) => [id, i + 1]));
     expect((await configPolicies()).map((p) => [p.id, p.position])).toEqual(after);
