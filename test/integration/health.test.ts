@@ -6,6 +6,7 @@
  * balancer. Heartbeats are off in test systems until a test starts them.
  */
 import { randomUUID } from 'node:crypto';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { HeartbeatSender, type HeartbeatMessage } from '../../drivers/amphora/heartbeat';
 import { housekeepingIds } from '../../platform/schedules';
 import type { AmphoraHealthMonitorInput } from '../../workflows/liveness';
@@ -45,6 +46,45 @@ async function executions(sys: TestSystem, workflowId: string): Promise<number> 
   for await (const _ of sys.temporal.workflow.list({ query: `WorkflowId = "${workflowId}"` })) n++;
   return n;
 }
+
+/** What the monitor's current run has done so far: its completed health checks and the failovers it started. */
+async function monitorRun(sys: TestSystem) {
+  const handle = sys.temporal.workflow.getHandle(housekeepingIds(sys.config).healthMonitor);
+  const { runId } = await handle.describe();
+  const { events } = await sys.temporal.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+  let completed = 0;
+  const failovers: string[] = [];
+  for (const e of events ?? []) {
+    // The check is a local activity: each one that ran is a marker in the history, naming its type.
+    const marker = e.markerRecordedEventAttributes;
+    const data = marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0] : undefined;
+    if (data && defaultPayloadConverter.fromPayload<{ activity_type?: string }>(data).activity_type === 'checkAmphoraHealth') completed++;
+    const child = e.startChildWorkflowExecutionInitiatedEventAttributes;
+    if (child?.workflowId) failovers.push(child.workflowId);
+  }
+  return { runId, completed, failovers };
+}
+
+/**
+ * Waits until the monitor has completed `n` more health checks, counted in its history: "nothing
+ * happened" is asserted after checks that would have seen it, not after a guessed time. If the
+ * monitor continues as new meanwhile, only the new run's checks count (never fewer than `n`).
+ * Returns the failovers the monitor started during them.
+ */
+async function afterChecks(sys: TestSystem, n: number): Promise<string[]> {
+  const before = await monitorRun(sys);
+  const deadline = Date.now() + 30_000; // a monitor that stopped checking is a failure, not a hang
+  for (;;) {
+    await new Promise((r) => setTimeout(r, sys.config.health.checkIntervalSeconds * 1000));
+    const now = await monitorRun(sys);
+    const same = now.runId === before.runId;
+    if (now.completed - (same ? before.completed : 0) >= n) return now.failovers.slice(same ? before.failovers.length : 0);
+    if (Date.now() > deadline) throw new Error(`The health monitor completed ${now.completed} checks, not ${n} more`);
+  }
+}
+
+/** Checks spanning a whole heartbeat timeout, and some: anything stale by then would have been seen. */
+const checksPastTimeout = (sys: TestSystem) => Math.ceil(sys.config.health.heartbeatTimeoutSeconds / sys.config.health.checkIntervalSeconds) + 4;
 
 async function metric(sys: TestSystem, name: string): Promise<number | undefined> {
   const text = await (await fetch(`${sys.apiUrl}/metrics`)).text();
@@ -223,9 +263,9 @@ describe('failover on missed heartbeats', () => {
     expect((await sys.db.amphora.findUniqueOrThrow({ where: { id: old!.id } })).status).toBe('DELETED');
     expect((await sys.compute.liveInstances()).map((i) => i.id)).not.toContain(old!.computeId);
     expect(sys.amphoraDriver.configOf(replacement.id)?.loadBalancerId).toBe(lbId);
-    // The replacement heartbeats; nothing else happens for a while (well past the timeout).
+    // The replacement heartbeats; nothing else happens for checks spanning more than the timeout.
     await heartbeating(sys, replacement.id);
-    await new Promise((r) => setTimeout(r, 3000));
+    expect(await afterChecks(sys, checksPastTimeout(sys))).toEqual([]);
     expect(await executions(sys, `amphora-${old!.id}-failover`)).toBe(1);
     expect(await executions(sys, `amphora-${replacement.id}-failover`)).toBe(0);
     expect((await allocated(sys, lbId)).map((a) => a.id)).toEqual([replacement.id]);
@@ -277,7 +317,7 @@ describe('failover storm (FAILOVER_THRESHOLD)', () => {
     await eventually(async () => ((await sys.db.amphora.count({ where: { id: { in: amps.map((a) => a.id) }, status: 'FAILOVER_STOPPED' } })) === 2 ? true : undefined), 15000, 'FAILOVER_STOPPED');
     expect(await metric(sys, 'octavia_amphorae_failover_stopped')).toBe(2);
     expect(await metric(sys, 'octavia_failover_storms_total')).toBeGreaterThanOrEqual(1);
-    await new Promise((r) => setTimeout(r, 1500));
+    expect(await afterChecks(sys, checksPastTimeout(sys))).toEqual([]);
     for (const a of amps) expect(await executions(sys, `amphora-${a.id}-failover`)).toBe(0);
     for (const id of lbs) expect((await sys.db.loadBalancer.findUniqueOrThrow({ where: { id } })).provisioningStatus).toBe('ACTIVE');
     expect(await sys.db.amphora.count({ where: { loadBalancerId: { in: lbs } } })).toBe(2);

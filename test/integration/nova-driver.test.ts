@@ -336,6 +336,18 @@ async function errorOf(p: Promise<unknown>): Promise<AmphoraComputeError> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+type Faked = 'Date' | 'setTimeout' | 'clearTimeout';
+const FAKEABLE = ['Date', 'hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame',
+  'requestIdleCallback', 'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] as const;
+
+/**
+ * Jest's fake clock for `fake` only, so time moves when the test says and no sleep races the
+ * deadline. Everything else stays real: the HTTP exchanges with the emulator run on Node's own socket
+ * timers. Drivers read the clock when they are made (KeystoneSession, ComputeCircuitBreaker `now`), so
+ * make them after this.
+ */
+const fakeClock = (...fake: Faked[]) => jest.useFakeTimers({ doNotFake: FAKEABLE.filter((n) => !(fake as string[]).includes(n)) });
+
 async function circuitGauge(): Promise<number | undefined> {
   const metric = await computeCircuitBreakerState.get();
   return metric.values.find((v) => v.labels.driver === 'nova')?.value;
@@ -363,6 +375,7 @@ describe('Nova driver against the emulator', () => {
     emu = await startNovaEmulator({ bootMs: 50 });
   });
   afterEach(async () => {
+    jest.useRealTimers();
     for (const d of drivers.splice(0)) d.close();
     await emu.stop();
   });
@@ -547,12 +560,17 @@ describe('Nova driver against the emulator', () => {
   it('renews a token shortly before it expires, without waiting for a 401', async () => {
     await emu.stop();
     emu = await startNovaEmulator({ bootMs: 50, tokenTtlSeconds: 1 });
+    // One clock for us and the emulator's Keystone: the token is 1 s old when it is asked to be.
+    fakeClock('Date');
     const d = make();
     await d.validateFlavor(emu.seed.amphoraFlavorId);
-    await sleep(950);
+    jest.setSystemTime(Date.now() + 850); // before the last tenth of its lifetime: still the cached token
+    await d.validateFlavor(emu.seed.amphoraFlavorId);
+    expect(authCount()).toBe(1);
+    jest.setSystemTime(Date.now() + 100); // 950 ms: in the last tenth, still valid at Keystone
     await d.validateFlavor(emu.seed.amphoraFlavorId);
     expect(authCount()).toBe(2);
-    expect(computeRequests().filter((r) => r.method === 'GET')).toHaveLength(2); // no 401 + retry
+    expect(computeRequests().filter((r) => r.method === 'GET')).toHaveLength(3); // no 401 + retry
   });
 
   it('shares one authentication between concurrent first callers', async () => {
@@ -649,6 +667,8 @@ describe('Nova driver against the emulator', () => {
 
   it('opens the circuit after N consecutive service failures, fails fast while open, recovers through a half-open probe', async () => {
     const cap = captureLog();
+    // The reset timer (opossum's setTimeout) and the breaker's clock move only when the test says.
+    fakeClock('Date', 'setTimeout', 'clearTimeout');
     const d = make({ NOVA_CIRCUIT_BREAKER_THRESHOLD: '3', NOVA_CIRCUIT_BREAKER_RESET_SECONDS: '0.3' }, cap.log);
     const id = await d.build(request('amphora-breaker'));
     expect(await circuitGauge()).toBe(0);
@@ -677,15 +697,18 @@ describe('Nova driver against the emulator', () => {
     const counted = (await computeRequestsMetric.get()).values.find((v) => v.labels.status === 'circuit_open' && v.labels.driver === 'nova');
     expect(counted?.value).toBeGreaterThanOrEqual(2);
 
-    // Half-open: a failed probe opens it again...
-    await sleep(350);
+    // Half-open: not a moment before the reset time; then a failed probe opens it again...
+    jest.advanceTimersByTime(299);
+    expect(d.circuitState).toBe('open');
+    jest.advanceTimersByTime(1);
     expect(d.circuitState).toBe('half-open');
     expect(await circuitGauge()).toBe(1);
     emu.faults.next.push({ status: 502 });
     await errorOf(d.status(id));
     expect(d.circuitState).toBe('open');
     // ...a successful one closes it.
-    await sleep(350);
+    jest.advanceTimersByTime(300);
+    expect(d.circuitState).toBe('half-open');
     expect(await d.status(id)).toMatch(/BUILD|ACTIVE/);
     expect(d.circuitState).toBe('closed');
     expect(await circuitGauge()).toBe(0);
