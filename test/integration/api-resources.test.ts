@@ -5,11 +5,13 @@
  * and every show takes `fields`.
  */
 import { randomUUID } from 'node:crypto';
-import { eventually, startTestSystem, type TestSystem } from '../support/system';
+import { watchFlows, type Flows } from '../support/fixtures';
+import { startTestSystem, type TestSystem } from '../support/system';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 const L = '/v2/lbaas';
 let sys: TestSystem;
+let flows: Flows;
 
 /** Each resource's path and the key its view is wrapped in. Quotas are another project's: test files share the database. */
 const ids: Record<string, string> = { quota: randomUUID().replaceAll('-', '') };
@@ -32,14 +34,13 @@ type Key = keyof ReturnType<typeof paths>;
 
 const lbStatus = async () => (await sys.api('GET', paths().loadbalancer)).body?.loadbalancer?.provisioning_status as string | undefined;
 
-/** The object at `path` once it and its load balancer have left PENDING_* (at once for what has no flow). */
+/** The object at `path` once the flows started so far have run (at once for what has no flow); its load balancer settled too. */
 async function settled(key: Key): Promise<Record<string, unknown>> {
-  return eventually(async () => {
-    const [res, lb] = await Promise.all([sys.api('GET', paths()[key]), lbStatus()]);
-    const view = res.body?.[key] as Record<string, unknown> | undefined;
-    const status = view?.provisioning_status as string | undefined;
-    return view && !status?.startsWith('PENDING') && lb && !lb.startsWith('PENDING') ? view : undefined;
-  }, 20000, `${key} to settle`);
+  await flows.settled();
+  const view = (await sys.api('GET', paths()[key])).body?.[key] as Record<string, unknown> | undefined;
+  expect(view).toBeDefined();
+  expect(await lbStatus()).not.toMatch(/^PENDING/);
+  return view!;
 }
 
 /** POSTs, waits until everything has settled, remembers the id. */
@@ -52,6 +53,7 @@ async function create(key: Key, collection: string, body: Record<string, unknown
 
 beforeAll(async () => {
   sys = await startTestSystem();
+  flows = watchFlows(sys);
   await create('loadbalancer', `${L}/loadbalancers`, { loadbalancer: { vip_subnet_id: SUBNET, name: 'lb', description: 'first' } });
   await create('listener', `${L}/listeners`, { listener: { protocol: 'HTTP', protocol_port: 80, loadbalancer_id: ids.loadbalancer, name: 'l' } });
   await create('pool', `${L}/pools`, { pool: { protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN', listener_id: ids.listener, name: 'p', tags: ['x'] } });

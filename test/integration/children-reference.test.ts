@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { eventually, startTestSystem, type TestSystem } from '../support/system';
+import { watchFlows, type Flows } from '../support/fixtures';
+import { startTestSystem, type TestSystem } from '../support/system';
 
 const REFERENCE = path.resolve(__dirname, '../fixtures/reference/octavia');
 /** The project of the recording: sent as X-Project-Id, so project_id and tenant_id compare as they are. */
@@ -60,6 +61,7 @@ function normalize(value: unknown, key?: string): unknown {
 }
 
 let sys: TestSystem;
+let flows: Flows;
 let lbId: string;
 const headers = { 'x-project-id': RECORDED_PROJECT };
 const counts = async () => ({
@@ -69,12 +71,11 @@ const counts = async () => ({
   listenerDefaults: await sys.db.listener.count({ where: { defaultPoolId: { not: null } } }),
 });
 
-/** Waits until the load balancer has left PENDING_UPDATE (its child flow finished). */
-const lbSettled = () =>
-  eventually(async () => {
-    const lb = await sys.api('GET', `/v2/lbaas/loadbalancers/${lbId}`);
-    return lb.body?.loadbalancer?.provisioning_status === 'ACTIVE' ? true : undefined;
-  }, 20000, 'the load balancer to be ACTIVE');
+/** Awaits the flows started so far (the child flows); the load balancer must be ACTIVE after them. */
+async function lbSettled() {
+  await flows.settled();
+  expect((await sys.api('GET', `/v2/lbaas/loadbalancers/${lbId}`)).body?.loadbalancer?.provisioning_status).toBe('ACTIVE');
+}
 
 /** Sends the recorded request (with our ids) and expects the recorded status and body. */
 async function replay(file: string) {
@@ -106,6 +107,7 @@ async function replayRejected(file: string) {
 
 beforeAll(async () => {
   sys = await startTestSystem();
+  flows = watchFlows(sys);
   const lb = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } }, headers);
   lbId = lb.body.loadbalancer.id;
   learn('53a368bd-4318-454c-8718-56cde5e4b08e', lbId);
