@@ -3,13 +3,16 @@
  * real dev server and database, with the no-op compute driver.
  */
 import { AmphoraStatus } from '../../common/status';
+import { watchFlows, type Flows } from '../support/fixtures';
 import { PROJECT_ID, eventually, startTestSystem, type TestSystem } from '../support/system';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 let sys: TestSystem;
+let flows: Flows;
 
 beforeAll(async () => {
   sys = await startTestSystem();
+  flows = watchFlows(sys);
 });
 afterAll(async () => {
   await sys?.stop();
@@ -26,8 +29,16 @@ async function createLb(extra: Record<string, unknown> = {}) {
 
 const statusOf = async (id: string) => (await sys.api('GET', `/v2/lbaas/loadbalancers/${id}`)).body?.loadbalancer?.provisioning_status;
 
+/** Awaits the flows started so far; the load balancer must then be `wanted`. */
 async function waitForStatus(id: string, wanted: string) {
-  return eventually(async () => ((await statusOf(id)) === wanted ? true : undefined), 20000, `load balancer ${id} ${wanted}`);
+  await flows.settled();
+  expect(await statusOf(id)).toBe(wanted);
+}
+
+/** Awaits the flows started so far, then expects the load balancer gone. */
+async function gone(id: string) {
+  await flows.settled();
+  expect((await sys.api('GET', `/v2/lbaas/loadbalancers/${id}`)).status).toBe(404);
 }
 
 describe('create and delete a load balancer', () => {
@@ -124,7 +135,7 @@ describe('create and delete a load balancer', () => {
     const del = await sys.api('DELETE', `/v2/lbaas/loadbalancers/${lb.id}`);
     expect(del.status).toBe(204);
     expect(del.text).toBe('');
-    await eventually(async () => ((await sys.api('GET', `/v2/lbaas/loadbalancers/${lb.id}`)).status === 404 ? true : undefined));
+    await gone(lb.id);
 
     expect((await sys.db.loadBalancer.findUniqueOrThrow({ where: { id: lb.id } })).provisioningStatus).toBe('DELETED');
     expect((await sys.db.amphora.findUniqueOrThrow({ where: { id: amphora.id } })).status).toBe('DELETED');
@@ -177,6 +188,6 @@ describe('failed create flows end in ERROR and leave no compute instance behind'
     await waitForStatus(lb.id, 'ERROR');
     sys.compute.faults = {};
     expect((await sys.api('DELETE', `/v2/lbaas/loadbalancers/${lb.id}`)).status).toBe(204);
-    await eventually(async () => ((await sys.api('GET', `/v2/lbaas/loadbalancers/${lb.id}`)).status === 404 ? true : undefined));
+    await gone(lb.id);
   });
 });
