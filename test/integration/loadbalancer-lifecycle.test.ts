@@ -3,7 +3,8 @@
  * ACTIVE_STANDBY topology, cascade delete — each with its failure path.
  */
 import { randomUUID } from 'node:crypto';
-import { eventually, startTestSystem, type TestSystem } from '../support/system';
+import { watchFlows } from '../support/fixtures';
+import { startTestSystem, type TestSystem } from '../support/system';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 
@@ -14,14 +15,18 @@ async function createActiveLb(sys: TestSystem, extra: Record<string, unknown> = 
   return res.body.loadbalancer.id;
 }
 
+/** Awaits the flows started so far (test/support/fixtures.ts); the load balancer has left PENDING_* by then. */
 async function settledLb(sys: TestSystem, id: string, expected?: string) {
-  const lb = await eventually(async () => {
-    const res = await sys.api('GET', `/v2/lbaas/loadbalancers/${id}`);
-    const status = res.body?.loadbalancer?.provisioning_status;
-    return status && !status.startsWith('PENDING') ? res.body.loadbalancer : undefined;
-  }, 30000, `load balancer ${id} to settle`);
+  const lb = await watchFlows(sys).settledView(`/v2/lbaas/loadbalancers/${id}`);
+  expect(lb.provisioning_status).not.toMatch(/^PENDING/);
   if (expected) expect(lb.provisioning_status).toBe(expected);
   return lb;
+}
+
+/** Awaits the flows started so far, then expects the load balancer gone. */
+async function gone(sys: TestSystem, id: string) {
+  await watchFlows(sys).settled();
+  expect((await sys.api('GET', `/v2/lbaas/loadbalancers/${id}`)).status).toBe(404);
 }
 
 const amphoraeOf = (sys: TestSystem, lbId: string) =>
@@ -39,6 +44,7 @@ describe('SINGLE topology', () => {
   let sys: TestSystem;
   beforeAll(async () => {
     sys = await startTestSystem();
+    watchFlows(sys); // from the first request on
   });
   afterAll(async () => {
     await sys?.stop();
@@ -147,7 +153,7 @@ describe('SINGLE topology', () => {
     await settledLb(sys, id, 'ACTIVE');
     const [amp] = await amphoraeOf(sys, id);
     expect((await sys.api('DELETE', `/v2/lbaas/loadbalancers/${id}?cascade=True`)).status).toBe(204);
-    await eventually(async () => ((await sys.api('GET', `/v2/lbaas/loadbalancers/${id}`)).status === 404 ? true : undefined));
+    await gone(sys, id);
     expect(await sys.db.listener.findUnique({ where: { id: l.body.listener.id } })).toBeNull();
     expect((await sys.db.amphora.findUniqueOrThrow({ where: { id: amp!.id } })).status).toBe('DELETED');
   });
@@ -157,6 +163,7 @@ describe('ACTIVE_STANDBY topology', () => {
   let sys: TestSystem;
   beforeAll(async () => {
     sys = await startTestSystem({ LOADBALANCER_TOPOLOGY: 'ACTIVE_STANDBY', ENABLE_ANTI_AFFINITY: 'true' });
+    watchFlows(sys); // from the first request on
   });
   afterAll(async () => {
     await sys?.stop();
@@ -176,7 +183,7 @@ describe('ACTIVE_STANDBY topology', () => {
     expect(lb.serverGroupId).toEqual(expect.any(String));
 
     expect((await sys.api('DELETE', `/v2/lbaas/loadbalancers/${id}`)).status).toBe(204);
-    await eventually(async () => ((await sys.api('GET', `/v2/lbaas/loadbalancers/${id}`)).status === 404 ? true : undefined));
+    await gone(sys, id);
     expect((await sys.db.loadBalancer.findUniqueOrThrow({ where: { id } })).serverGroupId).toBeNull();
     expect((await amphoraeOf(sys, id)).map((a) => a.status)).toEqual(['DELETED', 'DELETED']);
   });
