@@ -7,12 +7,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { HeartbeatSender } from '../../drivers/amphora/heartbeat';
+import { watchFlows, type Flows } from '../support/fixtures';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
 
 const REFERENCE = path.join(__dirname, '../fixtures/reference/octavia');
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 const UNKNOWN = '00000000-0000-0000-0000-0000000000b3';
 let sys: TestSystem;
+let flows: Flows;
 
 const recorded = (file: string) =>
   JSON.parse(readFileSync(path.join(REFERENCE, file), 'utf8')) as { request: { path: string }; response: { status: number; body: unknown } };
@@ -21,16 +23,18 @@ const fault = (status: number, faultstring: string) => ({ status, body: { faultc
 beforeAll(async () => {
   // Heartbeats are sent by hand here: none is missed, so the monitor must not fail an amphora over meanwhile.
   sys = await startTestSystem({ HEARTBEAT_INTERVAL: '600', HEARTBEAT_TIMEOUT: '3600' });
+  flows = watchFlows(sys);
 });
 afterAll(async () => {
   await sys?.stop();
 });
 
-const lbActive = (id: string) =>
-  eventually(async () => {
-    const res = await sys.api('GET', `/v2/lbaas/loadbalancers/${id}`);
-    return res.body?.loadbalancer?.provisioning_status === 'ACTIVE' ? res.body.loadbalancer : undefined;
-  }, 20000, `load balancer ${id} ACTIVE`);
+/** Awaits the flows started so far (test/support/fixtures.ts); the load balancer must be ACTIVE after them. */
+async function lbActive(id: string) {
+  const lb = await flows.settledView(`/v2/lbaas/loadbalancers/${id}`);
+  expect(lb.provisioning_status).toBe('ACTIVE');
+  return lb;
+}
 
 async function createLb(extra: Record<string, unknown> = {}) {
   const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET, ...extra } });
@@ -90,8 +94,8 @@ describe('status tree', () => {
 
     // A pool without a monitor has no health_monitor key at all.
     expect((await sys.api('DELETE', `/v2/lbaas/healthmonitors/${hm.id}`)).status).toBe(204);
-    await eventually(async () => ((await sys.api('GET', `/v2/lbaas/healthmonitors/${hm.id}`)).status === 404 ? true : undefined), 20000);
     await lbActive(lbId);
+    expect((await sys.api('GET', `/v2/lbaas/healthmonitors/${hm.id}`)).status).toBe(404);
     const [treePool] = (await sys.api('GET', `/v2/lbaas/loadbalancers/${lbId}/status`)).body.statuses.loadbalancer.listeners[0].pools;
     expect(treePool).not.toHaveProperty('health_monitor');
     expect(treePool.members).toHaveLength(2);
@@ -103,7 +107,8 @@ describe('status tree', () => {
     expect(await sys.api('GET', '/v2/lbaas/loadbalancers/nope/stats')).toMatchObject(fault(404, 'Load Balancer nope not found.'));
     const id = await createLb();
     expect((await sys.api('DELETE', `/v2/lbaas/loadbalancers/${id}`)).status).toBe(204);
-    await eventually(async () => ((await sys.db.loadBalancer.findUnique({ where: { id } }))?.provisioningStatus === 'DELETED' ? true : undefined), 20000);
+    await flows.settled();
+    expect((await sys.db.loadBalancer.findUnique({ where: { id } }))?.provisioningStatus).toBe('DELETED');
     expect(await sys.api('GET', `/v2/lbaas/loadbalancers/${id}/status`)).toMatchObject(fault(404, `Load Balancer ${id} not found.`));
     expect(await sys.api('GET', `/v2/lbaas/loadbalancers/${id}/stats`)).toMatchObject(fault(404, `Load Balancer ${id} not found.`));
   });
