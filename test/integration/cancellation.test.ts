@@ -121,7 +121,17 @@ async function expectActive(sys: TestSystem, lbId: string, amphorae: number): Pr
 
 describe('createLoadBalancer (SINGLE, built) cancelled', () => {
   withHoldingSystem({}, (get) => {
-    it.each(['getLoadBalancerTopology', 'claimSpareAmphora', 'createAmphoraRecord', 'buildAmphoraCompute', 'waitForAmphoraCompute'])(
+    it.each([
+      'getLoadBalancerTopology',
+      'claimSpareAmphora',
+      'createAmphoraRecord',
+      'buildAmphoraCompute',
+      'waitForAmphoraCompute',
+      'waitForAmphoraAgent',
+      'plugAmphoraVip',
+      'plugVipOnAmphora',
+      'updateLoadBalancerVip',
+    ])(
       'at %s: the flow ends cancelled, nothing leaks, the load balancer is ERROR',
       async (step) => {
         const { sys, holds } = get();
@@ -168,9 +178,18 @@ describe('createLoadBalancer (ACTIVE_STANDBY, built into its server group) cance
       },
     );
 
-    it('at pushLoadBalancerConfig: too late, the flow completes, ACTIVE on both amphorae', async () => {
+    // A pair's keepalived is configured after the push: a cancel during the push is honoured there;
+    // one during that last agent step (which completes: it does not heartbeat) comes too late.
+    it.each(['pushLoadBalancerConfig'])('at %s: the pair is undone, the load balancer is ERROR', async (step) => {
       const { sys, holds } = get();
-      const { id, outcome } = await cancelAt(sys, holds, 'pushLoadBalancerConfig');
+      const { id, outcome } = await cancelAt(sys, holds, step);
+      expectCancelled(outcome);
+      await expectNothingLeft(sys, id);
+    });
+
+    it.each(['configureAmphoraVrrp', 'finishLoadBalancerCreate'])('at %s: too late, the flow completes, ACTIVE on both amphorae', async (step) => {
+      const { sys, holds } = get();
+      const { id, outcome } = await cancelAt(sys, holds, step);
       expect(outcome).toBe('completed');
       await expectActive(sys, id, 2);
     });

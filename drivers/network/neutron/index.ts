@@ -6,10 +6,7 @@
  */
 import { logger as rootLogger, type Logger } from '../../../common/logger';
 import type { OpenStackConfig } from '../../../config/openstack';
-import { requireCredentials } from '../../compute/nova';
-import { ComputeCircuitBreaker } from '../../openstack/breaker';
-import { OpenStackClient, isServiceFailure } from '../../openstack/client';
-import { KeystoneSession } from '../../openstack/keystone';
+import { createServiceClient } from '../../openstack/service';
 import { NeutronNetworkDriver, type NeutronSettings, type PortAttacher } from './driver';
 
 /** What the lead's config tree gives the driver (names proposed in the driver's report). */
@@ -29,25 +26,12 @@ export function createNeutronDriver(
   overrides: { log?: Logger } = {},
 ): NeutronNetworkDriver {
   const log = overrides.log ?? rootLogger.child({ component: 'neutron' });
-  const driver = 'neutron';
-  const timeoutMs = neutron.requestTimeoutSeconds * 1000;
-  const session = new KeystoneSession({ driver, credentials: requireCredentials(openstack), timeoutMs, log });
-  const breaker = new ComputeCircuitBreaker({
-    driver,
+  const { client, breaker } = createServiceClient(openstack, {
+    driver: 'neutron',
     service: 'network service',
-    threshold: neutron.circuitBreaker.threshold,
-    resetMs: neutron.circuitBreaker.resetSeconds * 1000,
-    isFailure: isServiceFailure,
-    log,
-  });
-  const client = new OpenStackClient({
-    driver,
-    session,
-    breaker,
-    iface: openstack.interface,
-    region: openstack.regionName,
     endpoints: { network: neutron.endpoint },
-    timeoutMs,
+    requestTimeoutSeconds: neutron.requestTimeoutSeconds,
+    circuitBreaker: neutron.circuitBreaker,
     log,
   });
   return new NeutronNetworkDriver({ client, breaker, compute, settings: neutron, log });

@@ -1,0 +1,49 @@
+/**
+ * One authenticated client per OpenStack service a driver talks to, assembled the same way for Nova
+ * (with Glance) and Neutron: the service account's Keystone session, a circuit breaker of its own (one
+ * service failing does not make the other's calls fail fast), the client with its endpoints and timeout.
+ */
+import type { Logger } from '../../common/logger';
+import type { OpenStackConfig } from '../../config/openstack';
+import { ComputeCircuitBreaker } from './breaker';
+import { OpenStackClient, isServiceFailure } from './client';
+import { KeystoneSession } from './keystone';
+
+/** Throws a configuration error naming what is missing (never a value). */
+export function requireCredentials(c: OpenStackConfig) {
+  const missing: string[] = [];
+  if (!c.auth.authUrl) missing.push('OS_AUTH_URL');
+  if (!c.auth.username && !c.auth.userId) missing.push('OS_USERNAME');
+  if (!c.auth.password) missing.push('OS_PASSWORD');
+  if (!c.auth.projectName && !c.auth.projectId) missing.push('OS_PROJECT_NAME or OS_PROJECT_ID');
+  if (missing.length || !c.auth.authUrl || !c.auth.password) {
+    const where = c.cloud ? ` (cloud ${c.cloud} in ${c.cloudsFile}, or the OS_* variables)` : ' (the OS_* variables, or OS_CLOUD and a clouds.yaml)';
+    throw new Error(`The Keystone service account needs ${missing.join(', ')}${where}.`);
+  }
+  return { ...c.auth, authUrl: c.auth.authUrl, password: c.auth.password };
+}
+
+export interface ServiceClientOptions {
+  driver: 'nova' | 'neutron';
+  /** How the breaker's error names the service ("compute service" by default). */
+  service?: string;
+  endpoints: ConstructorParameters<typeof OpenStackClient>[0]['endpoints'];
+  requestTimeoutSeconds: number;
+  circuitBreaker: { threshold: number; resetSeconds: number };
+  log: Logger;
+}
+
+export function createServiceClient(c: OpenStackConfig, o: ServiceClientOptions): { client: OpenStackClient; breaker: ComputeCircuitBreaker } {
+  const timeoutMs = o.requestTimeoutSeconds * 1000;
+  const session = new KeystoneSession({ driver: o.driver, credentials: requireCredentials(c), timeoutMs, log: o.log });
+  const breaker = new ComputeCircuitBreaker({
+    driver: o.driver,
+    ...(o.service ? { service: o.service } : {}),
+    threshold: o.circuitBreaker.threshold,
+    resetMs: o.circuitBreaker.resetSeconds * 1000,
+    isFailure: isServiceFailure,
+    log: o.log,
+  });
+  const client = new OpenStackClient({ driver: o.driver, session, breaker, iface: c.interface, region: c.regionName, endpoints: o.endpoints, timeoutMs, log: o.log });
+  return { client, breaker };
+}
