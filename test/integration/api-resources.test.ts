@@ -5,7 +5,7 @@
  * and every show takes `fields`.
  */
 import { randomUUID } from 'node:crypto';
-import { watchFlows, type Flows } from '../support/fixtures';
+import { createTree, watchFlows, type Flows } from '../support/fixtures';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
@@ -54,11 +54,15 @@ async function create(key: Key, collection: string, body: Record<string, unknown
 beforeAll(async () => {
   sys = await startTestSystem();
   flows = watchFlows(sys);
-  await create('loadbalancer', `${L}/loadbalancers`, { loadbalancer: { vip_subnet_id: SUBNET, name: 'lb', description: 'first' } });
-  await create('listener', `${L}/listeners`, { listener: { protocol: 'HTTP', protocol_port: 80, loadbalancer_id: ids.loadbalancer, name: 'l' } });
-  await create('pool', `${L}/pools`, { pool: { protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN', listener_id: ids.listener, name: 'p', tags: ['x'] } });
-  await create('member', `${L}/pools/${ids.pool}/members`, { member: { address: '10.0.0.5', protocol_port: 80, name: 'm', weight: 5, backup: true } });
-  await create('healthmonitor', `${L}/healthmonitors`, { healthmonitor: { pool_id: ids.pool, type: 'HTTP', delay: 5, timeout: 3, max_retries: 3, name: 'h' } });
+  const tree = await createTree(sys, {
+    vipSubnetId: SUBNET,
+    loadBalancer: { name: 'lb', description: 'first' },
+    listener: { protocol: 'HTTP', protocol_port: 80, name: 'l' },
+    pool: { protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN', name: 'p', tags: ['x'] },
+    members: [{ address: '10.0.0.5', protocol_port: 80, name: 'm', weight: 5, backup: true }],
+    healthMonitor: { type: 'HTTP', delay: 5, timeout: 3, max_retries: 3, name: 'h' },
+  });
+  Object.assign(ids, { loadbalancer: tree.loadBalancerId, listener: tree.listenerId, pool: tree.poolId, member: tree.memberIds[0], healthmonitor: tree.healthMonitorId });
   await create('l7policy', `${L}/l7policies`, { l7policy: { listener_id: ids.listener, action: 'REJECT', name: 'pol', description: 'd' } });
   await create('rule', `${L}/l7policies/${ids.l7policy}/rules`, { rule: { type: 'PATH', compare_type: 'STARTS_WITH', value: '/api', invert: true } });
   await create('flavorprofile', `${L}/flavorprofiles`, { flavorprofile: { name: 'fp', provider_name: 'amphora', flavor_data: '{}' } });

@@ -81,6 +81,8 @@ export async function awaitFlow(sys: TestSystem, workflowId: string): Promise<un
 
 export interface TreeSpec {
   vipSubnetId: string;
+  /** More of the load balancer's POST body (name, description, ...). */
+  loadBalancer?: Record<string, unknown>;
   /** Omit to stop at the load balancer. */
   listener?: Record<string, unknown>;
   pool?: Record<string, unknown>;
@@ -110,7 +112,7 @@ export async function createTree(sys: TestSystem, spec: TreeSpec): Promise<Tree>
     if (view.body?.[resource]?.provisioning_status !== 'ACTIVE') throw new Error(`${resource} ${id} settled ${view.text}`);
     return id;
   };
-  const tree: Tree = { loadBalancerId: await create('loadbalancer', '/v2/lbaas/loadbalancers', { vip_subnet_id: spec.vipSubnetId }), memberIds: [] };
+  const tree: Tree = { loadBalancerId: await create('loadbalancer', '/v2/lbaas/loadbalancers', { vip_subnet_id: spec.vipSubnetId, ...spec.loadBalancer }), memberIds: [] };
   const lb = { loadbalancer_id: tree.loadBalancerId };
   if (spec.listener) tree.listenerId = await create('listener', '/v2/lbaas/listeners', { ...lb, ...spec.listener });
   if (spec.pool) {
