@@ -103,7 +103,11 @@ export function heartbeatKey(given: string | undefined, file: string): Secret {
   if (!file) return new Secret(randomBytes(32).toString('hex'));
   try {
     return new Secret(readFileSync(file, 'utf8').trim());
-  } catch {
+  } catch (err) {
+    // Only a missing file is made; one that cannot be read is the operator's to fix (its owner, its mode).
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new Error(`HEARTBEAT_KEY_FILE ${file} cannot be read (${(err as NodeJS.ErrnoException).code}): set HEARTBEAT_KEY, or make the file readable.`);
+    }
     const key = randomBytes(32).toString('hex');
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, key, { mode: 0o600, flag: 'wx' });
