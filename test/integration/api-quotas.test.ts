@@ -97,7 +97,10 @@ describe('the quota API', () => {
     expect(all).toEqual(expect.arrayContaining([a, b]));
     expect(all).toEqual([...all].sort());
     const page = await sys.api('GET', `/v2/lbaas/quotas?limit=1&marker=${a}&fields=project_id&fields=listener`);
-    expect(page.body.quotas).toEqual([{ project_id: all[all.indexOf(a) + 1], listener: expect.anything() }]);
+    // The next project may be another test file's (one database for all), whose listener quota may be unset (null).
+    expect(page.body.quotas).toHaveLength(1);
+    expect(Object.keys(page.body.quotas[0]).sort()).toEqual(['listener', 'project_id']);
+    expect(page.body.quotas[0].project_id).toBe(all[all.indexOf(a) + 1]);
     expect(page.body.quotas_links.map((l: { rel: string }) => l.rel)).toEqual(['next', 'previous']);
     expect((await sys.api('GET', '/v2/lbaas/quotas?project_id=nobody')).body).toEqual({ quotas: [], quotas_links: [] });
     expect((await sys.api('GET', '/v2/lbaas/quotas?bogus=1')).status).toBe(400);
