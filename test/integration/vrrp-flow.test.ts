@@ -5,6 +5,7 @@
  * a workflow history, and a SINGLE load balancer gets none of it. test/integration/data-plane-active-standby.test.ts
  * runs the same steps against real amphorae.
  */
+import { randomUUID } from 'node:crypto';
 import { AmphoraAgentRequestError } from '../../drivers/amphora/errors';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
 
@@ -26,9 +27,9 @@ beforeAll(async () => {
     return upload(amphora, text);
   };
   const profile = await sys.api('POST', '/v2/lbaas/flavorprofiles', {
-    flavorprofile: { name: 'pair', provider_name: 'amphora', flavor_data: JSON.stringify({ loadbalancer_topology: 'ACTIVE_STANDBY' }) },
+    flavorprofile: { name: `pair-${randomUUID()}`, provider_name: 'amphora', flavor_data: JSON.stringify({ loadbalancer_topology: 'ACTIVE_STANDBY' }) },
   });
-  flavorId = (await sys.api('POST', '/v2/lbaas/flavors', { flavor: { name: 'pair', flavor_profile_id: profile.body.flavorprofile.id } })).body.flavor.id;
+  flavorId = (await sys.api('POST', '/v2/lbaas/flavors', { flavor: { name: `pair-${randomUUID()}`, flavor_profile_id: profile.body.flavorprofile.id } })).body.flavor.id;
 });
 
 afterAll(async () => {
