@@ -37,7 +37,6 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import { connect, createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -55,6 +54,7 @@ import { startSystem, type RunningSystem } from '../../platform/system';
 import { connectClient, registerSearchAttributes } from '../../platform/temporal';
 import { ensureTemporalCli } from '../../platform/temporal-cli';
 import { startDevServer } from '../../platform/temporal-dev-server';
+import { freeLoopbackPort, tcpAccepts } from '../../common/net';
 
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 const RELOAD_REQUESTS = Number(process.env.BENCH_RELOAD_REQUESTS ?? 1000);
@@ -211,7 +211,7 @@ class Member {
     await kill(child, 'SIGKILL');
     this.child = undefined;
     process.kill(server, 'SIGKILL');
-    await until(async () => !(await accepts(this.address, MEMBER_PORT)), 10_000, `member ${this.name}'s server to stop`, 5);
+    await until(async () => !(await tcpAccepts(this.address, MEMBER_PORT)), 10_000, `member ${this.name}'s server to stop`, 5);
   }
 
   /** Gone with its namespace: SIGTERM lets it remove what it made; a member whose server was stopped is removed here. */
@@ -230,19 +230,6 @@ function childPids(pid: number): number[] {
   }
 }
 
-/** Whether a TCP connection to ip:port is accepted (the host reaches members on its tenant network leg). */
-function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: 1000 });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('timeout', () => done(false));
-    socket.once('error', () => done(false));
-  });
-}
 
 async function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -401,16 +388,6 @@ async function heartbeatStatus(tree: Tree, member: Member, memberId: string) {
 
 // ---- the system under test ------------------------------------------------------------------------
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.once('error', reject);
-  });
-}
 
 /**
  * The self-contained system: scratch database, Temporal, the workflow bundle (built once: the system
@@ -457,7 +434,7 @@ async function ownSystem(stateDir: string) {
     await client.connection.close();
   } else {
     const cli = await ensureTemporalCli(base.temporal, logger);
-    const devServer = await startDevServer({ cli, ip: '127.0.0.1', port: await freePort(), namespace: base.temporal.namespace }, logger);
+    const devServer = await startDevServer({ cli, ip: '127.0.0.1', port: await freeLoopbackPort(), namespace: base.temporal.namespace }, logger);
     onTeardown('stop the Temporal dev server', () => devServer.stop('SIGKILL'));
     env.TEMPORAL_ADDRESS = devServer.address;
   }

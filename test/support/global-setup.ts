@@ -4,7 +4,6 @@
  * workflow bundle is built once here, not by every test's worker.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -15,17 +14,8 @@ import { migrate } from '../../platform/migrate';
 import { ensureTemporalCli } from '../../platform/temporal-cli';
 import { startDevServer } from '../../platform/temporal-dev-server';
 import { testState } from './state';
+import { freeLoopbackPort } from '../../common/net';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.once('error', reject);
-  });
-}
 
 export default async function globalSetup(): Promise<void> {
   const base = loadConfig({ ...process.env, LOG_LEVEL: 'warn' });
@@ -40,7 +30,7 @@ export default async function globalSetup(): Promise<void> {
 
   const cli = await ensureTemporalCli(base.temporal, log);
   const devServer = await startDevServer(
-    { cli, ip: '127.0.0.1', port: await freePort(), namespace: base.temporal.namespace },
+    { cli, ip: '127.0.0.1', port: await freeLoopbackPort(), namespace: base.temporal.namespace },
     log,
   );
 

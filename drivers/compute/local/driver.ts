@@ -19,7 +19,6 @@ import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -38,6 +37,7 @@ import {
   type ServerGroupPolicy,
 } from '../port';
 import { amphoraNetns, mgmtTap } from './names';
+import { tcpAccepts } from '../../../common/net';
 
 export const LOCAL_COMPUTE_DEFAULTS = {
   mgmtCidr: '169.254.150.0/24',
@@ -324,7 +324,7 @@ export class LocalComputeDriver extends AmphoraComputeDriver {
     }
     if (!(await alive(init))) return { status: ComputeStatus.ERROR, fault: `The amphora stopped (its PID 1 is gone): ${await consoleTail(dir)}` };
     if (rec.activeAt) return { status: ComputeStatus.ACTIVE };
-    if (!(await answers(rec.mgmtIp, this.o.agentPort))) return { status: ComputeStatus.BUILD };
+    if (!(await tcpAccepts(rec.mgmtIp, this.o.agentPort))) return { status: ComputeStatus.BUILD };
     await this.store.update((s) => {
       const i = s.instances[rec.id];
       if (i) i.activeAt ??= new Date().toISOString();
@@ -580,19 +580,6 @@ function signal(ref: ProcessRef, sig: NodeJS.Signals): void {
   }
 }
 
-/** A TCP connect is enough: the agent listens only once its TLS material and config are loaded. */
-function answers(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: 1000 });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('timeout', () => done(false));
-    socket.once('error', () => done(false));
-  });
-}
 
 async function consoleTail(dir: string): Promise<string> {
   const text = await readFile(path.join(dir, 'console.log'), 'utf8').catch(() => '');
