@@ -18,9 +18,6 @@ let dp: DataPlane;
 
 describeAsRoot('data plane ACTIVE_STANDBY (DATA_PLANE=local, through the API)', () => {
   jest.setTimeout(600_000);
-  // Real amphorae, keepalived and HAProxy on two shared cores: a scenario whose timing a busy moment
-  // upset runs once more on a fresh load balancer; the first failure is printed, not hidden.
-  jest.retryTimes(1, { logErrorsBeforeRetry: true });
 
   beforeAll(async () => {
     dp = await startDataPlane(SLOT, { LOADBALANCER_TOPOLOGY: 'ACTIVE_STANDBY' });
@@ -85,7 +82,8 @@ describeAsRoot('data plane ACTIVE_STANDBY (DATA_PLANE=local, through the API)', 
     const vipMoveMs = back.end - killed;
     logger.info({ vipMoveMs, failedRequests: probe.failuresBetween(killed, back.end) }, 'ACTIVE_STANDBY: MASTER killed -> VIP answered by the BACKUP');
     expect(vipMoveMs).toBeLessThanOrEqual(MAX_VIP_MOVE_MS);
-    expect(await vipHolder(lb.vip_address, [backup])).toBe(backup.id);
+    // The first answer after the kill may still be in flight to the MASTER: the VIP is the BACKUP's within moments.
+    await until(async () => (await vipHolders(lb.vip_address, [backup])).join() === backup.id, 10_000, 'the VIP on the BACKUP');
 
     // The health manager replaces the dead MASTER (no API call): the pair is two ALLOCATED amphorae again.
     const healed = await until(async () => {
