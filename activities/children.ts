@@ -9,24 +9,23 @@ import { childTable as table, type Tx } from '../db/children';
 import type { ActivityDeps } from './deps';
 import { releaseLoadBalancer } from '../db/loadbalancers';
 
-/** A health monitor is ONLINE once ACTIVE (as Octavia shows it); other children keep their operating status. */
-const activeData = (resource: ChildResource, now: Date) => ({
-  provisioningStatus: ProvisioningStatus.ACTIVE,
-  updatedAt: now,
-  ...(resource === 'healthmonitor' ? { operatingStatus: OperatingStatus.ONLINE } : {}),
-});
+const activeData = (now: Date) => ({ provisioningStatus: ProvisioningStatus.ACTIVE, updatedAt: now });
 
-/** L7 policies and rules: ONLINE once ACTIVE, OFFLINE when disabled (Octavia's MarkL7*ActiveInDB). */
-const L7_RESOURCES: readonly ChildResource[] = ['l7policy', 'l7rule'];
+/**
+ * Health monitors, L7 policies and rules: ONLINE once ACTIVE, OFFLINE when disabled (Octavia's
+ * MarkHealthMonitorActiveInDB, MarkL7*ActiveInDB), on create and on every update. Listeners, pools and
+ * members keep their operating status: only heartbeats change it.
+ */
+const BY_ADMIN_STATE: readonly ChildResource[] = ['healthmonitor', 'l7policy', 'l7rule'];
 
 async function activate(tx: Tx, c: ChildChange, now: Date): Promise<void> {
   const t = table(tx, c.resource);
-  if (!L7_RESOURCES.includes(c.resource)) {
-    await t.updateMany({ where: { id: c.id }, data: activeData(c.resource, now) });
+  if (!BY_ADMIN_STATE.includes(c.resource)) {
+    await t.updateMany({ where: { id: c.id }, data: activeData(now) });
     return;
   }
   for (const enabled of [true, false]) {
-    const data = { ...activeData(c.resource, now), operatingStatus: enabled ? OperatingStatus.ONLINE : OperatingStatus.OFFLINE };
+    const data = { ...activeData(now), operatingStatus: enabled ? OperatingStatus.ONLINE : OperatingStatus.OFFLINE };
     await t.updateMany({ where: { id: c.id, enabled }, data });
     // The rules created with a policy (single-call create) are settled by the policy's flow.
     if (c.resource === 'l7policy' && c.operation === 'create') {

@@ -61,7 +61,11 @@ export function loadBalancerActivities({ db, compute, config }: ActivityDeps) {
       ]);
     },
 
-    /** The create flow's last step: amphorae ALLOCATED and the load balancer ACTIVE, together. */
+    /**
+     * The create flow's last step: amphorae ALLOCATED and the load balancer ACTIVE, together. Its
+     * operating status stays as the API wrote it (OFFLINE): as in Octavia (MarkLBActiveInDB), only the
+     * amphorae's heartbeats make it ONLINE. (Flows recorded before this change call the same step.)
+     */
     async finishLoadBalancerCreate(input: { loadBalancerId: string; amphoraIds: string[] }): Promise<void> {
       const now = new Date();
       await db.$transaction([
@@ -71,11 +75,7 @@ export function loadBalancerActivities({ db, compute, config }: ActivityDeps) {
         }),
         db.loadBalancer.updateMany({
           where: { id: input.loadBalancerId, provisioningStatus: ProvisioningStatus.PENDING_CREATE },
-          data: {
-            provisioningStatus: ProvisioningStatus.ACTIVE,
-            operatingStatus: OperatingStatus.ONLINE,
-            updatedAt: now,
-          },
+          data: { provisioningStatus: ProvisioningStatus.ACTIVE, updatedAt: now },
         }),
       ]);
     },

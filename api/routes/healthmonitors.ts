@@ -37,7 +37,7 @@ export function healthMonitorRoutes(deps: ApiDeps): ApiRouter {
     checkMonitorDomainName(monitor.domain_name, monitor.http_version);
     checkPoolMutable(pool);
 
-    // OFFLINE until its flow has configured it; then ONLINE (as Octavia shows it).
+    // OFFLINE until its flow has configured it; then ONLINE, or OFFLINE when disabled (as Octavia shows it).
     const row = await createChild(
       deps,
       'healthmonitor',

@@ -52,13 +52,11 @@ async function child(lbId: string, collection: string, wrapper: string, body: Re
   return res.body[wrapper] as { id: string };
 }
 
-/** The recorded tree with its ids and names replaced by ours (and the LB's operating status, which heartbeats would set). */
-function expectedTree(file: string, ids: Record<string, string>, lbOperatingStatus: string) {
+/** The recorded tree with its ids and names replaced by ours (statuses as recorded: no amphora heartbeats, in either). */
+function expectedTree(file: string, ids: Record<string, string>) {
   let text = JSON.stringify(recorded(file).response.body);
   for (const [theirs, ours] of Object.entries(ids)) text = text.replaceAll(theirs, ours);
-  const body = JSON.parse(text);
-  body.statuses.loadbalancer.operating_status = lbOperatingStatus;
-  return body;
+  return JSON.parse(text);
 }
 
 describe('status tree', () => {
@@ -66,7 +64,7 @@ describe('status tree', () => {
     const id = await createLb({ name: 'probe-lb-small' });
     const res = await sys.api('GET', `/v2/lbaas/loadbalancers/${id}/status`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual(expectedTree('lb_status_tree_empty.json', { '33a5d1b8-96a7-4ab8-895c-12fb1d3fd1c9': id }, res.body.statuses.loadbalancer.operating_status));
+    expect(res.body).toEqual(expectedTree('lb_status_tree_empty.json', { '33a5d1b8-96a7-4ab8-895c-12fb1d3fd1c9': id }));
   });
 
   it('shows listeners -> default pool -> monitor and members as lb_status_tree.json', async () => {
@@ -90,7 +88,7 @@ describe('status tree', () => {
         '168aad02-2e9a-4634-af05-3df18138ed9f': m1.id,
         'af5d82bf-6d1f-4a34-95ea-a7b99cd1a96d': m2.id,
       };
-      expect(res.body).toEqual(expectedTree('lb_status_tree.json', ids, res.body.statuses.loadbalancer.operating_status));
+      expect(res.body).toEqual(expectedTree('lb_status_tree.json', ids));
     }
 
     // A pool without a monitor has no health_monitor key at all.

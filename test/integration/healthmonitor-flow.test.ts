@@ -168,7 +168,7 @@ describe('create', () => {
     });
     expect(full).toMatchObject({
       type: 'HTTPS', http_method: 'HEAD', url_path: '/healthz?full=1', expected_codes: '200,202',
-      http_version: 1.1, domain_name: 'www.example.com', admin_state_up: false, tags: ['x'], operating_status: 'ONLINE',
+      http_version: 1.1, domain_name: 'www.example.com', admin_state_up: false, tags: ['x'], operating_status: 'OFFLINE',
     });
   });
 
@@ -208,6 +208,16 @@ describe('update', () => {
     const reset = await sys.api('PUT', `/v2/lbaas/healthmonitors/${id}`, { healthmonitor: { url_path: null, expected_codes: null, max_retries_down: null, name: null } });
     expect(reset.body.healthmonitor).toMatchObject({ url_path: '/', expected_codes: '200', max_retries_down: 3, name: '' });
     expect(await settled(id)).toMatchObject({ url_path: '/', expected_codes: '200', max_retries_down: 3, name: '' });
+  });
+
+  it('admin_state_up=false makes it OFFLINE once ACTIVE, true ONLINE again (MarkHealthMonitorActiveInDB)', async () => {
+    const id = (await sys.api('GET', `/v2/lbaas/pools/${pools.HTTP}`)).body.pool.healthmonitor_id;
+    const off = await sys.api('PUT', `/v2/lbaas/healthmonitors/${id}`, { healthmonitor: { admin_state_up: false } });
+    expect(off.body.healthmonitor).toMatchObject({ admin_state_up: false, provisioning_status: 'PENDING_UPDATE', operating_status: 'ONLINE' });
+    expect(await settled(id)).toMatchObject({ admin_state_up: false, provisioning_status: 'ACTIVE', operating_status: 'OFFLINE' });
+    expect(await configuredMonitor(pools.HTTP!)).toMatchObject({ enabled: false });
+    expect((await sys.api('PUT', `/v2/lbaas/healthmonitors/${id}`, { healthmonitor: { admin_state_up: true } })).status).toBe(200);
+    expect(await settled(id)).toMatchObject({ admin_state_up: true, provisioning_status: 'ACTIVE', operating_status: 'ONLINE' });
   });
 
   it('refuses what Octavia refuses, and changes nothing', async () => {

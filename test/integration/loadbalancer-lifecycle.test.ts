@@ -66,7 +66,8 @@ describe('SINGLE topology', () => {
     expect(again).toMatchObject({ status: 409, body: { faultstring: `Invalid state PENDING_UPDATE of loadbalancer resource ${id}` } });
     sys.amphoraDriver.latencyMs = 0;
     const lb = await settledLb(sys, id, 'ACTIVE');
-    expect(lb).toMatchObject({ admin_state_up: false });
+    // Without heartbeats the operating status stays what it was: OFFLINE (as in Octavia).
+    expect(lb).toMatchObject({ admin_state_up: false, operating_status: 'OFFLINE' });
     const [amp] = await amphoraeOf(sys, id);
     expect(sys.amphoraDriver.configOf(amp!.id)?.enabled).toBe(false);
 
