@@ -54,6 +54,8 @@ export function apiMounts(deps: ApiDeps): Mount[] {
     { path: '/v2/lbaas/availabilityzoneprofiles', routes: availabilityZoneProfileRoutes(deps), tag: 'Availability zone profiles' },
     { path: '/v2/lbaas/availabilityzones', routes: availabilityZoneRoutes(deps), tag: 'Availability zones' },
     { path: '/v2/lbaas/quotas', routes: quotaRoutes(deps), tag: 'Quotas' },
+    // Octavia's second path for the same API, the one gophercloud (Terraform's openstack_lb_quota_v2) calls.
+    { path: '/v2/quotas', routes: quotaRoutes(deps), tag: 'Quotas' },
     { path: '/v2/octavia/amphorae', routes: amphoraRoutes(deps), tag: 'Amphorae' },
     { path: '/v2/octavia/amphorae', routes: amphoraStatsRoutes(deps), tag: 'Amphorae' },
     { path: '/v1/openstack_flavors', routes: openstackFlavorRoutes(deps), tag: 'OpenStack flavors' },

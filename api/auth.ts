@@ -129,6 +129,7 @@ const rules: { prefix: RegExp; read: Need; write: Need }[] = [
   { prefix: /^\/v1\/openstack_flavors/, read: 'admin', write: 'admin' },
   { prefix: /^\/v2(\.0)?\/lbaas\/(flavorprofiles|availabilityzoneprofiles)/, read: 'admin', write: 'admin' },
   { prefix: /^\/v2(\.0)?\/lbaas\/(flavors|availabilityzones|providers|quotas)/, read: 'read', write: 'admin' },
+  { prefix: /^\/v2(\.0)?\/quotas/, read: 'read', write: 'admin' },
   { prefix: /^\/v2(\.0)?\/lbaas\//, read: 'read', write: 'write' },
 ];
 

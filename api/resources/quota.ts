@@ -1,7 +1,8 @@
 /**
- * A project's quotas (Octavia's QuotaResponse): the current names and the deprecated ones Octavia still
- * shows (`loadbalancer`, `healthmonitor`). A list shows what projects set (null: the default), a show
- * the values in force.
+ * A project's quotas, as Octavia shows them: a list (its QuotaAllBase) shows what each project set
+ * (null: the default) under the current names and the deprecated ones (`loadbalancer`,
+ * `healthmonitor`) with the project; a show, a PUT's reply and the defaults (its QuotaResponse) only
+ * the values in force, under the current names, without the project.
  */
 import { z } from 'zod';
 import type { QuotaDefaults } from '../../domain/quotas';
@@ -34,4 +35,24 @@ export const quotas = resource<QuotaRow>()({
     tenant_id: stored(z.string(), { column: 'projectId' }),
   },
   bodies: { update: body(quotaUpdateRoot, 'quotas') },
+});
+
+/** One project's quotas in force (GET /quotas/{project}, its PUT, the defaults). */
+export const quotaLimits = resource<QuotaRow>()({
+  model: 'quota',
+  name: 'Quotas',
+  singular: 'quota',
+  plural: 'quotas',
+  key: 'projectId',
+  timestamps: false,
+  fields: {
+    load_balancer: limit(),
+    listener: limit(),
+    member: limit(),
+    pool: limit(),
+    health_monitor: limit(),
+    l7policy: limit(),
+    l7rule: limit(),
+  },
+  bodies: {},
 });

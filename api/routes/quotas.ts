@@ -9,8 +9,9 @@
  *   - PUT /quotas/{project} sets some or all (null: back to the default) and answers 202;
  *   - DELETE /quotas/{project} resets them all to the defaults: 202, or 404 when the project has
  *     never had quotas of its own.
- * Every response carries both Octavia's field names and the deprecated ones it still shows
- * (`loadbalancer`, `healthmonitor`); a PUT accepts either.
+ * A list carries both Octavia's field names and the deprecated ones it still shows (`loadbalancer`,
+ * `healthmonitor`), a single project's quotas only the current ones (api/resources/quota.ts); a PUT
+ * accepts either. Octavia serves the same API at /v2/quotas (gophercloud's path) and /v2/lbaas/quotas.
  */
 import type { Request, Response } from 'express';
 import { collection } from '../collection';
@@ -19,7 +20,7 @@ import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
 import { selectOne } from '../listing';
 import { effectiveQuotas, quotaDefaults, setQuotaDefaults } from '../../domain/quotas';
-import { quotas } from '../resources/quota';
+import { quotaLimits, quotas } from '../resources/quota';
 import { InvalidInput, NotAuthorized, NotFound } from '../../common/errors';
 
 /** Whether a project id can be stored (and so can have quotas): at most 36 characters, no NUL. */
@@ -47,9 +48,9 @@ export function quotaRoutes(deps: ApiDeps): ApiRouter {
       return ctx.readsAllProjects ? {} : { projectId: ctx.projectId ?? '' };
     },
   });
-  const doc = { query: quotas.showQuery, response: quotas.showSchema };
+  const doc = { query: quotaLimits.showQuery, response: quotaLimits.showSchema };
   const showDefaults = (req: Request, res: Response) => {
-    res.json({ quota: selectOne(req, quotas.view(quotaDefaults())) });
+    res.json({ quota: selectOne(req, quotaLimits.view(quotaDefaults())) });
   };
 
   routes.get('/', { summary: 'List the projects with quotas of their own', query: quotas.listQuery(db), response: quotas.listSchema }, all.list);
@@ -63,10 +64,10 @@ export function quotaRoutes(deps: ApiDeps): ApiRouter {
     const projectId = req.params.projectId as string;
     authorizeProject(req, projectId);
     const row = !storable(projectId) ? null : await db.quota.findUnique({ where: { projectId } });
-    res.json({ quota: selectOne(req, quotas.view({ projectId, ...effectiveQuotas(row) })) });
+    res.json({ quota: selectOne(req, quotaLimits.view({ projectId, ...effectiveQuotas(row) })) });
   });
 
-  routes.put('/:projectId', { summary: "Set a project's quotas", body: quotas.bodies.update, status: 202, response: quotas.showSchema }, async (req, res, body) => {
+  routes.put('/:projectId', { summary: "Set a project's quotas", body: quotas.bodies.update, status: 202, response: quotaLimits.showSchema }, async (req, res, body) => {
     const projectId = req.params.projectId as string;
     const update = body().quota;
     checkProjectId(projectId);
@@ -84,7 +85,7 @@ export function quotaRoutes(deps: ApiDeps): ApiRouter {
       }).filter(([, v]) => v !== undefined),
     );
     const row = await db.quota.upsert({ where: { projectId }, create: { projectId, ...data }, update: data });
-    res.status(202).json({ quota: quotas.view({ projectId, ...effectiveQuotas(row) }) });
+    res.status(202).json({ quota: quotaLimits.view({ projectId, ...effectiveQuotas(row) }) });
   });
 
   routes.delete('/:projectId', { summary: "Reset a project's quotas to the defaults", status: 202 }, async (req, res) => {

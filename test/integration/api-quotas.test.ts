@@ -21,14 +21,13 @@ const fault = (status: number, faultstring: string) => ({ status, body: { faultc
 const project = () => randomUUID().replaceAll('-', '');
 const asProject = (projectId: string, method: string, path: string, body?: unknown) => sys.api(method, path, body, { 'x-project-id': projectId });
 
+/** A single project's quotas carry only these keys in Octavia (its QuotaResponse). */
 const defaults = {
   load_balancer: -1,
-  loadbalancer: -1,
   listener: -1,
+  member: 20,
   pool: 7,
   health_monitor: -1,
-  healthmonitor: -1,
-  member: 20,
   l7policy: -1,
   l7rule: -1,
 };
@@ -44,18 +43,20 @@ const waitFor = (id: string, status: string) =>
 describe('the quota API', () => {
   it('shows the defaults from the configuration', async () => {
     expect(await sys.api('GET', '/v2/lbaas/quotas/defaults')).toMatchObject({ status: 200, body: { quota: defaults } });
+    expect((await sys.api('GET', '/v2/lbaas/quotas/defaults')).body).toEqual({ quota: defaults });
     const p = project();
     expect((await sys.api('GET', `/v2.0/lbaas/quotas/${p}/default`)).body).toEqual({ quota: defaults });
     // A project without quotas of its own has the defaults.
-    expect((await sys.api('GET', `/v2/lbaas/quotas/${p}`)).body).toEqual({ quota: { project_id: p, tenant_id: p, ...defaults } });
+    expect((await sys.api('GET', `/v2/lbaas/quotas/${p}`)).body).toEqual({ quota: defaults });
   });
 
   it('updates some quotas (202), fills the rest from the defaults, and resets them', async () => {
     const p = project();
     const res = await sys.api('PUT', `/v2/lbaas/quotas/${p}`, { quota: { load_balancer: 5, member: 50, healthmonitor: 3 } });
-    const mine = { ...defaults, load_balancer: 5, loadbalancer: 5, member: 50, health_monitor: 3, healthmonitor: 3 };
-    expect(res).toMatchObject({ status: 202, body: { quota: { project_id: p, tenant_id: p, ...mine } } });
-    expect((await sys.api('GET', `/v2/lbaas/quotas/${p}`)).body.quota).toEqual({ project_id: p, tenant_id: p, ...mine });
+    const mine = { ...defaults, load_balancer: 5, member: 50, health_monitor: 3 };
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ quota: mine });
+    expect((await sys.api('GET', `/v2/lbaas/quotas/${p}`)).body.quota).toEqual(mine);
     expect((await sys.api('GET', `/v2/lbaas/quotas/${p}?fields=member`)).body).toEqual({ quota: { member: 50 } });
 
     // The deprecated names are accepted; null goes back to the default; -1 is unlimited.
@@ -86,7 +87,28 @@ describe('the quota API', () => {
     const reset = await sys.api('DELETE', `/v2/lbaas/quotas/${p}`);
     expect(reset.status).toBe(202);
     expect(reset.text).toBe('');
-    expect((await sys.api('GET', `/v2/lbaas/quotas/${p}`)).body.quota).toEqual({ project_id: p, tenant_id: p, ...defaults });
+    expect((await sys.api('GET', `/v2/lbaas/quotas/${p}`)).body.quota).toEqual(defaults);
+  });
+
+  it('is served at /v2/quotas as well (gophercloud\'s path): list, defaults, show, update, reset', async () => {
+    const p = project();
+    for (const base of ['/v2/quotas', '/v2.0/quotas']) {
+      expect(await sys.api('GET', `${base}/defaults`)).toMatchObject({ status: 200, body: { quota: defaults } });
+      expect((await sys.api('GET', `${base}/${p}/default`)).body).toEqual({ quota: defaults });
+      expect((await sys.api('GET', `${base}/${p}`)).body).toEqual({ quota: defaults });
+    }
+    const put = await sys.api('PUT', `/v2/quotas/${p}`, { quota: { listener: 4, healthmonitor: 2 } });
+    expect({ status: put.status, body: put.body }).toEqual({ status: 202, body: { quota: { ...defaults, listener: 4, health_monitor: 2 } } });
+    // One API behind both paths: what one sets, the other shows.
+    expect((await sys.api('GET', `/v2/lbaas/quotas/${p}`)).body.quota).toEqual({ ...defaults, listener: 4, health_monitor: 2 });
+    const list = await sys.api('GET', `/v2/quotas?project_id=${p}`);
+    expect(list.body.quotas).toEqual([expect.objectContaining({ project_id: p, tenant_id: p, listener: 4, health_monitor: 2, healthmonitor: 2 })]);
+    expect(await sys.api('PUT', `/v2/quotas/${p}`, { quota: { pool: -2 } })).toMatchObject(
+      fault(400, "Invalid input for field/attribute pool. Value: '-2'. Value should be greater or equal to -1"),
+    );
+    expect((await sys.api('DELETE', `/v2/quotas/${p}`)).status).toBe(202);
+    expect((await sys.api('GET', `/v2/quotas/${p}`)).body.quota).toEqual(defaults);
+    expect(await sys.api('DELETE', `/v2/quotas/${project()}`)).toMatchObject({ status: 404 });
   });
 
   it('lists only projects with quotas of their own, pages and selects fields', async () => {

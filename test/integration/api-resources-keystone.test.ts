@@ -61,7 +61,9 @@ it('a project sees its own quotas only; only admins set them', async () => {
   expect((await as('lb-admin', 'PUT', `/v2/lbaas/quotas/${mine}`, { quota: { listener: 4 } })).status).toBe(202);
   expect((await as('lb-admin', 'PUT', `/v2/lbaas/quotas/${theirs}`, { quota: { listener: 5 } })).status).toBe(202);
 
-  expect((await as('lb-member', 'GET', `/v2/lbaas/quotas/${mine}`)).body.quota).toMatchObject({ project_id: mine, listener: 4 });
+  expect((await as('lb-member', 'GET', `/v2/lbaas/quotas/${mine}`)).body.quota).toMatchObject({ listener: 4 });
+  expect(await as('lb-member', 'GET', `/v2/quotas/${theirs}`)).toMatchObject(forbidden);
+  expect(await as('lb-member', 'PUT', `/v2/quotas/${mine}`, { quota: { listener: 100 } })).toMatchObject(forbidden);
   expect(await as('lb-member', 'GET', `/v2/lbaas/quotas/${theirs}`)).toMatchObject(forbidden);
   expect(await as('lb-member', 'GET', `/v2/lbaas/quotas/${theirs}/default`)).toMatchObject(forbidden);
   expect((await as('lb-member', 'GET', '/v2/lbaas/quotas')).body.quotas.map((q: { project_id: string }) => q.project_id)).toEqual([mine]);

@@ -55,6 +55,7 @@ const bodiless = new Set([
   'PUT /v2/octavia/amphorae/{id}/failover',
   'PUT /v2/octavia/amphorae/{id}/config',
   'DELETE /v2/lbaas/quotas/{projectId}',
+  'DELETE /v2/quotas/{projectId}',
 ]);
 /** The POSTs and PUTs that take no body (Octavia's actions). */
 const actions = new Set([
