@@ -1,7 +1,8 @@
 /**
  * Starts what the integration tests run against, once per `npm test`: a real Temporal dev server (in
- * memory, no UI, on free ports) and a fresh PostgreSQL database with every migration applied. The
- * workflow bundle is built once here, not by every test's worker.
+ * memory, no UI, on free ports) and a fresh PostgreSQL database with every migration applied, which
+ * each test file copies into its own (test/support/environment.ts). The workflow bundle is built
+ * once here, not by every test's worker.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
