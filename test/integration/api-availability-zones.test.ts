@@ -6,6 +6,7 @@
  */
 import { ComputeValidationError } from '../../drivers/compute/errors';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
+import { fault } from '../support/fixtures';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 const UNKNOWN = '00000000-0000-0000-0000-0000000000a2';
@@ -21,7 +22,6 @@ afterEach(() => {
   jest.restoreAllMocks();
 });
 
-const fault = (status: number, faultstring: string) => ({ status, body: { faultcode: status < 500 ? 'Client' : 'Server', faultstring, debuginfo: null } });
 const counts = async () => ({
   profiles: await sys.db.availabilityZoneProfile.count(),
   zones: await sys.db.availabilityZone.count(),

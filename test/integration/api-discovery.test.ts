@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { startTestSystem, type TestSystem } from '../support/system';
+import { fault } from '../support/fixtures';
 
 const REFERENCE = path.resolve(__dirname, '../fixtures/reference/octavia');
 const recorded = (file: string) =>
@@ -19,7 +20,6 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-const fault = (status: number, faultstring: string) => ({ status, body: { faultcode: 'Client', faultstring, debuginfo: null } });
 
 describe('version discovery', () => {
   it.each(['/', '/v2', '/v2.0', '/v2/'])('GET %s answers root_versions.json, with links to this host', async (p) => {

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestSystem, type TestSystem } from '../support/system';
+import { fault } from '../support/fixtures';
 
 const REFERENCE = path.resolve(__dirname, '../fixtures/reference/octavia');
 let sys: TestSystem;
@@ -17,7 +18,6 @@ afterAll(async () => {
 });
 
 const rowCount = () => sys.db.loadBalancer.count();
-const fault = (status: number, faultstring: string) => ({ status, body: { faultcode: 'Client', faultstring, debuginfo: null } });
 
 interface Recorded {
   request: { method: string; path: string; body: unknown };

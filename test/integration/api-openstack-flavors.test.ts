@@ -6,6 +6,7 @@
  */
 import { AmphoraComputeError } from '../../drivers/compute/errors';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
+import { fault } from '../support/fixtures';
 
 const UNKNOWN = '00000000-0000-0000-0000-0000000000c4';
 let sys: TestSystem;
@@ -21,7 +22,6 @@ afterEach(() => {
   sys.failingSteps.clear();
 });
 
-const fault = (status: number, faultstring: string) => ({ status, body: { faultcode: 'Client', faultstring, debuginfo: null } });
 let names = 0;
 const base = () => ({ name: `composed-${++names}`, ram: 4096, vcpus: 4, disk: 40 });
 

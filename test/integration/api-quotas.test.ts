@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
+import { fault } from '../support/fixtures';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 let sys: TestSystem;
@@ -17,7 +18,6 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-const fault = (status: number, faultstring: string) => ({ status, body: { faultcode: 'Client', faultstring, debuginfo: null } });
 const project = () => randomUUID().replaceAll('-', '');
 const asProject = (projectId: string, method: string, path: string, body?: unknown) => sys.api(method, path, body, { 'x-project-id': projectId });
 

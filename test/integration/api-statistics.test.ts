@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { HeartbeatSender } from '../../drivers/amphora/heartbeat';
-import { watchFlows, type Flows } from '../support/fixtures';
+import { fault, watchFlows, type Flows } from '../support/fixtures';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
 
 const REFERENCE = path.join(__dirname, '../fixtures/reference/octavia');
@@ -19,7 +19,6 @@ let flows: Flows;
 
 const recorded = (file: string) =>
   JSON.parse(readFileSync(path.join(REFERENCE, file), 'utf8')) as { request: { path: string }; response: { status: number; body: unknown } };
-const fault = (status: number, faultstring: string) => ({ status, body: { faultcode: status < 500 ? 'Client' : 'Server', faultstring, debuginfo: null } });
 
 beforeAll(async () => {
   // Heartbeats are sent by hand here: none is missed, so the monitor must not fail an amphora over meanwhile.

@@ -11,29 +11,15 @@ import { HeartbeatSender, type HeartbeatMessage } from '../../drivers/amphora/he
 import { housekeepingIds } from '../../platform/schedules';
 import type { AmphoraHealthMonitorInput } from '../../workflows/liveness';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
+import { createLoadBalancer, settledLoadBalancer } from '../support/fixtures';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 jest.setTimeout(90_000);
 
 /** Sub-second health manager: stale after 2 s without a heartbeat, checked every 250 ms. */
 const FAST = { HEARTBEAT_INTERVAL: '0.5', HEARTBEAT_TIMEOUT: '2', HEALTH_CHECK_INTERVAL: '0.25' };
 const EMIT_MS = 100;
 
-async function settledLb(sys: TestSystem, id: string, expected = 'ACTIVE') {
-  const lb = await eventually(async () => {
-    const row = await sys.db.loadBalancer.findUnique({ where: { id } });
-    return row && !row.provisioningStatus.startsWith('PENDING') ? row : undefined;
-  }, 30000, `load balancer ${id} to settle`);
-  expect(lb.provisioningStatus).toBe(expected);
-  return lb;
-}
-
-async function createLb(sys: TestSystem): Promise<string> {
-  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
-  expect(res.status).toBe(201);
-  await settledLb(sys, res.body.loadbalancer.id);
-  return res.body.loadbalancer.id;
-}
+const createLb = async (sys: TestSystem) => (await createLoadBalancer(sys)).id;
 
 const allocated = (sys: TestSystem, lbId: string) => sys.db.amphora.findMany({ where: { loadBalancerId: lbId, status: 'ALLOCATED' } });
 
@@ -155,16 +141,16 @@ describe('heartbeats over UDP', () => {
     const lbId = await createLb(sys);
     const [amp] = await allocated(sys, lbId);
     const listener = await sys.api('POST', '/v2/lbaas/listeners', { listener: { protocol: 'HTTP', protocol_port: 80, loadbalancer_id: lbId } });
-    await settledLb(sys, lbId);
+    await settledLoadBalancer(sys, lbId);
     const pool = await sys.api('POST', '/v2/lbaas/pools', { pool: { protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN', listener_id: listener.body.listener.id } });
-    await settledLb(sys, lbId);
+    await settledLoadBalancer(sys, lbId);
     const poolId: string = pool.body.pool.id;
     const members: string[] = [];
     for (const address of ['192.0.2.10', '192.0.2.11', '192.0.2.12']) {
       const m = await sys.api('POST', `/v2/lbaas/pools/${poolId}/members`, { member: { address, protocol_port: 8080 } });
       expect(m.status).toBe(201);
       members.push(m.body.member.id);
-      await settledLb(sys, lbId);
+      await settledLoadBalancer(sys, lbId);
     }
     const listenerId: string = listener.body.listener.id;
     const [m1, m2, m3] = members as [string, string, string];
@@ -204,19 +190,19 @@ describe('heartbeats over UDP', () => {
   it('the no-op amphora driver reports what haproxy would: members UP with a health monitor, a failing one DOWN', async () => {
     const lbId = await createLb(sys);
     const listener = await sys.api('POST', '/v2/lbaas/listeners', { listener: { protocol: 'TCP', protocol_port: 443, loadbalancer_id: lbId } });
-    await settledLb(sys, lbId);
+    await settledLoadBalancer(sys, lbId);
     const pool = await sys.api('POST', '/v2/lbaas/pools', { pool: { protocol: 'TCP', lb_algorithm: 'ROUND_ROBIN', listener_id: listener.body.listener.id } });
-    await settledLb(sys, lbId);
+    await settledLoadBalancer(sys, lbId);
     const poolId: string = pool.body.pool.id;
     const ids: string[] = [];
     for (const address of ['192.0.2.20', '192.0.2.21']) {
       const m = await sys.api('POST', `/v2/lbaas/pools/${poolId}/members`, { member: { address, protocol_port: 443 } });
       ids.push(m.body.member.id);
-      await settledLb(sys, lbId);
+      await settledLoadBalancer(sys, lbId);
     }
     const hm = await sys.api('POST', '/v2/lbaas/healthmonitors', { healthmonitor: { pool_id: poolId, type: 'TCP', delay: 5, timeout: 3, max_retries: 3 } });
     expect(hm.status).toBe(201);
-    await settledLb(sys, lbId);
+    await settledLoadBalancer(sys, lbId);
 
     sys.amphoraDriver.memberStatus.set(ids[1]!, 'DOWN');
     sys.amphoraDriver.startHeartbeats({ target: sys.heartbeatAddress!, intervalMs: EMIT_MS, key: KEY });
@@ -330,7 +316,7 @@ describe('failover storm (FAILOVER_THRESHOLD)', () => {
     // One amphora alone is within the threshold: it is failed over.
     sys.amphoraDriver.silence(amps[0]!.id);
     await eventually(async () => ((await sys.db.amphora.findUniqueOrThrow({ where: { id: amps[0]!.id } })).status === 'DELETED' ? true : undefined), 30000, 'the single failover');
-    await settledLb(sys, lbs[0]!);
+    await settledLoadBalancer(sys, lbs[0]!);
     expect(await allocated(sys, lbs[0]!)).toHaveLength(1);
     expect((await sys.db.amphora.findUniqueOrThrow({ where: { id: amps[1]!.id } })).status).toBe('ALLOCATED');
   });

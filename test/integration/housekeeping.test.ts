@@ -10,6 +10,7 @@ import { loadConfig } from '../../config';
 import { cleanupSchedule, housekeepingIds, sparePoolSchedule, upsertSchedule } from '../../platform/schedules';
 import type { CleanupInput, CleanupResult, SparePoolInput, SparePoolResult } from '../../workflows/housekeeping';
 import { eventually, PROJECT_ID, startTestSystem, type TestSystem } from '../support/system';
+import { createLoadBalancer, makeSpare, settledLoadBalancer } from '../support/fixtures';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 jest.setTimeout(90_000);
@@ -21,21 +22,7 @@ async function emptyPool(sys: TestSystem) {
   await sys.db.amphora.updateMany({ where: spareWhere, data: { status: 'DELETED', updatedAt: new Date() } });
 }
 
-async function settledLb(sys: TestSystem, id: string, expected = 'ACTIVE') {
-  const lb = await eventually(async () => {
-    const row = await sys.db.loadBalancer.findUnique({ where: { id } });
-    return row && !row.provisioningStatus.startsWith('PENDING') ? row : undefined;
-  }, 30000, `load balancer ${id} to settle`);
-  expect(lb.provisioningStatus).toBe(expected);
-  return lb;
-}
-
-async function createLb(sys: TestSystem): Promise<string> {
-  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
-  expect(res.status).toBe(201);
-  await settledLb(sys, res.body.loadbalancer.id);
-  return res.body.loadbalancer.id;
-}
+const createLb = async (sys: TestSystem) => (await createLoadBalancer(sys)).id;
 
 const runPool = (sys: TestSystem, input: SparePoolInput): Promise<SparePoolResult> =>
   sys.temporal.workflow.execute('maintainSparePool', {
@@ -43,16 +30,6 @@ const runPool = (sys: TestSystem, input: SparePoolInput): Promise<SparePoolResul
     workflowId: `test-spare-pool-${randomUUID()}`,
     args: [input],
   });
-
-async function makeSpare(sys: TestSystem): Promise<string> {
-  const id = randomUUID();
-  await sys.temporal.workflow.execute('createAmphora', {
-    taskQueue: sys.config.temporal.taskQueue,
-    workflowId: `amphora-${id}-create`,
-    args: [{ amphoraId: id, bootTimeoutSeconds: 30 }],
-  });
-  return id;
-}
 
 describe('spare pool', () => {
   let sys: TestSystem;
@@ -192,7 +169,7 @@ describe('ACTIVE_STANDBY from spares', () => {
       sys.failingSteps.add(step);
       try {
         const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
-        await settledLb(sys, res.body.loadbalancer.id, 'ERROR');
+        await settledLoadBalancer(sys, res.body.loadbalancer.id, 'ERROR');
         await sys.temporal.workflow.getHandle(`loadbalancer-${res.body.loadbalancer.id}-create`).result().catch(() => undefined);
         expect(await sys.db.amphora.count({ where: { loadBalancerId: res.body.loadbalancer.id, status: { not: 'DELETED' } } })).toBe(0);
       } finally {

@@ -4,7 +4,7 @@
  * the configuration pushed to the amphora and cascade deletes. A refused request changes nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { createTree, watchFlows, type Flows } from '../support/fixtures';
+import { fault, createTree, watchFlows, type Flows } from '../support/fixtures';
 import { PROJECT_ID, startTestSystem, type TestSystem } from '../support/system';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
@@ -56,11 +56,7 @@ async function settled(path: string) {
   return view;
 }
 
-/** Awaits the flows started so far, then expects the object gone. */
-async function gone(path: string) {
-  await flows.settled();
-  expect((await sys.api('GET', path)).status).toBe(404);
-}
+const gone = (path: string) => flows.gone(path);
 
 const amphoraConfig = async () => {
   const amp = await sys.db.amphora.findFirstOrThrow({ where: { loadBalancerId: lbId, status: 'ALLOCATED' } });
@@ -72,7 +68,6 @@ const configPolicies = async (listenerId = httpListener) => (await amphoraConfig
 const positions = async (listenerId = httpListener) =>
   (await sys.db.l7Policy.findMany({ where: { listenerId }, orderBy: { position: 'asc' } })).map((p) => [p.id, p.position]);
 
-const fault = (status: number, faultstring: string) => ({ status, body: { faultcode: status >= 500 ? 'Server' : 'Client', faultstring, debuginfo: null } });
 
 /** Asserts that a refused request wrote nothing and left the load balancer ACTIVE. */
 async function unchanged<T>(fn: () => Promise<T>): Promise<T> {

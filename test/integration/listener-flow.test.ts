@@ -23,11 +23,7 @@ afterEach(() => {
 /** Awaits the flows started so far (which settle the object and its load balancer); returns the object. */
 const settled = (collection: string, id: string) => flows.settledView(`/v2/lbaas/${collection}/${id}`);
 
-/** Awaits the flows started so far, then expects the object gone. */
-async function gone(path: string) {
-  await flows.settled();
-  expect((await sys.api('GET', path)).status).toBe(404);
-}
+const gone = (path: string) => flows.gone(path);
 
 const amphoraConfig = async () => {
   const amp = await sys.db.amphora.findFirstOrThrow({ where: { loadBalancerId: lbId, status: 'ALLOCATED' } });

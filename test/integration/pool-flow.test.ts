@@ -1,5 +1,5 @@
 /** Pool create/update/delete through the API and their flows; Octavia's pool rules. */
-import { watchFlows, type Flows } from '../support/fixtures';
+import { fault, watchFlows, type Flows } from '../support/fixtures';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
@@ -10,7 +10,6 @@ let lbId: string;
 /** listener protocol -> listener id */
 const listeners: Record<string, string> = {};
 
-const fault = (status: number, faultstring: string) => ({ status, body: { faultcode: 'Client', faultstring, debuginfo: null } });
 const counts = async () => ({
   pools: await sys.db.pool.count(),
   members: await sys.db.member.count(),
@@ -19,18 +18,8 @@ const counts = async () => ({
   lb: (await sys.db.loadBalancer.findUniqueOrThrow({ where: { id: lbId } })).provisioningStatus,
 });
 
-/** Awaits the flows started so far; the load balancer they settle must be ACTIVE. Returns it. */
-async function lbSettled() {
-  const lb = await flows.settledView(`/v2/lbaas/loadbalancers/${lbId}`);
-  expect(lb.provisioning_status).toBe('ACTIVE');
-  return lb;
-}
-
-/** Awaits the flows started so far, then expects the object gone. */
-async function gone(path: string) {
-  await flows.settled();
-  expect((await sys.api('GET', path)).status).toBe(404);
-}
+const lbSettled = () => flows.settledActive(`/v2/lbaas/loadbalancers/${lbId}`);
+const gone = (path: string) => flows.gone(path);
 
 /** Waits until the pool and its load balancer have left PENDING_*; returns the pool. */
 async function settled(id: string) {

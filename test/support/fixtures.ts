@@ -8,9 +8,13 @@
  * starts through the system's Temporal client (the API and the test share that client) and awaits
  * exactly those. The real start still happens: this observes Temporal, it does not stand in for it.
  */
+import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { FlowName } from '../../common/flows';
-import type { TestSystem } from './system';
+import { eventually, type TestSystem } from './system';
+
+/** The VIP subnet of the tests' load balancers (the no-op network driver accepts any). */
+export const VIP_SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 
 /** The flows requests start (common/flows.ts FlowInputs); the long-running health monitor is not one. */
 const REQUEST_FLOWS = new Set<string>([
@@ -29,6 +33,10 @@ export interface Flows {
   settled(): Promise<void>;
   /** settled(), then the object at an API path as GET shows it (`{ listener: {...} }` unwrapped). */
   settledView(path: string): Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** settledView() of an object that must have come back ACTIVE (a load balancer after its child flows). */
+  settledActive(path: string): Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** settled(), then expects the object at `path` gone (404). */
+  gone(path: string): Promise<void>;
   /** The ids of the flows started so far, oldest first (awaited or not). */
   readonly started: readonly string[];
 }
@@ -58,9 +66,7 @@ export function watchFlows(sys: TestSystem): Flows {
     async settled() {
       while (pending.length > 0) {
         const batch = pending.splice(0);
-        await Promise.all(batch.map((h) => h.result().catch((err) => {
-          if (!(err instanceof WorkflowFailedError)) throw err;
-        })));
+        await Promise.all(batch.map((h) => ended(h.result())));
       }
     },
     async settledView(path) {
@@ -69,14 +75,72 @@ export function watchFlows(sys: TestSystem): Flows {
       if (res.status !== 200) throw new Error(`GET ${path} after its flows: ${res.status} ${res.text}`);
       return Object.values(res.body as Record<string, Record<string, unknown>>)[0]!;
     },
+    async settledActive(path) {
+      const view = await flows.settledView(path);
+      expect(view.provisioning_status).toBe('ACTIVE');
+      return view;
+    },
+    async gone(path) {
+      await flows.settled();
+      expect((await sys.api('GET', path)).status).toBe(404);
+    },
   };
   watched.set(sys, flows);
   return flows;
 }
 
+/** An Octavia fault body (WSME's: `faultcode` Client for 4xx, Server for 5xx) as a matcher for sys.api's answer. */
+export const fault = (status: number, faultstring: string) => ({
+  status,
+  body: { faultcode: status >= 500 ? 'Server' : 'Client', faultstring, debuginfo: null },
+});
+
 /** Awaits one flow by its id (`<resource>-<id>-<operation>`), started by anyone. */
 export async function awaitFlow(sys: TestSystem, workflowId: string): Promise<unknown> {
   return sys.temporal.workflow.getHandle(workflowId).result();
+}
+
+/** Awaits a flow's end whether it completed or failed (the test reads the state it left). */
+const ended = (p: Promise<unknown>) => p.catch((err) => {
+  if (!(err instanceof WorkflowFailedError)) throw err;
+});
+
+/**
+ * POSTs a load balancer (on VIP_SUBNET unless the body says otherwise), awaits its create flow and
+ * expects it to have left the load balancer `expected`; returns the row.
+ */
+export async function createLoadBalancer(sys: TestSystem, expected = 'ACTIVE', body: Record<string, unknown> = {}) {
+  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET, ...body } });
+  if (res.status !== 201) throw new Error(`POST /v2/lbaas/loadbalancers: ${res.status} ${res.text}`);
+  const id = res.body.loadbalancer.id as string;
+  await ended(awaitFlow(sys, `loadbalancer-${id}-create`));
+  const row = await sys.db.loadBalancer.findUniqueOrThrow({ where: { id } });
+  expect(row.provisioningStatus).toBe(expected);
+  return row;
+}
+
+/**
+ * Polls until a load balancer has left PENDING_* and expects `expected`: for flows the test did not
+ * start itself and cannot await by id (the health manager's failovers, the spare pool's).
+ */
+export async function settledLoadBalancer(sys: TestSystem, id: string, expected = 'ACTIVE') {
+  const lb = await eventually(async () => {
+    const row = await sys.db.loadBalancer.findUnique({ where: { id } });
+    return row && !row.provisioningStatus.startsWith('PENDING') ? row : undefined;
+  }, 30000, `load balancer ${id} to settle`);
+  expect(lb.provisioningStatus).toBe(expected);
+  return lb;
+}
+
+/** Builds one spare amphora with the createAmphora flow; returns its id. */
+export async function makeSpare(sys: TestSystem): Promise<string> {
+  const id = randomUUID();
+  await sys.temporal.workflow.execute('createAmphora', {
+    taskQueue: sys.config.temporal.taskQueue,
+    workflowId: `amphora-${id}-create`,
+    args: [{ amphoraId: id, bootTimeoutSeconds: 30 }],
+  });
+  return id;
 }
 
 export interface TreeSpec {
