@@ -142,6 +142,16 @@ export class CertificateRetrieval extends ApiFault {
   }
 }
 
+/**
+ * Octavia's InvalidSubresource: an id the request names (vip_subnet_id, vip_network_id, vip_port_id,
+ * vip_qos_policy_id, a member's subnet_id) that the network does not know. A 400: the request is wrong.
+ */
+export class InvalidSubresource extends ApiFault {
+  constructor(resource: string, id: string) {
+    super(400, `${resource} ${id} not found.`);
+  }
+}
+
 // 403, 404: who may, and what exists.
 
 /** Octavia's policy refusal. */

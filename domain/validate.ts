@@ -5,12 +5,16 @@
  * objects, and throw Octavia's faults. The HTTP shape of a request (types, bounds, patterns) stays in
  * the zod schemas of api/schemas/.
  */
+import { BlockList, isIPv6 } from 'node:net';
 import {
   InvalidL7PolicyArgs,
   InvalidOption,
+  InvalidSubresource,
   L7RuleValidation,
   ValidationFailure,
 } from '../common/errors';
+import { NetworkObjectNotFound } from '../drivers/network/errors';
+import type { NetworkDriver } from '../drivers/network/port';
 
 // --- listeners and pools ---------------------------------------------------------------------------
 
@@ -278,5 +282,143 @@ export function l7PolicyTargetsCleared(action: L7PolicyAction): Partial<Record<k
       return { redirect_pool_id: null, redirect_prefix: null };
     case 'REDIRECT_PREFIX':
       return { redirect_pool_id: null, redirect_url: null };
+  }
+}
+
+// --- VIPs and member subnets (through the network driver) ------------------------------------------
+
+/** What the rules below ask of the network: the driver's lookups, nothing that changes anything. */
+export type NetworkLookups = Pick<NetworkDriver, 'getSubnet' | 'getNetwork' | 'getPort' | 'qosEnabled' | 'getQosPolicy' | 'getNetworkIpAvailability'>;
+
+/** A load balancer's vip_* fields as the request gave them (undefined: not given). */
+export interface VipFields {
+  subnetId?: string | null;
+  networkId?: string | null;
+  portId?: string | null;
+  ipAddress?: string | null;
+  qosPolicyId?: string | null;
+}
+
+/**
+ * A lookup whose object is missing becomes Octavia's InvalidSubresource (`Subnet <id> not found.`, 400).
+ * Octavia turns every failure of the lookup into that; an unreachable network is not the client's
+ * fault here, so only a miss is, and the rest stays the driver's (retryable) error.
+ */
+async function lookUp<T>(resource: string, id: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof NetworkObjectNotFound) throw new InvalidSubresource(resource, id);
+    throw err;
+  }
+}
+
+const ipFamily = (ip: string) => (isIPv6(ip) ? 'ipv6' : 'ipv4');
+
+/** validate.is_ip_member_of_cidr. */
+function ipInCidr(ip: string, cidr: string): boolean {
+  const [base, len] = cidr.split('/');
+  if (!base || len === undefined || ipFamily(ip) !== ipFamily(base)) return false;
+  const list = new BlockList();
+  list.addSubnet(base, Number(len), ipFamily(base));
+  return list.check(ip, ipFamily(ip));
+}
+
+/** Two spellings of one address (IPv6 compressed or not) are the same address. */
+function sameIp(a: string, b: string): boolean {
+  if (ipFamily(a) !== ipFamily(b)) return false;
+  const list = new BlockList();
+  list.addAddress(a, ipFamily(a));
+  return list.check(b, ipFamily(b));
+}
+
+/** Octavia's free addresses for a VIP on a network: the VIP and each amphora's VRRP port. */
+const requiredIps = (topology: 'SINGLE' | 'ACTIVE_STANDBY') => (topology === 'ACTIVE_STANDBY' ? 3 : 2);
+
+/**
+ * Octavia's _validate_vip_request_object: the VIP's port, network, subnet and QoS policy exist and
+ * agree, and what the request left out is filled in from them (the subnet of a port or of an address
+ * on a network, the first subnet of a network with room, IPv4 preferred, the network of a subnet, the
+ * QoS policy of a port). The result is what allocateVip is asked for.
+ */
+export async function validateVipRequest(net: NetworkLookups, vip: VipFields, topology: 'SINGLE' | 'ACTIVE_STANDBY'): Promise<VipFields> {
+  const out: VipFields = { ...vip };
+  if (out.portId) {
+    // _validate_port_and_fill_or_validate_subnet
+    const portId = out.portId;
+    const port = await lookUp('Port', portId, () => net.getPort(portId));
+    if (port.deviceId) throw new ValidationFailure(`Port ${port.id} is already used by device ${port.deviceId} `);
+    out.networkId = port.networkId;
+    // A policy on the port is the VIP's unless the request names one.
+    if (port.qosPolicyId && out.qosPolicyId === undefined) out.qosPolicyId = port.qosPolicyId;
+    if (out.subnetId) {
+      const subnetId = out.subnetId;
+      await lookUp('Subnet', subnetId, () => net.getSubnet(subnetId));
+      const fixed = port.fixedIps.find((f) => f.subnetId === subnetId);
+      if (fixed) out.ipAddress = fixed.ipAddress;
+      if (!out.ipAddress) throw new ValidationFailure('No VIP address found on the specified VIP port within the specified subnet.');
+    } else if (out.ipAddress) {
+      const address = out.ipAddress;
+      const fixed = port.fixedIps.find((f) => sameIp(f.ipAddress, address));
+      if (!fixed) throw new ValidationFailure('Specified VIP address not found on the specified VIP port.');
+      out.subnetId = fixed.subnetId;
+    } else if (port.fixedIps.length === 1) {
+      out.subnetId = port.fixedIps[0]!.subnetId;
+      out.ipAddress = port.fixedIps[0]!.ipAddress;
+    } else {
+      throw new ValidationFailure("VIP port's subnet could not be determined. Please specify either a VIP subnet or address.");
+    }
+  } else if (out.networkId) {
+    // _validate_network_and_fill_or_validate_subnet
+    const networkId = out.networkId;
+    const network = await lookUp('Network', networkId, () => net.getNetwork(networkId));
+    if (out.subnetId && !network.subnetIds.includes(out.subnetId)) throw new InvalidSubresource('Subnet', out.subnetId);
+    if (!out.subnetId && out.ipAddress) {
+      for (const subnetId of network.subnetIds) {
+        const subnet = await net.getSubnet(subnetId);
+        if (ipInCidr(out.ipAddress, subnet.cidr)) {
+          out.subnetId = subnetId;
+          break;
+        }
+      }
+      if (!out.subnetId) throw new ValidationFailure('Supplied network does not contain a subnet for VIP address specified.');
+    } else if (!out.subnetId) {
+      if (network.subnetIds.length === 0) throw new ValidationFailure('Supplied network does not contain a subnet.');
+      const availability = await net.getNetworkIpAvailability(networkId);
+      const roomy = [...network.subnetIds].filter((id) => {
+        const s = availability.subnets.find((x) => x.subnetId === id);
+        return s !== undefined && s.totalIps - s.usedIps >= requiredIps(topology);
+      });
+      if (roomy.length === 0) throw new ValidationFailure('Subnet(s) in the supplied network do not contain enough available IPs.');
+      // The first with room, unless an IPv4 one follows.
+      out.subnetId = roomy[0];
+      for (const id of roomy) {
+        if ((await net.getSubnet(id)).ipVersion === 4) {
+          out.subnetId = id;
+          break;
+        }
+      }
+    }
+  } else if (out.subnetId) {
+    const subnetId = out.subnetId;
+    out.networkId = (await lookUp('Subnet', subnetId, () => net.getSubnet(subnetId))).networkId;
+  }
+  if (out.qosPolicyId) {
+    const policyId = out.qosPolicyId;
+    if (!(await net.qosEnabled())) throw new ValidationFailure('VIP QoS policy is not allowed in this deployment.');
+    await lookUp('qos_policy', policyId, () => net.getQosPolicy(policyId));
+  }
+  // A port's or a network's subnet was validated above, but the network may still be unknown.
+  if (!out.networkId && out.subnetId) {
+    const subnetId = out.subnetId;
+    out.networkId = (await lookUp('Subnet', subnetId, () => net.getSubnet(subnetId))).networkId;
+  }
+  return out;
+}
+
+/** A member's subnet_id exists (validate.subnet_exists); each one once per request. */
+export async function checkMemberSubnets(net: NetworkLookups, subnetIds: Array<string | null | undefined>): Promise<void> {
+  for (const subnetId of new Set(subnetIds.filter((s): s is string => !!s))) {
+    await lookUp('Subnet', subnetId, () => net.getSubnet(subnetId));
   }
 }

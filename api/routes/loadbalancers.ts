@@ -13,6 +13,7 @@ import type { ApiDeps } from '../deps';
 import { startOrRevert } from '../lifecycle';
 import { checkAvailabilityZone, loadBalancerPlacement } from '../../domain/loadbalancer-flavor';
 import { enforceQuota } from '../../domain/quotas';
+import { validateVipRequest } from '../../domain/validate';
 import { loadBalancerInclude, loadBalancers } from '../resources/loadbalancer';
 import { InvalidFilter, InvalidState, ValidationFailure } from '../../common/errors';
 
@@ -35,16 +36,15 @@ export function loadBalancerRoutes(deps: ApiDeps): ApiRouter {
     const { provider, topology } = await loadBalancerPlacement(db, config, lb);
     // The VIP is allocated in the request, as Octavia 11 does, so the 201 carries the real address; from
     // here on every failure releases it again before it is answered (nothing half-made).
+    // Octavia's VIP checks through the network driver (domain/validate.ts): unknown ids are 400s, and
+    // what the request left out (the subnet of a port or network, ...) is filled in.
+    const asked = await validateVipRequest(
+      deps.network,
+      { subnetId: lb.vip_subnet_id, networkId: lb.vip_network_id, portId: lb.vip_port_id, ipAddress: lb.vip_address, qosPolicyId: lb.vip_qos_policy_id },
+      topology,
+    );
     const id = randomUUID();
-    const vip = await deps.network.allocateVip({
-      loadBalancerId: id,
-      projectId,
-      subnetId: lb.vip_subnet_id,
-      networkId: lb.vip_network_id,
-      portId: lb.vip_port_id,
-      ipAddress: lb.vip_address,
-      qosPolicyId: lb.vip_qos_policy_id,
-    });
+    const vip = await deps.network.allocateVip({ loadBalancerId: id, projectId, ...asked });
     const releaseVip = () => deps.network.deallocateVip(id, vip);
     // One transaction: the quota (403), the availability zone (exists, enabled, share-locked) and the row.
     const row = await db.$transaction(async (tx) => {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { projectScope } from '../context';
 import { enforceQuota } from '../../domain/quotas';
-import { ipNotReserved } from '../../domain/validate';
+import { checkMemberSubnets, ipNotReserved } from '../../domain/validate';
 import { OperatingStatus, ProvisioningStatus } from '../../common/status';
 import type { ChildChange } from '../../common/resources';
 import type { Pool, Prisma } from '../../generated/prisma/client';
@@ -78,6 +78,7 @@ export function memberRoutes(deps: ApiDeps): ApiRouter {
     const pool = poolOf(res);
     const member = body().member;
     ipNotReserved(member.address);
+    await checkMemberSubnets(deps.network, [member.subnet_id]);
     const row = await createChild(deps, 'member', poolLock(poolOf(res)), (tx) => createMember(tx, pool, member), {
       refused: refusedAs('P2002', () => new DuplicateMember(member.address, member.protocol_port)),
     });
@@ -97,6 +98,7 @@ export function memberRoutes(deps: ApiDeps): ApiRouter {
       seen.add(k);
       ipNotReserved(m.address);
     }
+    await checkMemberSubnets(deps.network, list.map((m) => m.subnet_id));
 
     interface Written {
       created: string[];

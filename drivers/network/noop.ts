@@ -3,11 +3,48 @@
  * and port exists, a VIP is the requested address or 198.51.100.1 with made-up port and network ids,
  * and plugging an amphora gives it made-up VRRP/HA ports carrying 198.51.100.1. Nothing is plugged
  * anywhere; what each call was asked is remembered for tests.
+ *
+ * The API's VIP validation sees what Octavia's no-op network driver answers: every network holds every
+ * subnet asked about (and one made up, its first), each with 254 free addresses; QoS is enabled and
+ * every policy exists; a subnet keeps the network it was first seen on.
  */
 import { randomUUID } from 'node:crypto';
-import type { AmphoraNetworkConfig, AmphoraRef, Network, NetworkDriver, Port, Subnet, Vip, VipListener, VipRequest } from './port';
+import type {
+  AmphoraNetworkConfig,
+  AmphoraRef,
+  Network,
+  NetworkDriver,
+  NetworkIpAvailability,
+  Port,
+  QosPolicy,
+  Subnet,
+  Vip,
+  VipListener,
+  VipRequest,
+} from './port';
 
 const NOOP_ADDRESS = '198.51.100.1';
+
+/**
+ * A network's subnets as Octavia's no-op driver has them (its ItIsInsideMe list): asking whether one is
+ * there says yes, and from then on it is one of them.
+ */
+class AnySubnet extends Array<string> {
+  constructor(private readonly onAsk: (subnetId: string) => void) {
+    super();
+  }
+  override includes(subnetId: string): boolean {
+    if (!super.includes(subnetId)) {
+      this.push(subnetId);
+      this.onAsk(subnetId);
+    }
+    return true;
+  }
+  // Array methods that make new arrays (map, filter) build plain ones.
+  static override get [Symbol.species]() {
+    return Array;
+  }
+}
 
 export class NoopNetworkDriver implements NetworkDriver {
   readonly name = 'noop';
@@ -53,12 +90,41 @@ export class NoopNetworkDriver implements NetworkDriver {
     this.vipListeners.set(loadBalancerId, listeners);
   }
 
+  /** Subnet id → the network it is on; network id → its subnets (both made up at first sight). */
+  private readonly subnetNetworks = new Map<string, string>();
+  private readonly networkSubnets = new Map<string, AnySubnet>();
+
   async getSubnet(subnetId: string): Promise<Subnet> {
-    return { id: subnetId, networkId: randomUUID(), cidr: '198.51.100.0/24', ipVersion: 4, gatewayIp: '198.51.100.254', hostRoutes: [] };
+    let networkId = this.subnetNetworks.get(subnetId);
+    if (!networkId) {
+      networkId = randomUUID();
+      this.subnetNetworks.set(subnetId, networkId);
+    }
+    return { id: subnetId, networkId, cidr: '198.51.100.0/24', ipVersion: 4, gatewayIp: '198.51.100.254', hostRoutes: [] };
   }
 
   async getNetwork(networkId: string): Promise<Network> {
-    return { id: networkId, name: 'noop', subnetIds: [randomUUID()], mtu: 1500 };
+    let subnets = this.networkSubnets.get(networkId);
+    if (!subnets) {
+      subnets = new AnySubnet((subnetId) => this.subnetNetworks.set(subnetId, networkId));
+      subnets.includes(randomUUID());
+      this.networkSubnets.set(networkId, subnets);
+    }
+    return { id: networkId, name: 'noop', subnetIds: subnets, mtu: 1500 };
+  }
+
+  async qosEnabled(): Promise<boolean> {
+    return true;
+  }
+
+  async getQosPolicy(policyId: string): Promise<QosPolicy> {
+    return { id: policyId, name: 'noop' };
+  }
+
+  async getNetworkIpAvailability(networkId: string): Promise<NetworkIpAvailability> {
+    const { subnetIds } = await this.getNetwork(networkId);
+    const subnets = [...subnetIds].map((subnetId) => ({ subnetId, cidr: '198.51.100.0/24', ipVersion: 4, totalIps: 254, usedIps: 0 }));
+    return { networkId, totalIps: 254 * subnets.length, usedIps: 0, subnets };
   }
 
   async getPort(portId: string): Promise<Port> {

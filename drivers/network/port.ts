@@ -88,6 +88,21 @@ export interface VipListener {
   protocol: string;
   protocolPort: number;
   allowedCidrs: string[];
+  /** The listener's HAProxy peer port (Octavia's peer_port): ACTIVE_STANDBY pairs sync stick tables on it. */
+  peerPort?: number | null;
+}
+
+export interface QosPolicy {
+  id: string;
+  name: string;
+}
+
+/** Addresses of a network, used and in its pools, per subnet (Neutron's network-ip-availabilities). */
+export interface NetworkIpAvailability {
+  networkId: string;
+  totalIps: number;
+  usedIps: number;
+  subnets: Array<{ subnetId: string; cidr: string; ipVersion: number; totalIps: number; usedIps: number }>;
 }
 
 export interface NetworkDriver {
@@ -110,4 +125,9 @@ export interface NetworkDriver {
   getSubnet(subnetId: string): Promise<Subnet>;
   getNetwork(networkId: string): Promise<Network>;
   getPort(portId: string): Promise<Port>;
+  /** Whether VIPs can carry a QoS policy here (Octavia's qos_enabled: Neutron's qos extension). */
+  qosEnabled(): Promise<boolean>;
+  getQosPolicy(policyId: string): Promise<QosPolicy>;
+  /** Free addresses per subnet of a network: the API picks a `vip_network_id`'s subnet by them. */
+  getNetworkIpAvailability(networkId: string): Promise<NetworkIpAvailability>;
 }

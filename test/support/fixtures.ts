@@ -11,7 +11,11 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { FlowName } from '../../common/flows';
-import { eventually, type TestSystem } from './system';
+import type { AmphoraComputeDriver } from '../../drivers/compute';
+import { eventually, type TestSystem as SystemOf } from './system';
+
+/** Any test system: the no-op compute driver's, or the Nova emulator's (test/support/neutron-system.ts). */
+type TestSystem = SystemOf<AmphoraComputeDriver>;
 
 /** The VIP subnet of the tests' load balancers (the no-op network driver accepts any). */
 export const VIP_SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';

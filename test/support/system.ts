@@ -6,14 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { NoopAmphoraDriver } from '../../drivers/amphora';
-import { NoopComputeDriver } from '../../drivers/compute';
+import { NoopComputeDriver, type AmphoraComputeDriver } from '../../drivers/compute';
 import { logger } from '../../common/logger';
 import { loadConfig, type Config } from '../../config';
 import { startSystem, type RunningSystem } from '../../platform/system';
 
-export interface TestSystem extends RunningSystem {
+export interface TestSystem<C extends AmphoraComputeDriver = NoopComputeDriver> extends RunningSystem {
   config: Config;
-  compute: NoopComputeDriver;
+  compute: C;
   amphoraDriver: NoopAmphoraDriver;
   /** Activity names that fail (non-retryably) when they next run: fault injection into any step. */
   failingSteps: Set<string>;
@@ -31,7 +31,16 @@ export interface ApiResponse {
 
 export const PROJECT_ID = 'e3cd678b11784734bc366148aa37580e';
 
-export async function startTestSystem(env: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<TestSystem> {
+/** `opts.compute`: another compute driver than the no-op one (the Nova driver on the Nova emulator). */
+export async function startTestSystem(env?: Record<string, string>, opts?: { worker?: boolean }): Promise<TestSystem>;
+export async function startTestSystem<C extends AmphoraComputeDriver>(
+  env: Record<string, string>,
+  opts: { worker?: boolean; compute: (config: Config) => C },
+): Promise<TestSystem<C>>;
+export async function startTestSystem(
+  env: Record<string, string> = {},
+  opts: { worker?: boolean; compute?: (config: Config) => AmphoraComputeDriver } = {},
+): Promise<TestSystem<AmphoraComputeDriver>> {
   const config = loadConfig({
     ...process.env,
     API_BIND_PORT: '0',
@@ -39,7 +48,7 @@ export async function startTestSystem(env: Record<string, string> = {}, opts: { 
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     ...env,
   });
-  const compute = new NoopComputeDriver({ buildDelayMs: config.compute.noop.buildDelayMs });
+  const compute = opts.compute ? opts.compute(config) : new NoopComputeDriver({ buildDelayMs: config.compute.noop.buildDelayMs });
   const amphoraDriver = new NoopAmphoraDriver();
   const failingSteps = new Set<string>();
   const system = await startSystem({

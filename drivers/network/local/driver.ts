@@ -23,7 +23,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { amphoraNetns } from '../../compute/local/names';
 import { InvalidNetworkRequest, NetworkError, NetworkObjectNotFound, PlugVipError, VipInUse } from '../errors';
-import type { AmphoraNetworkConfig, AmphoraRef, Network, NetworkDriver, Port, Subnet, Vip, VipRequest } from '../port';
+import type { AmphoraNetworkConfig, AmphoraRef, Network, NetworkDriver, NetworkIpAvailability, Port, QosPolicy, Subnet, Vip, VipRequest } from '../port';
 import { hostAt, hostNumber, parseCidr, randomMac, type Cidr } from './addresses';
 import { deleteBridgedNetwork, deleteNetns, ensureBridgedNetwork, ensureNetns, ensureVeth, ip, ipDelete, linkExists, linkNames, netnsExists } from './ip';
 import { JsonStore } from './store';
@@ -133,6 +133,24 @@ export class LocalNetworkDriver implements NetworkDriver, LocalPortPlug {
     const port = (await this.store.read()).ports[portId];
     if (!port) throw new NetworkObjectNotFound('Port', portId);
     return this.toPort(port);
+  }
+
+  /** No QoS on a local bridge: the API refuses a vip_qos_policy_id, as Octavia without Neutron's qos. */
+  async qosEnabled(): Promise<boolean> {
+    return false;
+  }
+
+  async getQosPolicy(policyId: string): Promise<QosPolicy> {
+    throw new NetworkObjectNotFound('QoS Policy', policyId);
+  }
+
+  /** As Neutron counts: the pool is every host but the gateway; the host's own leg is in use. */
+  async getNetworkIpAvailability(networkId: string): Promise<NetworkIpAvailability> {
+    if (networkId !== this.networkId) throw new NetworkObjectNotFound('Network', networkId);
+    const ports = Object.values((await this.store.read()).ports);
+    const totalIps = this.cidr.size - 3;
+    const usedIps = 1 + ports.length;
+    return { networkId, totalIps, usedIps, subnets: [{ subnetId: this.subnetId, cidr: this.cidr.text, ipVersion: 4, totalIps, usedIps }] };
   }
 
   // ---- VIPs ---------------------------------------------------------------------------------------

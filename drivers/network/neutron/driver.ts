@@ -26,7 +26,7 @@ import type { AmphoraComputeDriver } from '../../compute/port';
 import type { ComputeCircuitBreaker } from '../../openstack/breaker';
 import type { OpenStackClient, RequestOptions } from '../../openstack/client';
 import { AllocateVipError, InvalidNetworkRequest, NetworkError, PlugVipError, UnplugVipError } from '../errors';
-import type { AmphoraNetworkConfig, AmphoraRef, Network, NetworkDriver, Port, Subnet, Vip, VipListener, VipRequest } from '../port';
+import type { AmphoraNetworkConfig, AmphoraRef, Network, NetworkDriver, NetworkIpAvailability, Port, QosPolicy, Subnet, Vip, VipListener, VipRequest } from '../port';
 import { isNeutron, toNetworkError, type ErrorContext } from './errors';
 import { AUTH_HEADER_PROTOCOL, VRRP_PROTOCOL, hasProtocolRule, listenerRules, planRules } from './rules';
 import { toNetwork, toPort, toSubnet, type NeutronNetwork, type NeutronPort, type NeutronRule, type NeutronSecurityGroup, type NeutronSubnet } from './wire';
@@ -67,13 +67,6 @@ export interface NeutronExtensions {
   dnsIntegration: boolean;
   /** `project_id` in request bodies; without it, the older `tenant_id`. */
   projectId: boolean;
-}
-
-export interface NetworkIpAvailability {
-  networkId: string;
-  totalIps: number;
-  usedIps: number;
-  subnets: Array<{ subnetId: string; cidr: string; ipVersion: number; totalIps: number; usedIps: number }>;
 }
 
 interface NeutronIpAvailability {
@@ -164,8 +157,13 @@ export class NeutronNetworkDriver implements NetworkDriver {
     return this.guard({ action: `get port ${portId}`, notFound: { kind: 'Port', id: portId } }, async () => toPort(await this.port(portId)));
   }
 
+  /** Neutron's qos extension (Octavia's qos_enabled). */
+  async qosEnabled(): Promise<boolean> {
+    return (await this.checkExtensions()).qos;
+  }
+
   /** API validation of `vip_qos_policy_id` (Octavia's validate.qos_policy_exists). */
-  async getQosPolicy(policyId: string): Promise<{ id: string; name: string }> {
+  async getQosPolicy(policyId: string): Promise<QosPolicy> {
     return this.guard({ action: `get QoS policy ${policyId}`, notFound: { kind: 'QoS Policy', id: policyId } }, async () => {
       const res = await this.neutron<{ policy?: { id: string; name?: string } }>('GET', `/qos/policies/${enc(policyId)}`);
       if (!res?.policy) throw new NetworkError(`Neutron answered GET /qos/policies/${policyId} without a policy.`);

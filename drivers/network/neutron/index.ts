@@ -38,4 +38,5 @@ export function createNeutronDriver(
 }
 
 export { NeutronNetworkDriver, OCTAVIA_OWNER, securityGroupName, vipPortName, vrrpPortName } from './driver';
-export type { NetworkIpAvailability, NeutronExtensions, NeutronSettings, PortAttacher } from './driver';
+export type { NetworkIpAvailability } from '../port';
+export type { NeutronExtensions, NeutronSettings, PortAttacher } from './driver';

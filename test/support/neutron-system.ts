@@ -1,0 +1,100 @@
+/**
+ * A test system with NETWORK_DRIVER=neutron and COMPUTE_DRIVER=nova against the Nova + Keystone +
+ * Neutron emulators (test/emulators/neutron), the amphora driver no-op: the flows make real (emulated)
+ * Neutron ports, security groups and rules, and Nova's os-interface attach rewrites the VRRP ports as
+ * real Nova does. `leaks()` compares what Neutron holds with what the database knows.
+ */
+import { createNovaDriver, type NovaComputeDriver } from '../../drivers/compute';
+import { securityGroupName } from '../../drivers/network/neutron';
+import { logger } from '../../common/logger';
+import { startNeutronCloud, type NeutronCloud } from '../emulators/neutron';
+import { startTestSystem, type TestSystem } from './system';
+
+export interface NeutronTestSystem extends TestSystem<NovaComputeDriver> {
+  cloud: NeutronCloud;
+  /** The VIP network made at start (10.77.0.0/24). */
+  vipNetworkId: string;
+  vipSubnetId: string;
+  /**
+   * Octavia's objects in Neutron the database does not know (`extra`) and those it knows that Neutron
+   * lacks (`missing`): VIP and VRRP ports, `lb-<id>` groups, and each group's listener rules.
+   */
+  leaks(): Promise<{ extra: string[]; missing: string[] }>;
+}
+
+export async function startNeutronTestSystem(env: Record<string, string> = {}): Promise<NeutronTestSystem> {
+  const cloud = await startNeutronCloud({ nova: { bootMs: 30, deleteMs: 30 }, neutron: { activeMs: 10, detachMs: 60 } });
+  const vip = cloud.neutron.addNetwork({ name: 'vip-net', cidr: '10.77.0.0/24' });
+  const c = cloud.nova.credentials;
+  const sys = await startTestSystem(
+    {
+      OS_AUTH_URL: cloud.nova.authUrl,
+      OS_USERNAME: c.username,
+      OS_PASSWORD: c.password,
+      OS_PROJECT_NAME: c.projectName,
+      OS_USER_DOMAIN_NAME: c.userDomainName,
+      OS_PROJECT_DOMAIN_NAME: c.projectDomainName,
+      OS_REGION_NAME: c.regionName,
+      COMPUTE_DRIVER: 'nova',
+      NETWORK_DRIVER: 'neutron',
+      AMP_FLAVOR_ID: cloud.nova.seed.amphoraFlavorId,
+      AMP_IMAGE_ID: cloud.nova.seed.amphoraImageId,
+      AMP_ACTIVE_WAIT_SEC: '0.05',
+      NOVA_REQUEST_TIMEOUT_SECONDS: '5',
+      NEUTRON_REQUEST_TIMEOUT_SECONDS: '5',
+      NETWORK_RETRY_INTERVAL: '0.05',
+      NETWORK_PORT_DETACH_TIMEOUT: '5',
+      NETWORK_MAX_RETRIES: '5',
+      ...env,
+    },
+    { compute: (config) => createNovaDriver(config.openstack, { log: logger.child({ component: 'nova' }) }) },
+  );
+
+  async function leaks() {
+    const inv = cloud.neutron.inventory();
+    const state = cloud.neutron.state;
+    // Only this cloud's load balancers (the database may hold other test files' rows).
+    const onNetwork = await sys.db.loadBalancer.findMany({ where: { vipNetworkId: { in: [...state.networks.keys()] } }, include: { listeners: true } });
+    const lbs = onNetwork.filter((lb) => lb.provisioningStatus !== 'DELETED');
+    const amphorae = await sys.db.amphora.findMany({
+      where: { status: { not: 'DELETED' }, vrrpPortId: { not: null }, loadBalancerId: { in: onNetwork.map((lb) => lb.id) } },
+    });
+    const want = new Set<string>();
+    for (const lb of lbs) {
+      if (lb.vipPortId) want.add(`port ${lb.vipPortId}`);
+      want.add(`group ${securityGroupName(lb.id)}`);
+      for (const l of lb.listeners) {
+        if (l.provisioningStatus === 'DELETED' || l.provisioningStatus === 'PENDING_DELETE') continue;
+        const protocol = l.protocol === 'UDP' ? 'udp' : l.protocol === 'SCTP' ? 'sctp' : 'tcp';
+        for (const cidr of l.allowedCidrs.length ? l.allowedCidrs : [null]) want.add(`rule ${securityGroupName(lb.id)} ${protocol}/${l.protocolPort}/${cidr ?? ''}`);
+      }
+    }
+    for (const a of amphorae) want.add(`port ${a.vrrpPortId}`);
+    const have = new Set<string>();
+    // Ours, and a user's port a load balancer uses as its VIP.
+    const vipPorts = new Set(lbs.map((lb) => lb.vipPortId));
+    for (const p of inv.ports) if (p.deviceOwner === 'Octavia' || p.name.startsWith('octavia-lb-') || vipPorts.has(p.id)) have.add(`port ${p.id}`);
+    for (const id of inv.securityGroups) {
+      const group = state.securityGroups.get(id)!;
+      have.add(`group ${group.name}`);
+      for (const r of state.rules.values()) {
+        if (r.securityGroupId !== id || r.direction !== 'ingress' || r.portRangeMax === null) continue;
+        have.add(`rule ${group.name} ${String(r.protocol).toLowerCase()}/${r.portRangeMax}/${r.remoteIpPrefix ?? ''}`);
+      }
+    }
+    return { extra: [...have].filter((x) => !want.has(x)).sort(), missing: [...want].filter((x) => !have.has(x)).sort() };
+  }
+
+  return {
+    ...sys,
+    cloud,
+    vipNetworkId: vip.networkId,
+    vipSubnetId: vip.subnetId,
+    leaks,
+    async stop() {
+      await sys.stop();
+      sys.compute.close();
+      await cloud.stop();
+    },
+  };
+}
