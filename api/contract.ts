@@ -62,7 +62,7 @@ export class ApiRouter {
 
   private route<B extends Body | undefined>(method: Method, path: string | string[], doc: OperationDoc<B>, handler: Handler<B>): void {
     for (const p of [path].flat()) this.operations.push({ ...doc, method, path: p, status: doc.status ?? defaultStatus[method] });
-    const parse = (req: Request) => () => (doc.body ? parseBody(doc.body.schema, req.body, doc.body.argument) : undefined);
+    const parse = (req: Request) => () => (doc.body ? parseBody(doc.body.schema, req.body, doc.body.argument, doc.body.types) : undefined);
     this.router[method](path, (req, res) => handler(req, res, parse(req) as BodyOf<B>));
   }
 }

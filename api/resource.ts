@@ -14,6 +14,7 @@ import * as prismaEnums from '../generated/prisma/enums';
 import type { Prisma } from '../generated/prisma/client';
 import type { Db } from '../db/prisma';
 import type { FilterField, FilterKind, FilterSpec, Keying } from './listing';
+import type { BodyTypes } from './validation';
 
 type Row = Record<string, unknown>;
 type Where = Record<string, unknown>;
@@ -56,6 +57,8 @@ export interface Body<S extends z.ZodType = z.ZodType> {
   schema: S;
   /** What Octavia calls the body in its messages (`load_balancer`, `listener_`, ...). */
   argument: string;
+  /** How its JSON types are taken (api/validation.ts): converted as Octavia's WSME does, unless `strict`. */
+  types?: BodyTypes;
 }
 
 export type Bodies = Record<string, Body>;
@@ -248,4 +251,4 @@ export const resource =
   <F extends Record<string, FieldSpec>, B extends Bodies>(spec: ResourceSpec<F, B>) =>
     new Resource<R, F, B>(spec);
 
-export const body = <S extends z.ZodType>(schema: S, argument: string): Body<S> => ({ schema, argument });
+export const body = <S extends z.ZodType>(schema: S, argument: string, types: BodyTypes = 'wsme'): Body<S> => ({ schema, argument, types });

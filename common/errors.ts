@@ -46,12 +46,38 @@ export class ApiFault extends DomainError {
   }
 }
 
-/** How Octavia (Python) prints a value in its messages. */
+/** Python's repr() of a string: single quotes unless it holds one (and no double quote), escapes as Python's. */
+function reprString(s: string): string {
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of s) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (ch === '\\' || ch === quote) out += `\\${ch}`;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (code < 0x20 || (code >= 0x7f && code < 0xa0)) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return out + quote;
+}
+
+/** Python's repr() of a value parsed from JSON (`{'name': 'x', 'admin_state_up': True}`). */
+export function pyRepr(v: unknown): string {
+  if (typeof v === 'string') return reprString(v);
+  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${reprString(k)}: ${pyRepr(x)}`).join(', ')}}`;
+  }
+  return pyStr(v);
+}
+
+/** How Octavia (Python) prints a value in its messages: str(), which is repr() for lists and dicts. */
 export function pyStr(v: unknown): string {
   if (v === null || v === undefined) return 'None';
   if (v === true) return 'True';
   if (v === false) return 'False';
-  if (typeof v === 'object') return JSON.stringify(v);
+  if (typeof v === 'object') return pyRepr(v);
   return String(v);
 }
 

@@ -30,5 +30,6 @@ export const openstackFlavors = resource<OpenstackFlavor>()({
     created_at: stored(z.string()),
     updated_at: stored(z.string().nullable()),
   },
-  bodies: { create: body(openstackFlavorCreate, 'openstack_flavor') },
+  // Not Octavia's API: its body's JSON types are taken as they are (Valence's JSON schema).
+  bodies: { create: body(openstackFlavorCreate, 'openstack_flavor', 'strict') },
 });

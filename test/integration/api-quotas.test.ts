@@ -131,7 +131,7 @@ describe('the quota API', () => {
   it.each<[string, unknown, string]>([
     ['a quota below -1', { quota: { load_balancer: -2 } }, "Invalid input for field/attribute load_balancer. Value: '-2'. Value should be greater or equal to -1"],
     ['a quota above the maximum', { quota: { member: 2000000001 } }, "Invalid input for field/attribute member. Value: '2000000001'. Value should be lower or equal to 2000000000"],
-    ['a quota that is not an integer', { quota: { pool: 'ten' } }, "Invalid input for field/attribute pool. Value: 'ten'. Wrong type. Expected '<class 'int'>', got '<class 'str'>'"],
+    ['a quota that is not an integer', { quota: { pool: 'ten' } }, "Invalid input for field/attribute quotas. Value: '{'quota': {'pool': 'ten'}}'. invalid literal for int() with base 10: 'ten'"],
     ['an unknown quota', { quota: { bogus: 1 } }, 'Unknown attribute for argument quotas.quota: bogus'],
     ['no quota object', { load_balancer: 1 }, 'Unknown attribute for argument quotas: load_balancer'],
     ['an empty body', {}, "Invalid input for field/attribute quota. Value: 'None'. Mandatory field missing."],

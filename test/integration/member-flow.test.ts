@@ -117,7 +117,7 @@ describe('create', () => {
       [{ address: '10.0.0.1', protocol_port: 65536 }, "Invalid input for field/attribute protocol_port. Value: '65536'. Value should be lower or equal to 65535"],
       [{ address: '10.0.0.1', protocol_port: 80, weight: -1 }, "Invalid input for field/attribute weight. Value: '-1'. Value should be greater or equal to 0"],
       [{ address: '10.0.0.1', protocol_port: 80, weight: 257 }, "Invalid input for field/attribute weight. Value: '257'. Value should be lower or equal to 256"],
-      [{ address: '10.0.0.1', protocol_port: 80, backup: 'yes' }, "Invalid input for field/attribute backup. Value: 'yes'. Wrong type. Expected '<class 'bool'>', got '<class 'str'>'"],
+      [{ address: '10.0.0.1', protocol_port: 80, backup: 'maybe' }, "Invalid input for field/attribute member_. Value: '{'member': {'address': '10.0.0.1', 'protocol_port': 80, 'backup': 'maybe'}}'. Value not an unambiguous boolean: maybe"],
       [{ address: '10.0.0.1', protocol_port: 80, subnet_id: 'x' }, "Invalid input for field/attribute subnet_id. Value: 'x'. Value should be UUID format"],
       [{ address: '10.0.0.1', protocol_port: 80, monitor_port: 0 }, "Invalid input for field/attribute monitor_port. Value: '0'. Value should be greater or equal to 1"],
       [{ address: '10.0.0.1', protocol_port: 80, monitor_address: 'x' }, "Invalid input for field/attribute monitor_address. Value: 'x'. Value should be IPv4 or IPv6 format"],
@@ -298,7 +298,7 @@ describe('batch update (PUT /pools/{id}/members)', () => {
       fault(400, '169.254.169.254 is not a valid option for member address'));
     await refused('PUT', path, { member: [] }, fault(400, 'Unknown attribute for argument members_: member'));
     await refused('PUT', path, { members: {} },
-      fault(400, "Invalid input for field/attribute members. Value: '{}'. Wrong type. Expected '<class 'list'>', got '<class 'dict'>'"));
+      fault(400, "Invalid input for field/attribute members_. Value: '{'members': {}}'. Value not a valid list: {}"));
   });
 
   it('an empty list deletes every member', async () => {

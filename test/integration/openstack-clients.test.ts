@@ -82,6 +82,15 @@ suite('real OpenStack clients', () => {
     expect(tree.loadbalancer.listeners.map((l: { name: string }) => l.name)).toEqual(['cli-listener']);
     expect((await cliJson('listener', 'list', '--loadbalancer', id)).map((l: { name: string }) => l.name)).toEqual(['cli-listener']);
 
+    // The CLI sends numbers as strings (`"connection_limit": "100"`), which Octavia's WSME converts.
+    await cli('listener', 'set', '--connection-limit', '100', 'cli-listener');
+    await active();
+    expect(await cliJson('listener', 'show', 'cli-listener')).toMatchObject({ connection_limit: 100 });
+    // And a listener created by the CLI, its port given on the command line.
+    await cli('listener', 'create', '--name', 'cli-listener-2', '--protocol', 'HTTP', '--protocol-port', '8080', '--connection-limit', '50', id);
+    await active();
+    expect(await cliJson('listener', 'show', 'cli-listener-2')).toMatchObject({ protocol_port: 8080, connection_limit: 50 });
+
     await cli('delete', '--cascade', id);
     await eventually(async () => ((await sys.api('GET', `/v2/lbaas/loadbalancers/${id}`)).status === 404 ? true : undefined), 30000);
     expect((await cliJson('list')).map((l: { id: string }) => l.id)).not.toContain(id);
