@@ -21,6 +21,7 @@ import {
   unsupportedPoolFeatures,
   type HaproxyRenderContext,
 } from '../../drivers/amphora/rest/haproxy';
+import { lb, listener, member, monitor, pool } from '../fixtures/amphora-config';
 import { cases, type HaproxyCase } from '../fixtures/haproxy/cases';
 
 const HAPROXY = path.join(__dirname, '../fixtures/haproxy');
@@ -59,52 +60,18 @@ interface ReferenceSpec {
 
 /** The reference spec as our configuration, with the API's defaults for what it does not say. */
 function fromReference(spec: ReferenceSpec): LoadBalancerConfig {
-  return {
+  return lb({
     loadBalancerId: spec.lb_id,
     projectId: spec.project_id,
-    enabled: true,
     vipAddress: spec.vip,
     topology: spec.topology,
-    listeners: spec.listeners.map((l) => ({
-      id: l.id,
-      protocol: l.protocol,
-      protocolPort: l.port,
-      enabled: true,
-      connectionLimit: -1,
-      defaultPoolId: l.pool.id,
-      timeouts: { clientData: 50000, memberConnect: 5000, memberData: 50000, tcpInspect: 0 },
-      insertHeaders: {},
-      allowedCidrs: [],
-      tls: {
-        certificateRef: null,
-        sniCertificateRefs: [],
-        clientCaRef: null,
-        clientAuthentication: 'NONE',
-        clientCrlRef: null,
-        ciphers: null,
-        versions: null,
-        alpnProtocols: null,
-      },
-      l7Policies: [],
-    })),
-    pools: spec.listeners.map(({ pool: p }) => ({
+    listeners: spec.listeners.map((l) => listener(0, { id: l.id, protocol: l.protocol, protocolPort: l.port, defaultPoolId: l.pool.id })),
+    pools: spec.listeners.map(({ pool: p }) => pool(0, {
       id: p.id,
       protocol: p.protocol,
       lbAlgorithm: p.lb_algorithm,
-      enabled: true,
-      sessionPersistence: null,
-      tls: { enabled: false, certificateRef: null, caCertificateRef: null, crlRef: null, ciphers: null, versions: null, alpnProtocols: null },
-      members: p.members.map((m) => ({
-        id: m.id,
-        address: m.address,
-        protocolPort: m.port,
-        weight: m.weight,
-        backup: false,
-        enabled: true,
-        monitorAddress: null,
-        monitorPort: null,
-      })),
-      healthMonitor: {
+      members: p.members.map((m) => member(0, { id: m.id, address: m.address, protocolPort: m.port, weight: m.weight })),
+      healthMonitor: monitor({
         id: `${p.id}-hm`,
         type: p.health_monitor.type,
         delay: p.health_monitor.delay,
@@ -114,12 +81,9 @@ function fromReference(spec: ReferenceSpec): LoadBalancerConfig {
         httpMethod: p.health_monitor.http_method,
         urlPath: p.health_monitor.url_path,
         expectedCodes: p.health_monitor.expected_codes,
-        httpVersion: null,
-        domainName: null,
-        enabled: true,
-      },
+      }),
     })),
-  };
+  });
 }
 
 describe('haproxy.cfg renderer: the configurations the real amphora agent ran', () => {
