@@ -1,12 +1,12 @@
 /** The Express application: Octavia's LBaaS v2 API. It validates, writes PENDING_* and starts flows. */
 import express, { type RequestHandler } from 'express';
-import { pinoHttp } from 'pino-http';
 import swaggerUi from 'swagger-ui-express';
 import { version } from '../package.json';
 import { authenticate, authorize } from './auth';
 import type { ApiDeps } from './deps';
 import { errorHandler } from './errors';
 import { openApiDocument, type Mount } from './openapi';
+import { noteRoute, requestLog } from './request-log';
 import { amphoraRoutes } from './routes/amphorae';
 import { availabilityZoneRoutes, flavorRoutes } from './routes/catalog';
 import { healthMonitorRoutes } from './routes/healthmonitors';
@@ -69,24 +69,35 @@ export function createApp(deps: ApiDeps): express.Express {
   app.disable('x-powered-by');
   // GET /metrics: outside the Octavia API (no token, no request log).
   app.use(metricsRoutes(deps));
-  // Each request logged once, with its status and duration; secrets are redacted by the logger.
-  app.use(pinoHttp({ logger: deps.log, customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info') }));
+  // Each request logged once, with its status, duration and the flow it started; counted by route.
+  const requests = requestLog(deps.log);
+  app.use(requests.start);
   // Who is asking and whether they may: before anything reads the body or the database.
   app.use(authenticate(deps.config, deps.log));
   app.use(authorize);
   app.use(requireJson);
   app.use(express.json({ limit: '1mb' }));
+  app.use(requests.context);
 
   const mounts = apiMounts(deps);
   for (const mount of mounts) {
-    app.use(mount.path, mount.routes.router);
+    const noteMount: RequestHandler = (_req, res, next) => {
+      noteRoute(res, 'mount', mount.path);
+      next();
+    };
+    app.use(mount.path, noteMount, mount.routes.router);
     // The openstack CLI calls /v2.0/..., openstacksdk /v2/...: the same API.
-    if (mount.path.startsWith('/v2/')) app.use(mount.path.replace('/v2/', '/v2.0/'), mount.routes.router);
+    if (mount.path.startsWith('/v2/')) app.use(mount.path.replace('/v2/', '/v2.0/'), noteMount, mount.routes.router);
   }
   // The API described from the routes' own contract: their parameters, bodies and responses.
   const document = openApiDocument(mounts, version);
   app.get('/openapi.json', (_req, res) => {
+    noteRoute(res, 'route', '/openapi.json');
     res.json(document);
+  });
+  app.use('/docs', (_req, res, next) => {
+    noteRoute(res, 'route', '/docs');
+    next();
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Octavia-compatible API' }));
 

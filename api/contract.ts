@@ -7,6 +7,7 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
 import type { Body } from './resource';
+import { noteRoute } from './request-log';
 import { parseBody } from './validation';
 
 export type Method = 'get' | 'post' | 'put' | 'delete';
@@ -63,6 +64,10 @@ export class ApiRouter {
   private route<B extends Body | undefined>(method: Method, path: string | string[], doc: OperationDoc<B>, handler: Handler<B>): void {
     for (const p of [path].flat()) this.operations.push({ ...doc, method, path: p, status: doc.status ?? defaultStatus[method] });
     const parse = (req: Request) => () => (doc.body ? parseBody(doc.body.schema, req.body, doc.body.argument, doc.body.types) : undefined);
-    this.router[method](path, (req, res) => handler(req, res, parse(req) as BodyOf<B>));
+    this.router[method](path, (req, res) => {
+      // The route pattern (not the ids in the URL) labels the request's log line and metrics.
+      noteRoute(res, 'route', typeof req.route?.path === 'string' ? req.route.path : [path].flat()[0]!);
+      return handler(req, res, parse(req) as BodyOf<B>);
+    });
   }
 }

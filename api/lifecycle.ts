@@ -16,6 +16,7 @@ import { childTable, type Tx } from '../db/children';
 import { lockLoadBalancer, releaseLoadBalancer } from '../db/loadbalancers';
 import { Prisma } from '../generated/prisma/client';
 import { projectScope } from './context';
+import { noteFlow } from './request-log';
 import type { ApiRouter, BodyOf } from './contract';
 import type { ApiDeps } from './deps';
 import { isUuid } from './listing';
@@ -84,6 +85,7 @@ export async function mutateChildren<T>(deps: ApiDeps, m: ChildMutation<T>): Pro
 export async function startOrRevert(deps: ApiDeps, flow: FlowRequest<FlowName>, revert: () => Promise<unknown>): Promise<void> {
   try {
     await startFlow(deps.temporal, deps.config.temporal.taskQueue, flow);
+    noteFlow(flow);
   } catch (err) {
     await revert();
     if (err instanceof WorkflowExecutionAlreadyStartedError) {

@@ -44,6 +44,11 @@ const envSchema = z.object({
   TEMPORAL_DEV_SERVER_PORT: int(7233),
   TEMPORAL_DEV_UI_PORT: int(8233),
   TEMPORAL_DEV_DB_FILE: z.string().default(path.join(projectRoot, '.data', 'temporal.sqlite')),
+  /**
+   * Where the worker's Temporal runtime serves its own Prometheus metrics (host:port; port 0: a free
+   * one; '' off). The API's /metrics appends them when the worker runs in its process.
+   */
+  TEMPORAL_METRICS_ADDRESS: z.string().default('127.0.0.1:0'),
 
   API_BIND_HOST: z.string().default('127.0.0.1'),
   API_BIND_PORT: int(9876),
@@ -122,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       cliPath: e.TEMPORAL_CLI_PATH,
       toolsDir: e.TEMPORAL_TOOLS_DIR,
+      metricsAddress: e.TEMPORAL_METRICS_ADDRESS || undefined,
       devServer: {
         ip: '127.0.0.1',
         port: e.TEMPORAL_DEV_SERVER_PORT,

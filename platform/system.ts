@@ -97,6 +97,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   if (opts.worker !== false) {
     const created = await createWorker({
       config,
+      log,
       address: opts.temporalAddress,
       deps: { db, compute, amphoraDriver, network, config },
       workflowBundlePath: opts.workflowBundlePath,

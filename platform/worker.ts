@@ -1,9 +1,9 @@
 /** The Temporal worker: runs every flow and every activity on one task queue. */
+import type { LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import {
   NativeConnection,
   Runtime,
   Worker,
-  DefaultLogger,
   type LogLevel,
   type ActivityInboundCallsInterceptor,
   type ActivityInterceptorsFactory,
@@ -11,7 +11,10 @@ import {
 import { createActivities, type ActivityDeps } from '../activities';
 import type { Config } from '../config';
 import { toApplicationFailure } from '../common/failures';
-import { logger } from '../common/logger';
+import { logger, type Logger } from '../common/logger';
+import { setRuntimeMetricsUrl } from '../common/metrics';
+import { freeLoopbackPort } from '../common/net';
+import { flowSinks } from './flow-sink';
 
 /** Domain errors leave every activity as Temporal failures with the right retryability. */
 class FailureMappingInterceptor implements ActivityInboundCallsInterceptor {
@@ -24,25 +27,85 @@ class FailureMappingInterceptor implements ActivityInboundCallsInterceptor {
   }
 }
 
+/**
+ * The Temporal SDK's log lines (its own, the workflows' and activities' context loggers, and the Rust
+ * core's, forwarded) go to our pino logger: one stream, JSON when not on a terminal, secrets redacted,
+ * errors with their cause chain. Task tokens are dropped (an opaque credential for completing an
+ * activity from outside) and the core's colour codes stripped.
+ */
+class PinoTemporalLogger implements TemporalLogger {
+  constructor(private readonly target: () => Logger) {}
+
+  log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    const { taskToken: _taskToken, ...rest } = (meta ?? {}) as Record<string, unknown>;
+    const log = this.target();
+    log[pinoLevels[level]]({ component: 'temporal', ...rest }, stripAnsi(message));
+  }
+  trace(message: string, meta?: LogMetadata): void {
+    this.log('TRACE', message, meta);
+  }
+  debug(message: string, meta?: LogMetadata): void {
+    this.log('DEBUG', message, meta);
+  }
+  info(message: string, meta?: LogMetadata): void {
+    this.log('INFO', message, meta);
+  }
+  warn(message: string, meta?: LogMetadata): void {
+    this.log('WARN', message, meta);
+  }
+  error(message: string, meta?: LogMetadata): void {
+    this.log('ERROR', message, meta);
+  }
+}
+
+const pinoLevels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+
+// eslint-disable-next-line no-control-regex
+const ansi = /\x1b\[[0-9;]*[A-Za-z]/g;
+const stripAnsi = (s: string) => s.replace(ansi, '');
+
+/** The Runtime is one per process, installed by the first worker; its log lines go to the latest worker's logger. */
+let runtimeLog: Logger = logger;
 let runtimeInstalled = false;
 
-/** The SDK's warnings and errors (failed activities, stuck workflow tasks) go to our logger. */
-function installRuntimeLogger(): void {
+async function installRuntime(config: Config, log: Logger): Promise<void> {
+  runtimeLog = log;
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+  let metrics: { prometheus: { bindAddress: string; countersTotalSuffix: boolean; useSecondsForDurations: boolean } } | undefined;
+  if (config.temporal.metricsAddress) {
+    const [host, port] = splitHostPort(config.temporal.metricsAddress);
+    const bindAddress = `${host}:${port === 0 ? await freeLoopbackPort() : port}`;
+    metrics = { prometheus: { bindAddress, countersTotalSuffix: true, useSecondsForDurations: true } };
+    setRuntimeMetricsUrl(`http://${bindAddress}/metrics`);
+  }
   Runtime.install({
     // Our entry points own shutdown (API first, then the worker, then the database pool).
     shutdownSignals: [],
-    logger: new DefaultLogger('WARN', (entry) => {
-      logger[levels[entry.level]]({ component: 'temporal', ...entry.meta }, entry.message);
-    }),
+    logger: new PinoTemporalLogger(() => runtimeLog),
+    telemetryOptions: {
+      // The core's own lines (polling errors, nondeterminism, ...) forwarded to the logger above.
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      ...(metrics ? { metrics } : {}),
+    },
   });
 }
+
+function splitHostPort(address: string): [string, number] {
+  const i = address.lastIndexOf(':');
+  const port = Number(address.slice(i + 1));
+  if (i < 0 || !Number.isInteger(port)) throw new Error(`TEMPORAL_METRICS_ADDRESS must be host:port, not ${address}`);
+  return [address.slice(0, i), port];
+}
+
+/** The workflow interceptors every flow runs under (a prebuilt bundle must include them: bundleWorkflowCode's workflowInterceptorModules). */
+export const workflowInterceptorModules = [require.resolve('../workflows/observe')];
 
 export interface WorkerOptions {
   config: Config;
   deps: ActivityDeps;
+  /** Where the worker's and the SDK's log lines go (default: the process logger). */
+  log?: Logger;
   address: string;
   /** A prebuilt workflow bundle (tests build it once); otherwise the worker bundles workflows/ itself. */
   workflowBundlePath?: string;
@@ -51,7 +114,8 @@ export interface WorkerOptions {
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
-  installRuntimeLogger();
+  const log = opts.log ?? logger;
+  await installRuntime(opts.config, log);
   const connection = await NativeConnection.connect({ address: opts.address });
   const worker = await Worker.create({
     connection,
@@ -62,8 +126,11 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
       : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities(opts.deps),
     interceptors: {
+      // A prebuilt bundle carries them already (the SDK warns when both are given).
+      ...(opts.workflowBundlePath ? {} : { workflowModules: workflowInterceptorModules }),
       activity: [() => ({ inbound: new FailureMappingInterceptor() }), ...(opts.activityInterceptors ?? [])],
     },
+    sinks: flowSinks(() => log),
     // On shutdown, in-flight activities get this long to finish before they are cancelled.
     shutdownGraceTime: '20s',
   });

@@ -9,6 +9,7 @@ import { agent, agentConnect, bootWait, compute, db, network, peerAgent, undo } 
 import { allOrNothing } from './bounded';
 import { dataPlaneSteps, vrrpSteps } from './patches';
 import { Saga, whateverHappens } from './saga';
+import { serializeError } from '../common/error-chain';
 
 /**
  * Gives a load balancer an amphora in `role`: a READY spare when one can serve it (SINGLE load balancers
@@ -74,7 +75,7 @@ async function tellPairAboutReplacement(loadBalancerId: string, replacementId: s
     }),
   );
   results.forEach((r, i) => {
-    if (r.status === 'rejected') log.warn('An amphora of the pair did not learn its new peer', { amphoraId: pair[i]?.id, loadBalancerId, error: String(r.reason) });
+    if (r.status === 'rejected') log.warn('An amphora of the pair did not learn its new peer', { amphoraId: pair[i]?.id, loadBalancerId, error: serializeError(r.reason, { stack: false }) });
   });
 }
 

@@ -8,6 +8,7 @@ import { AmphoraId, Operation, ResourceType } from '../common/search-attributes'
 import { db, sweep } from './activities';
 import { createAmphora } from './amphora';
 import { forEachBounded } from './bounded';
+import { serializeError } from '../common/error-chain';
 
 export interface SparePoolInput extends BootSettings {
   /** SPARE_AMPHORA_POOL_SIZE: READY (or BOOTING) spares to keep. */
@@ -53,7 +54,7 @@ export async function maintainSparePool(input: SparePoolInput): Promise<SparePoo
       built++;
     } catch (err) {
       failed++;
-      log.warn('A spare amphora could not be built; the next run replaces it', { amphoraId, error: String(err) });
+      log.warn('A spare amphora could not be built; the next run replaces it', { amphoraId, error: serializeError(err, { stack: false }) });
     }
   });
   if (reserved.length > 0) log.info('Spare pool refilled', { poolSize: input.poolSize, reserved: reserved.length, built, failed });
@@ -108,7 +109,7 @@ export async function cleanupDeleted(input: CleanupInput): Promise<CleanupResult
       result.stuckAmphoraeDeleted++;
     } catch (err) {
       result.stuckAmphoraeLeft++;
-      log.warn('A stuck amphora could not be deleted; the next run tries again', { amphoraId, error: String(err) });
+      log.warn('A stuck amphora could not be deleted; the next run tries again', { amphoraId, error: serializeError(err, { stack: false }) });
     }
   });
   if (result.loadBalancersPurged + result.amphoraePurged + stuck.length > 0) log.info('Cleanup', { ...result });

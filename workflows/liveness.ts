@@ -22,6 +22,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { flowStartOptions } from '../common/flows';
 import { db, sweep } from './activities';
 import { failoverAmphora } from './amphora';
+import { serializeError } from '../common/error-chain';
 
 export interface AmphoraHealthMonitorInput {
   checkIntervalSeconds: number;
@@ -45,15 +46,15 @@ export async function monitorAmphoraHealth(input: AmphoraHealthMonitorInput): Pr
       });
       await Promise.all([
         ...result.failover.map((amphoraId) =>
-          startFailover(amphoraId).catch((err) => log.error('Could not start a failover', { amphoraId, error: String(err) })),
+          startFailover(amphoraId).catch((err) => log.error('Could not start a failover', { amphoraId, error: serializeError(err, { stack: false }) })),
         ),
         ...result.zombies.map((amphoraId) =>
-          sweep.deleteZombieAmphora(amphoraId).catch((err) => log.error('Could not delete a zombie amphora', { amphoraId, error: String(err) })),
+          sweep.deleteZombieAmphora(amphoraId).catch((err) => log.error('Could not delete a zombie amphora', { amphoraId, error: serializeError(err, { stack: false }) })),
         ),
       ]);
     } catch (err) {
       // A failed check (database unreachable) must not end the monitor: the next one tries again.
-      log.error('Health check failed', { error: String(err) });
+      log.error('Health check failed', { error: serializeError(err, { stack: false }) });
     }
     if (workflowInfo().continueAsNewSuggested) break;
     await sleep(input.checkIntervalSeconds * 1000);

@@ -8,6 +8,7 @@
  * workflow cancel`) cancels its forward steps, never the undoing of what they made.
  */
 import { CancellationScope, log, patched } from '@temporalio/workflow';
+import { serializeError } from '../common/error-chain';
 
 type Undo = { name: string; run: () => Promise<void>; fallback?: () => Promise<void> };
 
@@ -22,6 +23,12 @@ export function whateverHappens<T>(fn: () => Promise<T>): Promise<T> {
   return CancellationScope.nonCancellable(fn);
 }
 
+/** Whether this flow ran its compensations (module state is per workflow run): workflows/observe.ts reports it at the end. */
+let compensating = false;
+export function compensationsRan(): boolean {
+  return compensating;
+}
+
 export class Saga {
   private readonly undos: Undo[] = [];
 
@@ -30,12 +37,13 @@ export class Saga {
   }
 
   compensate(): Promise<void> {
+    if (this.undos.length > 0) compensating = true;
     return whateverHappens(async () => {
       for (const undo of [...this.undos].reverse()) {
         try {
           await undo.run();
         } catch (err) {
-          log.error('Compensation failed', { step: undo.name, error: String(err) });
+          log.error('Compensation failed', { step: undo.name, error: serializeError(err, { stack: false }) });
           if (undo.fallback) await runFallback(undo.name, undo.fallback);
         }
       }
@@ -49,6 +57,6 @@ async function runFallback(step: string, fallback: () => Promise<void>): Promise
   } catch (err) {
     // Patched: flows started before it stopped compensating here (and so never settled their object).
     if (!patched('saga-continues-after-fallback')) throw err;
-    log.error('Compensation fallback failed; the leftover is left as it is', { step, error: String(err) });
+    log.error('Compensation fallback failed; the leftover is left as it is', { step, error: serializeError(err, { stack: false }) });
   }
 }

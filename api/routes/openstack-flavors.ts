@@ -25,6 +25,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import { novaSpecKey } from '../../domain/flavor-capabilities';
 import { openstackFlavorFlow, startFlow } from '../../common/flows';
+import { noteFlow } from '../request-log';
 import type { OpenstackFlavor } from '../../generated/prisma/client';
 import { OpenstackFlavorStatus } from '../../generated/prisma/enums';
 import { refusedWrite } from '../catalog';
@@ -53,7 +54,9 @@ export function openstackFlavorRoutes(deps: ApiDeps): ApiRouter {
    */
   async function ensureFlow(operation: 'register' | 'delete', id: string): Promise<void> {
     try {
-      await startFlow(deps.temporal, deps.config.temporal.taskQueue, openstackFlavorFlow(operation, id));
+      const flow = openstackFlavorFlow(operation, id);
+      await startFlow(deps.temporal, deps.config.temporal.taskQueue, flow);
+      noteFlow(flow);
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return;
       deps.log.error({ err, openstackFlavorId: id, operation }, 'Could not start the flow');

@@ -41,6 +41,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowInterceptorModules } from '../../platform/worker';
 import { logger } from '../../common/logger';
 import { loadConfig, type Config } from '../../config';
 import { createComputeDriver, LocalComputeDriver } from '../../drivers/compute';
@@ -441,7 +442,7 @@ async function ownSystem(stateDir: string) {
 
   const bundlePath = path.join(stateDir, 'workflow-bundle.js');
   const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m), log() {} };
-  await writeFile(bundlePath, (await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quiet })).code);
+  await writeFile(bundlePath, (await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), workflowInterceptorModules, logger: quiet })).code);
 
   // The cloud itself (amphorae left by a failure, spares, both networks), after the system stopped.
   onTeardown('remove the local cloud', async () => {

@@ -8,6 +8,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowInterceptorModules } from '../../platform/worker';
 import { logger } from '../../common/logger';
 import { loadConfig } from '../../config';
 import { ensureDatabase } from '../../platform/database';
@@ -39,6 +40,7 @@ export default async function globalSetup(): Promise<void> {
   const bundlePath = path.join(tmp, 'workflow-bundle.js');
   const bundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../workflows'),
+    workflowInterceptorModules,
     logger: { trace() {}, debug() {}, info() {}, warn: (m) => log.warn(m), error: (m) => log.error(m), log() {} },
   });
   await writeFile(bundlePath, bundle.code);

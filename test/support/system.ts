@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { NoopAmphoraDriver } from '../../drivers/amphora';
 import { NoopComputeDriver, type AmphoraComputeDriver } from '../../drivers/compute';
-import { logger } from '../../common/logger';
+import { logger, type Logger } from '../../common/logger';
 import { loadConfig, type Config } from '../../config';
 import { startSystem, type RunningSystem } from '../../platform/system';
 
@@ -32,14 +32,14 @@ export interface ApiResponse {
 export const PROJECT_ID = 'e3cd678b11784734bc366148aa37580e';
 
 /** `opts.compute`: another compute driver than the no-op one (the Nova driver on the Nova emulator). */
-export async function startTestSystem(env?: Record<string, string>, opts?: { worker?: boolean }): Promise<TestSystem>;
+export async function startTestSystem(env?: Record<string, string>, opts?: { worker?: boolean; log?: Logger }): Promise<TestSystem>;
 export async function startTestSystem<C extends AmphoraComputeDriver>(
   env: Record<string, string>,
-  opts: { worker?: boolean; compute: (config: Config) => C },
+  opts: { worker?: boolean; log?: Logger; compute: (config: Config) => C },
 ): Promise<TestSystem<C>>;
 export async function startTestSystem(
   env: Record<string, string> = {},
-  opts: { worker?: boolean; compute?: (config: Config) => AmphoraComputeDriver } = {},
+  opts: { worker?: boolean; log?: Logger; compute?: (config: Config) => AmphoraComputeDriver } = {},
 ): Promise<TestSystem<AmphoraComputeDriver>> {
   const config = loadConfig({
     ...process.env,
@@ -53,7 +53,7 @@ export async function startTestSystem(
   const failingSteps = new Set<string>();
   const system = await startSystem({
     config,
-    log: logger,
+    log: opts.log ?? logger,
     temporalAddress: config.temporal.address!,
     compute,
     amphoraDriver,
