@@ -90,7 +90,7 @@ export function createApp(deps: ApiDeps): express.Express {
     if (mount.path.startsWith('/v2/')) app.use(mount.path.replace('/v2/', '/v2.0/'), noteMount, mount.routes.router);
   }
   // The API described from the routes' own contract: their parameters, bodies and responses.
-  const document = openApiDocument(mounts, version);
+  const document = openApiDocument(mounts, version, { authStrategy: deps.config.api.authStrategy });
   app.get('/openapi.json', (_req, res) => {
     noteRoute(res, 'route', '/openapi.json');
     res.json(document);
