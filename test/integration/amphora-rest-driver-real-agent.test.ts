@@ -14,6 +14,7 @@ import { RestAmphoraDriver, type HaproxyRenderer } from '../../drivers/amphora/r
 import { ComputeStatus } from '../../drivers/compute';
 import type { AmphoraNetworkConfig } from '../../drivers/network/port';
 import { makeTestPki } from '../emulators/amphora-agent/pki';
+import { lb, listener } from '../fixtures/amphora-config';
 import { callAgent, describeAsRoot, makeLocalCloud, until, type LocalCloud } from '../support/local-cloud';
 
 jest.setTimeout(180_000);
@@ -22,31 +23,13 @@ const LB_ID = randomUUID();
 const LISTENER_ID = randomUUID();
 const AMPHORA_ID = randomUUID();
 
-function lbConfig(vip: string): LoadBalancerConfig {
-  return {
-    loadBalancerId: LB_ID,
-    projectId: 'demo-project',
-    enabled: true,
-    vipAddress: vip,
-    topology: 'SINGLE',
-    listeners: [
-      {
-        id: LISTENER_ID,
-        protocol: 'HTTP',
-        protocolPort: 80,
-        enabled: true,
-        connectionLimit: -1,
-        defaultPoolId: null,
-        timeouts: { clientData: 0, memberConnect: 0, memberData: 0, tcpInspect: 0 },
-        insertHeaders: {},
-        allowedCidrs: [],
-        tls: { certificateRef: null, sniCertificateRefs: [], clientCaRef: null, clientAuthentication: 'NONE', clientCrlRef: null, ciphers: null, versions: null, alpnProtocols: null },
-        l7Policies: [],
-      },
-    ],
-    pools: [],
-  };
-}
+/** One HTTP listener without a pool, no timeouts set: the agent only has to start haproxy on it. */
+const lbConfig = (vip: string): LoadBalancerConfig => lb({
+  loadBalancerId: LB_ID,
+  vipAddress: vip,
+  listeners: [listener(0, { id: LISTENER_ID, defaultPoolId: null, timeouts: { clientData: 0, memberConnect: 0, memberData: 0, tcpInspect: 0 } })],
+  pools: [],
+});
 
 describeAsRoot('the rest driver against the real amphora agent', () => {
   let cloud: LocalCloud;

@@ -23,11 +23,11 @@ import { DEFAULT_AGENT_CONFIG, renderAgentConfig } from '../../drivers/amphora/r
 import type { AmphoraNetworkConfig } from '../../drivers/network/port';
 import { AmphoraAgentEmulator, loadSample, type RecordedRequest } from '../emulators/amphora-agent';
 import { makeTestPki, type TestPki } from '../emulators/amphora-agent/pki';
+import * as base from '../fixtures/amphora-config';
 
 // The recording's ids, so requests compare with it as they are.
 const AMPHORA_ID = 'a5a5a5a5-0000-4000-8000-000000000001';
-const LB_ID = 'e0e0e0e0-0000-4000-8000-000000000001';
-const LISTENER_ID = 'f0f0f0f0-0000-4000-8000-000000000001';
+const { LB_ID } = base;
 const VIP = '169.254.160.101';
 const MAC = 'fa:16:3e:a5:00:01';
 const CFG_3_MEMBERS = loadSample('09-upload-haproxy-config.json').request_body as string;
@@ -46,26 +46,9 @@ const network: AmphoraNetworkConfig = {
   mtu: 1500,
 };
 
-function listener(over: Partial<ListenerConfig> = {}): ListenerConfig {
-  return {
-    id: LISTENER_ID,
-    protocol: 'HTTP',
-    protocolPort: 80,
-    enabled: true,
-    connectionLimit: -1,
-    defaultPoolId: null,
-    timeouts: { clientData: 50000, memberConnect: 5000, memberData: 50000, tcpInspect: 0 },
-    insertHeaders: {},
-    allowedCidrs: [],
-    tls: { certificateRef: null, sniCertificateRefs: [], clientCaRef: null, clientAuthentication: 'NONE', clientCrlRef: null, ciphers: null, versions: null, alpnProtocols: null },
-    l7Policies: [],
-    ...over,
-  };
-}
+const listener = (over: Partial<ListenerConfig> = {}) => base.listener(1, { defaultPoolId: null, ...over });
 
-function lbConfig(over: Partial<LoadBalancerConfig> = {}): LoadBalancerConfig {
-  return { loadBalancerId: LB_ID, projectId: 'demo-project', enabled: true, vipAddress: VIP, topology: 'SINGLE', listeners: [listener()], pools: [], ...over };
-}
+const lbConfig = (over: Partial<LoadBalancerConfig> = {}) => base.lb({ vipAddress: VIP, listeners: [listener()], pools: [], ...over });
 
 let pki: TestPki;
 const running: AmphoraAgentEmulator[] = [];
