@@ -2,9 +2,10 @@
 import express, { type RequestHandler } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import { version } from '../package.json';
-import { authenticate, authorize } from './auth';
+import { authenticate } from './auth';
 import type { ApiDeps } from './deps';
 import { errorHandler } from './errors';
+import { methodGuard } from './methods';
 import { openApiDocument, type Mount } from './openapi';
 import { noteRoute, requestLog } from './request-log';
 import { amphoraRoutes } from './routes/amphorae';
@@ -24,7 +25,7 @@ import { quotaRoutes } from './routes/quotas';
 import { loadBalancerStatusRoutes } from './routes/loadbalancer-status';
 import { amphoraStatsRoutes, listenerStatsRoutes, loadBalancerStatsRoutes } from './routes/statistics';
 import { versionRoutes } from './routes/versions';
-import { UnsupportedMediaType } from '../common/errors';
+import { NoSuchRoute, UnsupportedMediaType } from '../common/errors';
 
 /** Octavia speaks JSON only: a body of any other type is a 415, as in Octavia. */
 const requireJson: RequestHandler = (req, _res, next) => {
@@ -72,14 +73,16 @@ export function createApp(deps: ApiDeps): express.Express {
   // Each request logged once, with its status, duration and the flow it started; counted by route.
   const requests = requestLog(deps.log);
   app.use(requests.start);
-  // Who is asking and whether they may: before anything reads the body or the database.
+  // Who is asking: before anything reads the body or the database. What they may do is asked by each
+  // route, once it has found what the request acts on (Octavia's policy, domain/policy.ts).
   app.use(authenticate(deps.config, deps.log));
-  app.use(authorize);
+  const mounts = apiMounts(deps);
+  // The web framework's 405s, before the body is read (as pecan routes before WSME parses).
+  app.use(methodGuard(mounts));
   app.use(requireJson);
   app.use(express.json({ limit: '1mb' }));
   app.use(requests.context);
 
-  const mounts = apiMounts(deps);
   for (const mount of mounts) {
     const noteMount: RequestHandler = (_req, res, next) => {
       noteRoute(res, 'mount', mount.path);
@@ -101,8 +104,8 @@ export function createApp(deps: ApiDeps): express.Express {
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(document, { customSiteTitle: 'Octavia-compatible API' }));
 
-  app.use((_req, res) => {
-    res.status(404).json({ code: 404, title: 'Not Found', description: `The resource could not be found.` });
+  app.use(() => {
+    throw new NoSuchRoute();
   });
   app.use(errorHandler(deps.log));
   return app;

@@ -3,37 +3,23 @@
  *
  * keystone mode validates X-Auth-Token against Keystone v3 (GET /v3/auth/tokens with our service
  * token), caching each validation until the token expires (at most five minutes, so revocations take
- * effect), and maps the roles to Octavia's personas:
- *   load-balancer_observer         read its project
- *   load-balancer_global_observer  read every project
- *   load-balancer_member           read and write its project
- *   load-balancer_admin, admin     everything
- * Which persona may do what is the table in `policy` below: one place, applied before any route.
+ * effect). What the token's roles may do is Octavia's policy (domain/policy.ts), which each route asks
+ * once it has found what the request acts on (api/context.ts `authorize`).
  */
-import type { Request, RequestHandler, Response } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { KeystoneSession, identityV3 } from '../drivers/openstack/keystone';
 import { requireCredentials } from '../drivers/compute/nova';
 import { OpenStackHttpError, send } from '../drivers/openstack/http';
 import type { Logger } from '../common/logger';
 import type { Config } from '../config';
-import { requestContext, setRequestContext, type RequestContext } from './context';
-import { NotAuthorized } from '../common/errors';
-
-const ADMIN_ROLES = ['admin', 'load-balancer_admin'];
-const GLOBAL_READ_ROLES = [...ADMIN_ROLES, 'load-balancer_global_observer'];
-const READ_ROLES = [...GLOBAL_READ_ROLES, 'load-balancer_observer', 'load-balancer_member'];
-const WRITE_ROLES = [...ADMIN_ROLES, 'load-balancer_member'];
+import { setRequestContext, type RequestContext } from './context';
 
 const MAX_CACHE_MS = 5 * 60_000;
 const MAX_CACHE_ENTRIES = 10_000;
 
-export function contextFromRoles(projectId: string | undefined, roles: string[]): RequestContext {
-  return {
-    projectId,
-    roles,
-    isAdmin: roles.some((r) => ADMIN_ROLES.includes(r)),
-    readsAllProjects: roles.some((r) => GLOBAL_READ_ROLES.includes(r)),
-  };
+/** A token's credentials; `isAdmin` is only noauth mode's (the roles decide in keystone mode). */
+export function contextFromRoles(projectId: string | undefined, roles: string[], system = false): RequestContext {
+  return { projectId, roles, system, isAdmin: false };
 }
 
 /** Validates user tokens with Keystone, remembering each answer until the token expires. */
@@ -65,8 +51,10 @@ export class KeystoneTokenValidator {
           timeoutMs: this.timeoutMs,
           log: this.log,
         });
-        const token = (res.body as { token?: { project?: { id?: string }; roles?: { name?: string }[]; expires_at?: string } }).token;
-        const ctx = contextFromRoles(token?.project?.id, (token?.roles ?? []).map((r) => r.name ?? ''));
+        const token = (
+          res.body as { token?: { project?: { id?: string }; system?: { all?: boolean }; roles?: { name?: string }[]; expires_at?: string } }
+        ).token;
+        const ctx = contextFromRoles(token?.project?.id, (token?.roles ?? []).map((r) => r.name ?? ''), token?.system?.all === true);
         const expires = token?.expires_at ? Date.parse(token.expires_at) : Date.now();
         if (this.cache.size >= MAX_CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
         this.cache.set(userToken, { ctx, until: Math.min(expires, Date.now() + MAX_CACHE_MS) });
@@ -95,7 +83,7 @@ function unauthenticated(res: Response): void {
 export function authenticate(config: Config, log: Logger): RequestHandler {
   if (config.api.authStrategy === 'noauth') {
     return (req, _res, next) => {
-      setRequestContext(req, { projectId: req.header('x-project-id') || undefined, roles: ['admin'], isAdmin: true, readsAllProjects: true });
+      setRequestContext(req, { projectId: req.header('x-project-id') || undefined, roles: ['admin'], isAdmin: true });
       next();
     };
   }
@@ -104,7 +92,7 @@ export function authenticate(config: Config, log: Logger): RequestHandler {
   const session = new KeystoneSession({ driver: 'keystone-auth', credentials, timeoutMs, log });
   const validator = new KeystoneTokenValidator(session, credentials.authUrl, timeoutMs, log);
   return async (req, res, next) => {
-    if (needOf(req) === 'public') {
+    if (isPublic(req.path)) {
       setRequestContext(req, contextFromRoles(undefined, []));
       return next();
     }
@@ -116,46 +104,13 @@ export function authenticate(config: Config, log: Logger): RequestHandler {
   };
 }
 
-type Need = 'public' | 'read' | 'write' | 'admin';
-
 /**
- * The policy table (Octavia's defaults): the first rule whose path prefix matches decides what a
- * request needs; reads are GET/HEAD.
+ * What needs no token: version discovery (Octavia's SkippingAuthProtocol paths) and this API's own
+ * document. Everything else, an unknown path too, is authenticated first (401), as behind Octavia's
+ * keystonemiddleware.
  */
-const rules: { prefix: RegExp; read: Need; write: Need }[] = [
-  { prefix: /^\/(v2(\.0)?\/?)?$/, read: 'public', write: 'admin' },
-  { prefix: /^\/(openapi\.json|docs)/, read: 'public', write: 'admin' },
-  { prefix: /^\/v2(\.0)?\/octavia\//, read: 'admin', write: 'admin' },
-  { prefix: /^\/v1\/openstack_flavors/, read: 'admin', write: 'admin' },
-  { prefix: /^\/v2(\.0)?\/lbaas\/(flavorprofiles|availabilityzoneprofiles)/, read: 'admin', write: 'admin' },
-  { prefix: /^\/v2(\.0)?\/lbaas\/(flavors|availabilityzones|providers|quotas)/, read: 'read', write: 'admin' },
-  { prefix: /^\/v2(\.0)?\/quotas/, read: 'read', write: 'admin' },
-  { prefix: /^\/v2(\.0)?\/lbaas\//, read: 'read', write: 'write' },
-];
+const PUBLIC_PATHS = /^\/(v2(\.0)?\/?)?$|^\/(openapi\.json|docs)(\/|$)/;
 
-function allowed(ctx: RequestContext, need: Need): boolean {
-  const has = (roles: string[]) => ctx.roles.some((r) => roles.includes(r));
-  switch (need) {
-    case 'public':
-      return true;
-    case 'read':
-      return has(READ_ROLES);
-    case 'write':
-      return has(WRITE_ROLES);
-    case 'admin':
-      return ctx.isAdmin;
-  }
-}
-
-export const authorize: RequestHandler = (req: Request, _res, next) => {
-  const need = needOf(req);
-  if (need && !allowed(requestContext(req), need)) throw new NotAuthorized();
-  next();
-};
-
-/** What a request needs; undefined for unknown routes (the 404 handler answers them). */
-function needOf(req: Request): Need | undefined {
-  const rule = rules.find((r) => r.prefix.test(req.path));
-  if (!rule) return undefined;
-  return req.method === 'GET' || req.method === 'HEAD' ? rule.read : rule.write;
+function isPublic(path: string): boolean {
+  return PUBLIC_PATHS.test(path);
 }

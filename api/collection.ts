@@ -1,9 +1,12 @@
 /**
  * Reading a collection, the same for every resource: GET / (filters, sort, pages, `fields`) and GET
- * /{id} (one object, `fields` too), both limited to what the request may see, both answered with the
- * resource's view and documented with its schemas.
+ * /{id} (one object, `fields` too), both checked against Octavia's policy as its controllers check
+ * them, both answered with the resource's view and documented with its schemas.
  */
 import type { Request, Response } from 'express';
+import { policies, type Action, type ListedResource } from '../domain/policy';
+import { authorize, listScope } from './context';
+import { DEFERRED_405 } from './methods';
 import type { ApiRouter } from './contract';
 import type { ApiDeps } from './deps';
 import { findOr404 } from './lifecycle';
@@ -12,8 +15,25 @@ import type { Resource } from './resource';
 
 type Where = Record<string, unknown>;
 
+/** The resources Octavia's policy names, by the prefix of their actions (`loadbalancer`, `flavor`, ...). */
+export type PolicyResource = { [A in Action]: A extends `${infer R}:get_one` ? R : never }[Action];
+
 export interface CollectionOptions {
-  /** What every read is limited to: rows never shown (DELETED), the caller's project, the parent in the path. */
+  /** Whose policy actions its reads are (`<rbac>:get_all`, `<rbac>:get_one`). */
+  rbac: PolicyResource;
+  /**
+   * The project an object is checked against once found (default: its own). 'none': it belongs to no
+   * project, and the caller is checked (against its own project) before it is looked up, as Octavia
+   * checks flavors, profiles and availability zones.
+   */
+  projectOf?: 'none' | ((row: any) => string | undefined);
+  /**
+   * The project a list is checked against (a nested collection: its parent's). Otherwise a resource
+   * with Octavia's get_all/get_all-global pair lists by `listScope`, and any other is checked against
+   * the caller's own project.
+   */
+  listProject?(req: Request, res: Response): string | undefined;
+  /** What every read is limited to: rows never shown (DELETED), the parent in the path. */
   scope?(req: Request, res: Response): Where;
   /**
    * Where a page's marker is looked up (default: any row, so that a page whose last object was
@@ -33,7 +53,7 @@ interface Table<R> {
 /** The rows a resource describes. */
 type RowOf<X> = X extends Resource<infer R, any, any> ? R : never;
 
-export function collection<X extends Resource<any, any, any>, R extends Where = RowOf<X>>({ db }: ApiDeps, resource: X, options: CollectionOptions = {}) {
+export function collection<X extends Resource<any, any, any>, R extends Where = RowOf<X>>({ db }: ApiDeps, resource: X, options: CollectionOptions) {
   const table = db[resource.model] as unknown as Table<R>;
   const { key } = resource.keying;
   const scope = options.scope ?? (() => ({}));
@@ -43,10 +63,37 @@ export function collection<X extends Resource<any, any, any>, R extends Where = 
   const find = (req: Request, res: Response, id = String(req.params[key])): Promise<R> =>
     findOr404(resource.name, id, (k) => table.findFirst({ where: { [key]: k, ...scope(req, res) }, ...include }), key);
 
+  const { rbac } = options;
+  const action = (name: string) => `${rbac}:${name}` as Action;
+
+  /** Octavia's check of a list, and the projects it may then show. */
+  function listAuthorized(req: Request, res: Response): Where {
+    if (options.listProject) {
+      authorize(req, action('get_all'), options.listProject(req, res));
+      return {};
+    }
+    if (`${rbac}:get_all-global` in policies) return listScope(req, rbac as ListedResource);
+    authorize(req, action('get_all'));
+    return {};
+  }
+
+  /** Octavia's check of one object: against its project once found, or first, when it belongs to none. */
+  async function showAuthorized(req: Request, res: Response): Promise<R> {
+    const projectOf = options.projectOf ?? ((row: R) => row.projectId as string | undefined);
+    if (projectOf === 'none') {
+      authorize(req, action('get_one'));
+      return find(req, res);
+    }
+    const row = await find(req, res);
+    authorize(req, action('get_one'), projectOf(row));
+    return row;
+  }
+
   async function list(req: Request, res: Response): Promise<void> {
+    const authorized = listAuthorized(req, res);
     const page = await listPage(req, resource.filters(db), {
       ...resource.keying,
-      base: scope(req, res),
+      base: { ...scope(req, res), ...authorized },
       findMany: (args) => table.findMany({ ...args, ...include }),
       findById: (k) => table.findFirst({ where: { [key]: k, ...options.markerScope?.(req, res) } }) as Promise<Where | null>,
       view: (row: R) => resource.view(row),
@@ -55,7 +102,7 @@ export function collection<X extends Resource<any, any, any>, R extends Where = 
   }
 
   async function show(req: Request, res: Response): Promise<void> {
-    res.json({ [resource.singular]: selectOne(req, resource.view(await find(req, res))) });
+    res.json({ [resource.singular]: selectOne(req, resource.view(await showAuthorized(req, res))) });
   }
 
   return {
@@ -73,7 +120,7 @@ export function collection<X extends Resource<any, any, any>, R extends Where = 
 export interface Parent<P> {
   /** The path parameter that names it. */
   param: string;
-  /** It, visible to the caller, or null. */
+  /** It, whoever's it is (the policy is asked about its project afterwards), or null. */
   load(id: string, req: Request): Promise<P | null>;
   /** Answers (or throws) the 404 of a parent that is not there. */
   missing(id: string, res: Response): void;
@@ -85,17 +132,25 @@ export interface Parent<P> {
  * A collection under a parent in the path (a pool's members, a policy's rules): every route looks the
  * parent up first, as Octavia's controllers do, and reads only its children.
  */
-export function nestedCollection<X extends Resource<any, any, any>, P>(deps: ApiDeps, router: ApiRouter, resource: X, parent: Parent<P>) {
+export function nestedCollection<X extends Resource<any, any, any>, P extends { projectId: string }>(
+  deps: ApiDeps,
+  router: ApiRouter,
+  resource: X,
+  rbac: 'member' | 'l7rule',
+  parent: Parent<P>,
+) {
   router.use(async (req, res, next) => {
     const id = String(req.params[parent.param] ?? '');
     const found = isUuid(id) ? await parent.load(id, req) : null;
     if (!found) return parent.missing(id, res);
+    // A method the path has no route for, now that its parent is there (api/methods.ts).
+    if (res.locals[DEFERRED_405]) throw res.locals[DEFERRED_405];
     res.locals.parent = found;
     next();
   });
   const parentOf = (res: Response) => res.locals.parent as P;
   const children = (_req: Request, res: Response) => parent.children(parentOf(res));
-  const all = collection(deps, resource, { scope: children, markerScope: children });
+  const all = collection(deps, resource, { rbac, scope: children, markerScope: children, listProject: (_req, res) => parentOf(res).projectId });
   all.routes(router);
   return { ...all, parentOf };
 }

@@ -1,21 +1,18 @@
 /**
- * Who is asking, and what they may see. Set once per request by the authentication middleware
+ * Who is asking, and what they may do. Set once per request by the authentication middleware
  * (api/auth.ts):
  *   - `noauth` (Octavia's, for local use): every request is an admin; the project comes from the
  *     X-Project-Id header or the body's project_id;
- *   - `keystone`: the token's project and roles, mapped to Octavia's RBAC personas.
+ *   - `keystone`: the token's project and roles, checked against Octavia's policy (domain/policy.ts).
+ *
+ * As in Octavia, a route first finds what it acts on (404 when it exists nowhere), then asks the policy
+ * about that object's project (403 when refused): another project's object is forbidden, not hidden.
  */
 import type { Request } from 'express';
+import { allows, type Action, type Credentials, type ListedResource } from '../domain/policy';
 import { NotAuthorized, ValidationFailure } from '../common/errors';
 
-export interface RequestContext {
-  projectId: string | undefined;
-  roles: string[];
-  /** load-balancer_admin or admin: everything, every project. */
-  isAdmin: boolean;
-  /** Reads every project (admin, load-balancer_global_observer). */
-  readsAllProjects: boolean;
-}
+export type RequestContext = Credentials;
 
 const contexts = new WeakMap<Request, RequestContext>();
 
@@ -30,24 +27,42 @@ export function requestContext(req: Request): RequestContext {
 }
 
 /**
- * The `where` that limits a query to what the caller may see. Another project's object is then
- * simply not found: a 404, never a 403, as Octavia answers.
+ * Octavia's `_auth_validate_action`: the caller may do `action` to an object of `targetProject`, or
+ * this is a 403. What belongs to no project (flavors, providers, amphorae) is checked against the
+ * caller's own project, as Octavia does.
  */
-export function projectScope(req: Request): { projectId?: string } {
-  const ctx = requestContext(req);
-  return ctx.readsAllProjects ? {} : { projectId: ctx.projectId ?? '' };
+export function authorize(req: Request, action: Action, targetProject: string | undefined = requestContext(req).projectId): void {
+  if (!allows(action, requestContext(req), targetProject)) throw new NotAuthorized();
 }
 
-/** The project a new object belongs to: the body's project_id (admins may create for others) or the caller's. */
-export function projectForCreate(ctx: RequestContext, body: { project_id?: string | null; tenant_id?: string | null }): string {
-  const requested = body.project_id ?? body.tenant_id;
-  if (requested && !ctx.isAdmin && requested !== ctx.projectId) throw new NotAuthorized();
-  const projectId = requested ?? ctx.projectId;
+/**
+ * Octavia's `_auth_get_all`: what a list shows. A caller who may list every project's objects
+ * (`<resource>:get_all-global`) gets them all, or the `project_id` it asks for; anyone else may list
+ * one project only, its own or the one it names, if the policy lets it (else 403).
+ */
+export function listScope(req: Request, resource: ListedResource): { projectId?: string } {
+  const ctx = requestContext(req);
+  const asked = req.query.project_id;
+  const named = asked === undefined ? undefined : String([asked].flat()[0]);
+  if (allows(`${resource}:get_all-global`, ctx, named)) return named === undefined ? {} : { projectId: named };
+  const projectId = named ?? ctx.projectId;
+  if (projectId === undefined) throw new NotAuthorized();
+  authorize(req, `${resource}:get_all`, projectId);
+  return { projectId };
+}
+
+/**
+ * The project a new load balancer belongs to: the body's project_id (admins may create for others) or
+ * the caller's; the caller must be allowed to create in it.
+ */
+export function projectForCreate(req: Request, body: { project_id?: string | null; tenant_id?: string | null }): string {
+  const ctx = requestContext(req);
+  const projectId = body.project_id ?? body.tenant_id ?? ctx.projectId;
   if (!projectId) {
     throw new ValidationFailure(
       'Missing project ID in request where one is required. An administrator should check the keystone settings in the Octavia configuration.',
     );
   }
+  authorize(req, 'loadbalancer:post', projectId);
   return projectId;
 }
-

@@ -1,10 +1,11 @@
 /**
  * The one mapping of errors to HTTP: every DomainError (common/errors.ts) is answered with its code in
- * Octavia's fault body `{"faultcode": "Client"|"Server", "faultstring": "...", "debuginfo": null}`.
+ * Octavia's fault body `{"faultcode": "Client"|"Server", "faultstring": "...", "debuginfo": null}`, or,
+ * for the faults Octavia's web framework answers itself, in pecan's `{"code", "title", "description"}`.
  * A 500 never shows its message: internal faults go to the log only.
  */
 import type { ErrorRequestHandler } from 'express';
-import { DomainError, MalformedJson, PayloadTooLarge, UnsupportedMediaType } from '../common/errors';
+import { DomainError, FrameworkFault, MalformedJson, MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType } from '../common/errors';
 import type { Logger } from '../common/logger';
 
 export function faultBody(status: number, message: string) {
@@ -33,6 +34,13 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       // Never a stack trace or an internal message to the client: they go to the log only.
       log.error({ err, method: req.method, path: req.path }, 'Unhandled error in API request');
       res.status(500).json(faultBody(500, 'An unknown exception occurred.'));
+      return;
+    }
+    if (fault instanceof MethodNotAllowed) res.set('Allow', fault.allow.join(', '));
+    if (fault instanceof FrameworkFault) {
+      // pecan's body; a HEAD gets the headers only.
+      if (req.method === 'HEAD') res.status(fault.code).type('application/json').end();
+      else res.status(fault.code).json({ code: fault.code, title: fault.title, description: fault.message });
       return;
     }
     res.status(fault.code).json(faultBody(fault.code, fault.message));

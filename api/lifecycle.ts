@@ -15,7 +15,7 @@ import type { ChildChange, ChildResource } from '../common/resources';
 import { childTable, type Tx } from '../db/children';
 import { lockLoadBalancer, releaseLoadBalancer } from '../db/loadbalancers';
 import { Prisma } from '../generated/prisma/client';
-import { projectScope } from './context';
+import { authorize } from './context';
 import { noteFlow } from './request-log';
 import type { ApiRouter, BodyOf } from './contract';
 import type { ApiDeps } from './deps';
@@ -138,11 +138,9 @@ export function markChild<T extends { id: string; provisioningStatus: string; up
 export const refusedAs = (code: string, fault: () => ApiFault) => (err: unknown) =>
   err instanceof Prisma.PrismaClientKnownRequestError && err.code === code ? fault() : undefined;
 
-/** The load balancer a new child names: visible to the caller and not DELETED, or Octavia's 404. */
-export const findLoadBalancer = ({ db }: ApiDeps, req: Request, id: string) =>
-  findOr404('Load Balancer', id, (i) =>
-    db.loadBalancer.findFirst({ where: { id: i, provisioningStatus: { not: ProvisioningStatus.DELETED }, ...projectScope(req) } }),
-  );
+/** The load balancer a new child names, whoever's it is, if not DELETED; or Octavia's 404. */
+export const findLoadBalancer = ({ db }: ApiDeps, id: string) =>
+  findOr404('Load Balancer', id, (i) => db.loadBalancer.findFirst({ where: { id: i, provisioningStatus: { not: ProvisioningStatus.DELETED } } }));
 
 type Target = Pick<ChildMutation<unknown>, 'loadBalancerId' | 'lockedName'>;
 
@@ -197,7 +195,7 @@ export function createChild<T extends { id: string }>(
   });
 }
 
-type ChildRow = { id: string; provisioningStatus: string; updatedAt: Date | null };
+type ChildRow = { id: string; projectId: string; provisioningStatus: string; updatedAt: Date | null };
 
 export interface ChildRoutes<R extends ChildRow, U extends Body> {
   /** The flows' name of the resource. */
@@ -213,7 +211,7 @@ export interface ChildRoutes<R extends ChildRow, U extends Body> {
 
 /**
  * The PUT and DELETE of a load balancer's child, which every child does alike: the object is found,
- * the change checked, the row marked PENDING_UPDATE / PENDING_DELETE under its load balancer's lock,
+ * the policy asked about its project (403), the change checked, the row marked PENDING_UPDATE / PENDING_DELETE under its load balancer's lock,
  * and its flow started; a PUT answers what the object will be once its flow has run.
  */
 export function childRoutes<R extends ChildRow, U extends Body>(
@@ -231,6 +229,7 @@ export function childRoutes<R extends ChildRow, U extends Body>(
   if (update) {
     routes.put('/:id', { summary: `Update a ${resource.singular}`, body: resource.bodies.update, response: resource.showSchema }, async (req, res, body) => {
       const current = await find(req, res);
+      authorize(req, `${spec.child}:put`, current.projectId);
       const updates = await update(current, body, req, res);
       const row = await mutateChildren(deps, { ...(await lock(current, req, res)), ...markChild(spec.child, current, 'update', updates) });
       res.json({ [resource.singular]: resource.preview({ ...current, ...row }, updates) });
@@ -238,6 +237,7 @@ export function childRoutes<R extends ChildRow, U extends Body>(
   }
   routes.delete('/:id', { summary: `Delete a ${resource.singular}` }, async (req, res) => {
     const current = await find(req, res);
+    authorize(req, `${spec.child}:delete`, current.projectId);
     await mutateChildren(deps, { ...(await lock(current, req, res)), ...markChild(spec.child, current, 'delete') });
     res.status(204).end();
   });

@@ -199,6 +199,44 @@ export class NotFound extends ApiFault {
   }
 }
 
+/**
+ * A fault that Octavia's web framework (pecan), not its API code, answers: pecan's body is
+ * `{"code", "title", "description"}` instead of the API's fault body.
+ */
+export class FrameworkFault extends ApiFault {
+  constructor(
+    code: number,
+    readonly title: string,
+    description: string,
+  ) {
+    super(code, description);
+  }
+}
+
+/**
+ * Octavia's NotFound raised while pecan routes (a pool's members under a missing pool, a policy's rules
+ * under a missing policy): Octavia's exceptions are webob client errors, so pecan titles it "Bad Request".
+ */
+export class FrameworkNotFound extends FrameworkFault {
+  constructor(resource: string, id: string) {
+    super(404, 'Bad Request', `${resource} ${id} not found.`);
+  }
+}
+
+/** No route: pecan's own 404, with an empty description. */
+export class NoSuchRoute extends FrameworkFault {
+  constructor() {
+    super(404, 'Not Found', '');
+  }
+}
+
+/** A method the path's controller has no handler for (PATCH, HEAD, ...): pecan's 405, naming what it allows. */
+export class MethodNotAllowed extends FrameworkFault {
+  constructor(readonly allow: readonly string[]) {
+    super(405, 'Method Not Allowed', '');
+  }
+}
+
 // 409: the request conflicts with what is there.
 
 /** PUT/DELETE of an object whose own state forbids it. */

@@ -5,6 +5,7 @@ import { AmphoraStatus } from '../../common/status';
 import { collection } from '../collection';
 import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
+import { authorize } from '../context';
 import { startOrRevert } from '../lifecycle';
 import { amphorae } from '../resources/amphora';
 
@@ -13,7 +14,8 @@ const visible = { status: { not: AmphoraStatus.DELETED } };
 
 export function amphoraRoutes(deps: ApiDeps): ApiRouter {
   const routes = new ApiRouter();
-  const all = collection(deps, amphorae, { scope: () => visible });
+  // Amphorae are the operator's (admin only); Octavia finds one first, then checks the caller.
+  const all = collection(deps, amphorae, { rbac: 'amphora', scope: () => visible, projectOf: () => undefined });
   all.routes(routes);
 
   /**
@@ -22,6 +24,7 @@ export function amphoraRoutes(deps: ApiDeps): ApiRouter {
    */
   routes.put('/:id/failover', { summary: 'Fail an amphora over', status: 202 }, async (req, res) => {
     const amphora = await all.find(req, res);
+    authorize(req, 'amphora:put_failover');
     try {
       await lockAndStartAmphoraFailover(deps, amphora, (flow, revert) => startOrRevert(deps, flow, revert));
     } catch (err) {

@@ -1,6 +1,6 @@
 /**
  * /v2/lbaas/flavors and /v2/lbaas/availabilityzones (Octavia api-ref: Flavors, Availability Zones):
- * what a load balancer is created with. Everyone may list and show them; only admins write them.
+ * what a load balancer is created with. Every persona may list and show them; only admins write them.
  *   - A flavor names a flavor profile; a load balancer created with it takes the profile's topology
  *     and compute flavor. A disabled flavor cannot be chosen for new load balancers.
  *   - An availability zone is keyed by name, as in Octavia: a load balancer's `availability_zone`
@@ -16,6 +16,7 @@ import { guarded, refusedWrite, type Guarded } from '../catalog';
 import { collection } from '../collection';
 import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
+import { authorize } from '../context';
 import type { Tx } from '../lifecycle';
 import type { Body, Resource } from '../resource';
 import { availabilityZones } from '../resources/availability-zone';
@@ -27,6 +28,8 @@ type Fields = { name?: string | null; description?: string | null; enabled?: boo
 
 interface CatalogKind<R extends Row> {
   resource: Resource<R> & { bodies: { create: Body; update: Body } };
+  /** Whose policy actions its routes are. */
+  rbac: 'flavor' | 'availability-zone';
   /** How Octavia names it in "already exists" faults. */
   kind: string;
   guard: Guarded;
@@ -44,13 +47,15 @@ function catalogRoutes<R extends Row>(deps: ApiDeps, k: CatalogKind<R>): ApiRout
   const { resource } = k;
   const { key } = resource.keying;
   const routes = new ApiRouter();
-  const all = collection(deps, resource);
+  // Flavors and availability zones belong to no project: Octavia checks the caller before looking them up.
+  const all = collection(deps, resource, { rbac: k.rbac, projectOf: 'none' });
   all.routes(routes);
   const bodyOf = (parsed: unknown) => (parsed as Record<string, Fields>)[resource.singular]!;
   const taken = (name: string) => () => new RecordAlreadyExists(k.kind, name);
 
-  routes.post('/', { summary: `Create a ${k.kind}`, body: resource.bodies.create, response: resource.showSchema }, async (_req, res, body) => {
+  routes.post('/', { summary: `Create a ${k.kind}`, body: resource.bodies.create, response: resource.showSchema }, async (req, res, body) => {
     const created = bodyOf(body());
+    authorize(req, `${k.rbac}:post`);
     const row = await k
       .table(db)
       .create({
@@ -70,6 +75,7 @@ function catalogRoutes<R extends Row>(deps: ApiDeps, k: CatalogKind<R>): ApiRout
 
   routes.put(`/:${key}`, { summary: `Update a ${k.kind}`, body: resource.bodies.update, response: resource.showSchema }, async (req, res, body) => {
     const update = bodyOf(body());
+    authorize(req, `${k.rbac}:put`);
     if (update.name === null) throw new InvalidOption(null, 'name');
     const current = await all.find(req, res);
     const row = await k
@@ -88,6 +94,7 @@ function catalogRoutes<R extends Row>(deps: ApiDeps, k: CatalogKind<R>): ApiRout
   });
 
   routes.delete(`/:${key}`, { summary: `Delete a ${k.kind}` }, async (req, res) => {
+    authorize(req, `${k.rbac}:delete`);
     const id = String((await all.find(req, res))[key]);
     await db.$transaction((tx) => guarded(tx, k.guard, id, true, () => k.table(tx).delete({ where: { [key]: id } })));
     res.status(204).end();
@@ -101,6 +108,7 @@ const inUse = { provisioningStatus: { not: ProvisioningStatus.DELETED } };
 export const flavorRoutes = (deps: ApiDeps) =>
   catalogRoutes<Flavor>(deps, {
     resource: flavors,
+    rbac: 'flavor',
     kind: 'flavor',
     // Deleted load balancers keep no reference (their flavor_id is set NULL by the foreign key).
     guard: { resource: flavors, users: (tx, id) => tx.loadBalancer.count({ where: { flavorId: id, ...inUse } }) },
@@ -111,6 +119,7 @@ export const flavorRoutes = (deps: ApiDeps) =>
 export const availabilityZoneRoutes = (deps: ApiDeps) =>
   catalogRoutes<AvailabilityZone>(deps, {
     resource: availabilityZones,
+    rbac: 'availability-zone',
     kind: 'availability zone',
     guard: { resource: availabilityZones, users: (tx, name) => tx.loadBalancer.count({ where: { availabilityZone: name, ...inUse } }) },
     profile: { wire: 'availability_zone_profile_id', column: 'availabilityZoneProfileId' },

@@ -1,6 +1,5 @@
 /** /v2/lbaas/healthmonitors (Octavia api-ref: Health Monitors). One monitor per pool. */
-import type { Request } from 'express';
-import { projectScope } from '../context';
+import { authorize } from '../context';
 import { checkMonitorDomainName, checkMonitorTypeForPool } from '../../domain/validate';
 import { ProvisioningStatus } from '../../common/status';
 import type { HealthMonitor, Pool, Prisma } from '../../generated/prisma/client';
@@ -22,13 +21,14 @@ function checkPoolMutable(pool: Pool) {
 export function healthMonitorRoutes(deps: ApiDeps): ApiRouter {
   const { db } = deps;
   const routes = new ApiRouter();
-  const all = collection(deps, healthMonitors, { scope: projectScope });
-  const poolOf = (id: string, req: Request) => findOr404('Pool', id, (i) => db.pool.findFirst({ where: { id: i, ...projectScope(req) } }));
+  const all = collection(deps, healthMonitors, { rbac: 'healthmonitor' });
+  const poolOf = (id: string) => findOr404('Pool', id, (i) => db.pool.findFirst({ where: { id: i } }));
   all.routes(routes);
 
   routes.post('/', { summary: 'Create a health monitor', body: healthMonitors.bodies.create, response: healthMonitors.showSchema }, async (req, res, body) => {
     const monitor = body().healthmonitor;
-    const pool = await poolOf(monitor.pool_id, req);
+    const pool = await poolOf(monitor.pool_id);
+    authorize(req, 'healthmonitor:post', pool.projectId);
     checkMonitorTypeForPool(pool.protocol, monitor.type, monitor.delay);
     const http = HTTP_TYPES.includes(monitor.type);
     if (!http) {
@@ -62,8 +62,8 @@ export function healthMonitorRoutes(deps: ApiDeps): ApiRouter {
   });
 
   /** A monitor change locks its pool's load balancer, and only while the pool is ACTIVE. */
-  const lock = async (current: HealthMonitor, req: Request) => {
-    const pool = await poolOf(current.poolId, req);
+  const lock = async (current: HealthMonitor) => {
+    const pool = await poolOf(current.poolId);
     checkPoolMutable(pool);
     return { loadBalancerId: pool.loadBalancerId };
   };
@@ -71,9 +71,9 @@ export function healthMonitorRoutes(deps: ApiDeps): ApiRouter {
   childRoutes(deps, routes, all, {
     child: 'healthmonitor',
     lock,
-    update: async (current, body, req) => {
+    update: async (current, body) => {
       const update = body().healthmonitor;
-      const pool = await poolOf(current.poolId, req);
+      const pool = await poolOf(current.poolId);
       const type = healthMonitorTypeToWire(current.type);
       if (!HTTP_TYPES.includes(type)) {
         for (const f of HTTP_FIELDS) if (update[f] !== undefined) throw new InvalidOption(f, `health monitors of type ${type}`);

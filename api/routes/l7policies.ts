@@ -8,9 +8,8 @@
  * (the load balancer is PENDING_UPDATE, so nothing else moves meanwhile) and undone with it if the flow
  * cannot start. A deleted policy closes its gap when its flow removes the row (finishChildChanges).
  */
-import type { Request } from 'express';
 import type { Listener, Prisma } from '../../generated/prisma/client';
-import { projectScope } from '../context';
+import { authorize } from '../context';
 import { collection } from '../collection';
 import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
@@ -51,14 +50,14 @@ async function move(tx: Tx, policyId: string, listenerId: string, from: number, 
 export function l7PolicyRoutes(deps: ApiDeps): ApiRouter {
   const { db } = deps;
   const routes = new ApiRouter();
-  const all = collection(deps, l7Policies, { scope: projectScope, include: l7PolicyInclude });
-  const listenerOf = (id: string, req: Request) => findOr404('Listener', id, (i) => db.listener.findFirst({ where: { id: i, ...projectScope(req) } }));
+  const all = collection(deps, l7Policies, { rbac: 'l7policy', include: l7PolicyInclude });
+  const listenerOf = (id: string) => findOr404('Listener', id, (i) => db.listener.findFirst({ where: { id: i } }));
   all.routes(routes);
 
   /** A redirect pool must exist, be on the listener's load balancer and take the listener's traffic. */
-  async function checkRedirectPool(poolId: string | null | undefined, listener: Listener, req: Request) {
+  async function checkRedirectPool(poolId: string | null | undefined, listener: Listener) {
     if (!poolId) return;
-    const pool = await db.pool.findFirst({ where: { id: poolId, ...projectScope(req) } });
+    const pool = await db.pool.findFirst({ where: { id: poolId } });
     if (!pool) throw new NotFound('Pool', poolId);
     if (pool.loadBalancerId !== listener.loadBalancerId) {
       throw new ValidationFailure(`Pool ${poolId} is not on Load Balancer ${listener.loadBalancerId}.`);
@@ -71,9 +70,10 @@ export function l7PolicyRoutes(deps: ApiDeps): ApiRouter {
     const policy = sanitizeL7PolicyApiArgs(parsed);
     const rules = parsed.rules ?? [];
     for (const r of rules) l7ruleData(r);
-    const listener = await listenerOf(policy.listener_id, req);
+    const listener = await listenerOf(policy.listener_id);
+    authorize(req, 'l7policy:post', listener.projectId);
     checkL7Listener(listener);
-    await checkRedirectPool(policy.redirect_pool_id, listener, req);
+    await checkRedirectPool(policy.redirect_pool_id, listener);
     const values = { ...policy, ...l7PolicyTargetsCleared(policy.action) };
 
     const row = await mutateChildren(deps, {
@@ -107,11 +107,12 @@ export function l7PolicyRoutes(deps: ApiDeps): ApiRouter {
 
   routes.put('/:id', { summary: 'Update an L7 policy', body: l7Policies.bodies.update, response: l7Policies.showSchema }, async (req, res, body) => {
     const current = await all.find(req, res);
+    authorize(req, 'l7policy:put', current.projectId);
     const parsed = body().l7policy;
     checkL7PolicyUpdate(parsed);
     const policy = sanitizeL7PolicyApiArgs(parsed);
-    const listener = await listenerOf(current.listenerId, req);
-    await checkRedirectPool(policy.redirect_pool_id, listener, req);
+    const listener = await listenerOf(current.listenerId);
+    await checkRedirectPool(policy.redirect_pool_id, listener);
     // The position is no column the flow writes: the policy is moved here, in the locking transaction.
     const { position, ...rest } = { ...policy, ...(policy.action ? l7PolicyTargetsCleared(policy.action) : {}) };
     const updates = l7Policies.toColumns(rest);
@@ -144,7 +145,7 @@ export function l7PolicyRoutes(deps: ApiDeps): ApiRouter {
 
   childRoutes(deps, routes, all, {
     child: 'l7policy',
-    lock: async (current, req) => ({ loadBalancerId: (await listenerOf(current.listenerId, req)).loadBalancerId }),
+    lock: async (current) => ({ loadBalancerId: (await listenerOf(current.listenerId)).loadBalancerId }),
   });
   return routes;
 }

@@ -6,13 +6,13 @@
 import { ProvisioningStatus } from '../../common/status';
 import type { L7Policy } from '../../generated/prisma/client';
 import { nestedCollection } from '../collection';
-import { projectScope } from '../context';
+import { authorize } from '../context';
 import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
 import { childRoutes, createChild } from '../lifecycle';
 import { l7ruleData, MAX_L7RULES_PER_L7POLICY } from '../../domain/validate';
 import { l7Rules, newRule } from '../resources/l7rule';
-import { ImmutableObject, NotFound, TooManyRules } from '../../common/errors';
+import { FrameworkNotFound, ImmutableObject, TooManyRules } from '../../common/errors';
 
 type Policy = L7Policy & { listener: { loadBalancerId: string } };
 
@@ -27,20 +27,21 @@ export function l7RuleRoutes(deps: ApiDeps): ApiRouter {
   const routes = new ApiRouter({ mergeParams: true });
 
   // Octavia's L7PolicyController._lookup: `L7Policy <id> not found.`
-  const all = nestedCollection(deps, routes, l7Rules, {
+  const all = nestedCollection(deps, routes, l7Rules, 'l7rule', {
     param: 'l7policyId',
-    load: (id, req): Promise<Policy | null> =>
-      db.l7Policy.findFirst({ where: { id, ...projectScope(req) }, include: { listener: { select: { loadBalancerId: true } } } }),
+    load: (id): Promise<Policy | null> => db.l7Policy.findFirst({ where: { id }, include: { listener: { select: { loadBalancerId: true } } } }),
+    // In the web framework's format, as in Octavia (whose policy controller looks the policy up first).
     missing: (id) => {
-      throw new NotFound('L7Policy', id);
+      throw new FrameworkNotFound('L7Policy', id);
     },
     children: (policy) => ({ l7PolicyId: policy.id }),
   });
   const policyOf = all.parentOf;
 
-  routes.post('/', { summary: 'Create an L7 rule', body: l7Rules.bodies.create, response: l7Rules.showSchema }, async (_req, res, body) => {
+  routes.post('/', { summary: 'Create an L7 rule', body: l7Rules.bodies.create, response: l7Rules.showSchema }, async (req, res, body) => {
     const policy = policyOf(res);
     const rule = body().rule;
+    authorize(req, 'l7rule:post', policy.projectId);
     l7ruleData(rule);
     const row = await createChild(deps, 'l7rule', policyLock(policyOf(res)), (tx) => tx.l7Rule.create({ data: newRule(rule, policy) }), {
       check: async (tx) => {

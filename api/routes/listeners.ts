@@ -1,7 +1,7 @@
 /** /v2/lbaas/listeners (Octavia api-ref: Listeners). */
 import type { Prisma } from '../../generated/prisma/client';
 import { collection } from '../collection';
-import { projectScope } from '../context';
+import { authorize } from '../context';
 import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
 import { childRoutes, createChild, findLoadBalancer, newChild, refusedAs } from '../lifecycle';
@@ -12,7 +12,7 @@ import { DuplicateListener, NotFound, ValidationFailure } from '../../common/err
 export function listenerRoutes(deps: ApiDeps): ApiRouter {
   const { db } = deps;
   const routes = new ApiRouter();
-  const all = collection(deps, listeners, { scope: projectScope, include: listenerInclude });
+  const all = collection(deps, listeners, { rbac: 'listener', include: listenerInclude });
   all.routes(routes);
 
   /** A default pool must exist on the same load balancer. */
@@ -27,8 +27,9 @@ export function listenerRoutes(deps: ApiDeps): ApiRouter {
 
   routes.post('/', { summary: 'Create a listener', body: listeners.bodies.create, response: listeners.showSchema }, async (req, res, body) => {
     const listener = body().listener;
+    const lb = await findLoadBalancer(deps, listener.loadbalancer_id);
+    authorize(req, 'listener:post', lb.projectId);
     checkListenerSupported(deps, listener);
-    const lb = await findLoadBalancer(deps, req, listener.loadbalancer_id);
     await checkDefaultPool(listener.default_pool_id, lb.id);
     const row = await createChild(
       deps,

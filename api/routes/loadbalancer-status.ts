@@ -7,7 +7,7 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { ProvisioningStatus } from '../../common/status';
-import { projectScope } from '../context';
+import { authorize } from '../context';
 import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
 import { findOr404 } from '../lifecycle';
@@ -77,8 +77,9 @@ export function loadBalancerStatusRoutes({ db }: ApiDeps): ApiRouter {
 
   routes.get('/:id/status', { summary: "A load balancer's status tree", response: statusTreeSchema }, async (req: Request, res) => {
     const lb = await findOr404('Load Balancer', String(req.params.id), (id) =>
-      db.loadBalancer.findFirst({ where: { id, provisioningStatus: { not: ProvisioningStatus.DELETED }, ...projectScope(req) }, include: statusTreeInclude }),
+      db.loadBalancer.findFirst({ where: { id, provisioningStatus: { not: ProvisioningStatus.DELETED } }, include: statusTreeInclude }),
     );
+    authorize(req, 'loadbalancer:get_status', lb.projectId);
     res.json({
       statuses: {
         loadbalancer: {

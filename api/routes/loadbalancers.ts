@@ -7,7 +7,7 @@ import { OperatingStatus, ProvisioningStatus } from '../../common/status';
 import { lockLoadBalancer, releaseLoadBalancer } from '../../db/loadbalancers';
 import { Prisma } from '../../generated/prisma/client';
 import { collection } from '../collection';
-import { projectForCreate, projectScope, requestContext } from '../context';
+import { authorize, projectForCreate } from '../context';
 import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
 import { startOrRevert } from '../lifecycle';
@@ -25,13 +25,13 @@ const deleteQuery = z.object({ cascade: z.enum(['true', 'false', 'True', 'False'
 export function loadBalancerRoutes(deps: ApiDeps): ApiRouter {
   const { db, config } = deps;
   const routes = new ApiRouter();
-  const lbs = collection(deps, loadBalancers, { scope: (req) => ({ ...visible, ...projectScope(req) }), include: loadBalancerInclude });
+  const lbs = collection(deps, loadBalancers, { rbac: 'loadbalancer', scope: () => visible, include: loadBalancerInclude });
   const find = (req: Request, res: Response) => lbs.find(req, res);
   lbs.routes(routes);
 
   routes.post('/', { summary: 'Create a load balancer', body: loadBalancers.bodies.create, response: loadBalancers.showSchema }, async (req, res, body) => {
     const lb = body().loadbalancer;
-    const projectId = projectForCreate(requestContext(req), lb);
+    const projectId = projectForCreate(req, lb);
     // The flavor (enabled, of the provider) chooses the topology (domain/loadbalancer-flavor.ts).
     const { provider, topology } = await loadBalancerPlacement(db, config, lb);
     // The VIP is allocated in the request, as Octavia 11 does, so the 201 carries the real address; from
@@ -94,12 +94,14 @@ export function loadBalancerRoutes(deps: ApiDeps): ApiRouter {
   async function lockAndStart(
     req: Request,
     res: Response,
+    action: 'loadbalancer:put' | 'loadbalancer:put_failover' | 'loadbalancer:delete',
     from: ProvisioningStatus[],
     pending: ProvisioningStatus,
     flow: (lb: { id: string; projectId: string }) => FlowRequest<FlowName>,
     check?: (lb: Awaited<ReturnType<typeof find>>) => void,
   ) {
     const lb = await find(req, res);
+    authorize(req, action, lb.projectId);
     check?.(lb);
     if (!(await lockLoadBalancer(db, lb.id, from, pending))) throw new InvalidState('loadbalancer', lb.id, (await find(req, res)).provisioningStatus);
     await startOrRevert(deps, flow(lb), () => releaseLoadBalancer(db, lb.id, pending, lb.provisioningStatus));
@@ -108,7 +110,7 @@ export function loadBalancerRoutes(deps: ApiDeps): ApiRouter {
 
   routes.put('/:id', { summary: 'Update a load balancer', body: loadBalancers.bodies.update, response: loadBalancers.showSchema }, async (req, res, body) => {
     const updates = loadBalancers.toColumns(body().loadbalancer);
-    const lb = await lockAndStart(req, res, [ProvisioningStatus.ACTIVE], ProvisioningStatus.PENDING_UPDATE, (l) =>
+    const lb = await lockAndStart(req, res, 'loadbalancer:put', [ProvisioningStatus.ACTIVE], ProvisioningStatus.PENDING_UPDATE, (l) =>
       loadBalancerFlows.update(l, config, updates, randomUUID().slice(0, 8)),
     );
     res.json({ loadbalancer: loadBalancers.preview({ ...lb, provisioningStatus: ProvisioningStatus.PENDING_UPDATE }, updates) });
@@ -116,7 +118,7 @@ export function loadBalancerRoutes(deps: ApiDeps): ApiRouter {
 
   /** Load balancer failover: every amphora replaced. Allowed from ERROR too: that is what it is for. */
   routes.put('/:id/failover', { summary: 'Fail a load balancer over', status: 202 }, async (req, res) => {
-    await lockAndStart(req, res, [ProvisioningStatus.ACTIVE, ProvisioningStatus.ERROR], ProvisioningStatus.PENDING_UPDATE, (l) =>
+    await lockAndStart(req, res, 'loadbalancer:put_failover', [ProvisioningStatus.ACTIVE, ProvisioningStatus.ERROR], ProvisioningStatus.PENDING_UPDATE, (l) =>
       loadBalancerFlows.failover(l, config, randomUUID().slice(0, 8)),
     );
     res.status(202).end();
@@ -129,6 +131,7 @@ export function loadBalancerRoutes(deps: ApiDeps): ApiRouter {
     await lockAndStart(
       req,
       res,
+      'loadbalancer:delete',
       [ProvisioningStatus.ACTIVE, ProvisioningStatus.ERROR],
       ProvisioningStatus.PENDING_DELETE,
       (l) => loadBalancerFlows.delete(l, config),

@@ -4,7 +4,7 @@
  * the 409 it gives meanwhile (`Pool <id> is immutable and cannot be updated.`).
  */
 import { z } from 'zod';
-import { projectScope } from '../context';
+import { authorize } from '../context';
 import { enforceQuota } from '../../domain/quotas';
 import { checkMemberSubnets, ipNotReserved } from '../../domain/validate';
 import { OperatingStatus, ProvisioningStatus } from '../../common/status';
@@ -16,7 +16,7 @@ import type { ApiDeps } from '../deps';
 import { childRoutes, createChild, mutateChildren, newChild, refusedAs, type Tx } from '../lifecycle';
 import { members } from '../resources/member';
 import type { MemberCreate } from '../schemas/member';
-import { DuplicateMember, ImmutableObject } from '../../common/errors';
+import { DuplicateMember, FrameworkNotFound, ImmutableObject } from '../../common/errors';
 
 /** Octavia refuses member changes while the pool is not ACTIVE (PENDING_*, or ERROR). */
 function checkPoolMutable(pool: Pool) {
@@ -65,18 +65,21 @@ export function memberRoutes(deps: ApiDeps): ApiRouter {
   const { db } = deps;
   const routes = new ApiRouter({ mergeParams: true });
 
-  const all = nestedCollection(deps, routes, members, {
+  const all = nestedCollection(deps, routes, members, 'member', {
     param: 'poolId',
-    load: (id, req) => db.pool.findFirst({ where: { id, ...projectScope(req) } }),
+    load: (id) => db.pool.findFirst({ where: { id } }),
     // In the web framework's format, as in Octavia (whose pool controller looks the pool up first).
-    missing: (id, res) => void res.status(404).json({ code: 404, title: 'Bad Request', description: `Pool ${id} not found.` }),
+    missing: (id) => {
+      throw new FrameworkNotFound('Pool', id);
+    },
     children: (pool) => ({ poolId: pool.id }),
   });
   const poolOf = all.parentOf;
 
-  routes.post('/', { summary: 'Create a member', body: members.bodies.create, response: members.showSchema }, async (_req, res, body) => {
+  routes.post('/', { summary: 'Create a member', body: members.bodies.create, response: members.showSchema }, async (req, res, body) => {
     const pool = poolOf(res);
     const member = body().member;
+    authorize(req, 'member:post', pool.projectId);
     ipNotReserved(member.address);
     await checkMemberSubnets(deps.network, [member.subnet_id]);
     const row = await createChild(deps, 'member', poolLock(poolOf(res)), (tx) => createMember(tx, pool, member), {
@@ -90,6 +93,10 @@ export function memberRoutes(deps: ApiDeps): ApiRouter {
     const pool = poolOf(res);
     const list = body().members;
     const additiveOnly = req.query.additive_only !== undefined && truthy(req.query.additive_only);
+    // Octavia asks for each of what a batch does: create, update, and (unless additive only) delete.
+    for (const action of ['member:post', 'member:put', ...(additiveOnly ? [] : ['member:delete' as const])] as const) {
+      authorize(req, action, pool.projectId);
+    }
     const key = (address: string, port: number) => `${address} ${port}`;
     const seen = new Set<string>();
     for (const m of list) {

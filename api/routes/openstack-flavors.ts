@@ -31,6 +31,7 @@ import { OpenstackFlavorStatus } from '../../generated/prisma/enums';
 import { refusedWrite } from '../catalog';
 import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
+import { authorize } from '../context';
 import { findOr404, startOrRevert } from '../lifecycle';
 import { openstackFlavors } from '../resources/openstack-flavor';
 import { InvalidFilter, InvalidState, NotFound, RecordAlreadyExists, ServiceUnavailable, ValidationFailure } from '../../common/errors';
@@ -65,6 +66,7 @@ export function openstackFlavorRoutes(deps: ApiDeps): ApiRouter {
   }
 
   routes.get('/', { summary: 'List the flavors (a JSON list)', query: listQuery, response: z.array(openstackFlavors.schema) }, async (req, res) => {
+    authorize(req, 'openstack-flavor:get_all');
     const allowed = new Set(['name', 'status']);
     if (Object.keys(req.query).some((k) => !allowed.has(k))) throw new InvalidFilter();
     // PostgreSQL text holds no NUL: such a filter matches nothing.
@@ -80,11 +82,13 @@ export function openstackFlavorRoutes(deps: ApiDeps): ApiRouter {
   });
 
   routes.get('/:id', { summary: 'Show a flavor', ...aFlavor }, async (req, res) => {
+    authorize(req, 'openstack-flavor:get_one');
     res.json(view(await find(String(req.params.id))));
   });
 
-  routes.post('/', { summary: 'Create a flavor (UNREGISTERED)', body: openstackFlavors.bodies.create, ...aFlavor }, async (_req, res, parse) => {
+  routes.post('/', { summary: 'Create a flavor (UNREGISTERED)', body: openstackFlavors.bodies.create, ...aFlavor }, async (req, res, parse) => {
     const body = parse();
+    authorize(req, 'openstack-flavor:post');
     const properties = body.properties ?? {};
     for (const key of Object.keys(properties)) {
       if (!SPEC_KEY.test(key)) {
@@ -114,6 +118,7 @@ export function openstackFlavorRoutes(deps: ApiDeps): ApiRouter {
   });
 
   routes.post('/:id/register', { summary: 'Register a flavor in Nova (202 REGISTERING; 200 when REGISTERED)', status: 202, ...aFlavor }, async (req, res) => {
+    authorize(req, 'openstack-flavor:post_register');
     const flavor = await find(String(req.params.id));
     switch (flavor.status) {
       case OpenstackFlavorStatus.REGISTERED:
@@ -143,6 +148,7 @@ export function openstackFlavorRoutes(deps: ApiDeps): ApiRouter {
   });
 
   routes.delete('/:id', { summary: 'Delete a flavor (and its Nova flavor)' }, async (req, res) => {
+    authorize(req, 'openstack-flavor:delete');
     const flavor = await find(String(req.params.id));
     if (flavor.status === OpenstackFlavorStatus.REGISTERING) throw new InvalidState('openstack flavor', flavor.id, flavor.status);
     if (flavor.status === OpenstackFlavorStatus.DELETING) {

@@ -1,6 +1,6 @@
 /** /v2/lbaas/pools (Octavia api-ref: Pools). Members are under /pools/{id}/members (routes/members.ts). */
 import { checkAlgorithm, checkListenerPoolProtocol, checkSessionPersistence, type SessionPersistenceFields } from '../../domain/validate';
-import { projectScope } from '../context';
+import { authorize } from '../context';
 import { ProvisioningStatus } from '../../common/status';
 import { Prisma } from '../../generated/prisma/client';
 import { collection } from '../collection';
@@ -36,7 +36,7 @@ const storedSessionPersistence = (sp: SessionPersistenceFields & { type: string 
 export function poolRoutes(deps: ApiDeps): ApiRouter {
   const { db } = deps;
   const routes = new ApiRouter();
-  const all = collection(deps, pools, { scope: projectScope, include: poolInclude });
+  const all = collection(deps, pools, { rbac: 'pool', include: poolInclude });
   all.routes(routes);
 
   routes.post('/', { summary: 'Create a pool', body: pools.bodies.create, response: pools.showSchema }, async (req, res, body) => {
@@ -45,19 +45,19 @@ export function poolRoutes(deps: ApiDeps): ApiRouter {
     if (!pool.listener_id && !pool.loadbalancer_id) {
       throw new ValidationFailure('Must provide at least one of: loadbalancer_id, listener_id');
     }
-    let loadBalancerId = pool.loadbalancer_id;
     const listenerId = pool.listener_id ?? undefined;
-    if (listenerId) {
-      const listener = await db.listener.findFirst({ where: { id: listenerId, ...projectScope(req) } });
-      if (!listener) throw new NotFound('Listener', listenerId);
+    const listener = listenerId ? await db.listener.findFirst({ where: { id: listenerId } }) : null;
+    if (listenerId && !listener) throw new NotFound('Listener', listenerId);
+    // The policy is asked about the load balancer's project once it is found, as in Octavia.
+    const lb = await findLoadBalancer(deps, pool.loadbalancer_id ?? listener!.loadBalancerId);
+    authorize(req, 'pool:post', lb.projectId);
+    if (listener) {
       checkListenerPoolProtocol(listener.protocol, pool.protocol);
-      if (loadBalancerId && loadBalancerId !== listener.loadBalancerId) {
-        throw new ValidationFailure(`Listener ${listenerId} is not on Load Balancer ${loadBalancerId}.`);
+      if (lb.id !== listener.loadBalancerId) {
+        throw new ValidationFailure(`Listener ${listener.id} is not on Load Balancer ${lb.id}.`);
       }
-      loadBalancerId = listener.loadBalancerId;
       if (listener.defaultPoolId) throw new DuplicateDefaultPool();
     }
-    const lb = await findLoadBalancer(deps, req, loadBalancerId!);
     checkAlgorithm(pool.protocol, pool.lb_algorithm);
     // Octavia's own validation first (400), then what the provider cannot do (501).
     checkPoolSupported(deps, pool);
@@ -87,6 +87,7 @@ export function poolRoutes(deps: ApiDeps): ApiRouter {
 
   routes.put('/:id', { summary: 'Update a pool', body: pools.bodies.update, response: pools.showSchema }, async (req, res, body) => {
     const current = await all.find(req, res);
+    authorize(req, 'pool:put', current.projectId);
     const update = body().pool;
     // A session persistence without a type keeps the pool's current type (as Octavia does).
     let sp: SessionPersistence | null | undefined;

@@ -10,6 +10,7 @@ import { guarded, type Guarded } from '../catalog';
 import { collection } from '../collection';
 import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
+import { authorize } from '../context';
 import type { Tx } from '../lifecycle';
 import { parseMetadata, requireProvider, validateAvailabilityZoneData, validateFlavorData } from '../providers';
 import type { Body, Resource } from '../resource';
@@ -23,6 +24,8 @@ type Fields = { name?: string | null; provider_name?: string | null } & Record<s
 
 interface ProfileKind<R extends ProfileRow> {
   resource: Resource<R> & { bodies: { create: Body; update: Body } };
+  /** Whose policy actions its routes are. */
+  rbac: 'flavor-profile' | 'availability-zone-profile';
   guard: Guarded;
   /** The metadata's wire field and column. */
   data: { wire: string; column: string };
@@ -38,12 +41,14 @@ function profileRoutes<R extends ProfileRow>(deps: ApiDeps, kind: ProfileKind<R>
   const { db, compute } = deps;
   const { resource, data } = kind;
   const routes = new ApiRouter();
-  const all = collection(deps, resource);
+  // Profiles belong to no project: Octavia checks the caller before looking them up.
+  const all = collection(deps, resource, { rbac: kind.rbac, projectOf: 'none' });
   all.routes(routes);
   const bodyOf = (parsed: unknown) => (parsed as Record<string, Fields>)[resource.singular]!;
 
-  routes.post('/', { summary: `Create a ${resource.singular}`, body: resource.bodies.create, response: resource.showSchema }, async (_req, res, body) => {
+  routes.post('/', { summary: `Create a ${resource.singular}`, body: resource.bodies.create, response: resource.showSchema }, async (req, res, body) => {
     const profile = bodyOf(body());
+    authorize(req, `${kind.rbac}:post`);
     const metadata = parseMetadata(String(profile[data.wire]), data.wire);
     await kind.validate(requireProvider(String(profile.provider_name)), metadata, compute);
     const row = await kind.table(db).create({
@@ -54,6 +59,7 @@ function profileRoutes<R extends ProfileRow>(deps: ApiDeps, kind: ProfileKind<R>
 
   routes.put('/:id', { summary: `Update a ${resource.singular}`, body: resource.bodies.update, response: resource.showSchema }, async (req, res, body) => {
     const update = bodyOf(body());
+    authorize(req, `${kind.rbac}:put`);
     for (const field of ['name', 'provider_name', data.wire]) if (update[field] === null) throw new InvalidOption(null, field);
     const current = await all.find(req, res);
     const provider = update.provider_name ?? current.providerName;
@@ -77,6 +83,7 @@ function profileRoutes<R extends ProfileRow>(deps: ApiDeps, kind: ProfileKind<R>
   });
 
   routes.delete('/:id', { summary: `Delete a ${resource.singular}` }, async (req, res) => {
+    authorize(req, `${kind.rbac}:delete`);
     const current = await all.find(req, res);
     await db.$transaction((tx) => guarded(tx, kind.guard, current.id, true, () => kind.table(tx).delete({ where: { id: current.id } })));
     res.status(204).end();
@@ -88,6 +95,7 @@ function profileRoutes<R extends ProfileRow>(deps: ApiDeps, kind: ProfileKind<R>
 export const flavorProfileRoutes = (deps: ApiDeps) =>
   profileRoutes<FlavorProfile>(deps, {
     resource: flavorProfiles,
+    rbac: 'flavor-profile',
     guard: { resource: flavorProfiles, users: (tx, id) => tx.flavor.count({ where: { flavorProfileId: id } }), inUseName: 'Flavor profile' },
     data: { wire: 'flavor_data', column: 'flavorData' },
     validate: validateFlavorData,
@@ -97,6 +105,7 @@ export const flavorProfileRoutes = (deps: ApiDeps) =>
 export const availabilityZoneProfileRoutes = (deps: ApiDeps) =>
   profileRoutes<AvailabilityZoneProfile>(deps, {
     resource: availabilityZoneProfiles,
+    rbac: 'availability-zone-profile',
     guard: { resource: availabilityZoneProfiles, users: (tx, id) => tx.availabilityZone.count({ where: { availabilityZoneProfileId: id } }) },
     data: { wire: 'availability_zone_data', column: 'availabilityZoneData' },
     validate: validateAvailabilityZoneData,

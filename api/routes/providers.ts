@@ -7,6 +7,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
+import { authorize } from '../context';
 import { selectFields } from '../listing';
 import { availabilityZoneCapabilities, flavorCapabilities, providers, requireProvider } from '../providers';
 
@@ -31,15 +32,18 @@ export function providerRoutes(_deps: ApiDeps): ApiRouter {
   const routes = new ApiRouter();
 
   routes.get('/', { summary: 'List the providers', query: z.object({ fields }), response: z.object({ providers: z.array(named) }) }, (req, res) => {
+    authorize(req, 'provider:get_all');
     res.json({ providers: selectFields(providers.map((p) => ({ name: p.name, description: p.description })), fieldsOf(req)) });
   });
 
-  for (const [key, capabilities] of [
-    ['flavor_capabilities', flavorCapabilities],
-    ['availability_zone_capabilities', availabilityZoneCapabilities],
+  for (const [key, capabilities, action] of [
+    ['flavor_capabilities', flavorCapabilities, 'provider-flavor:get_all'],
+    ['availability_zone_capabilities', availabilityZoneCapabilities, 'provider-availability-zone:get_all'],
   ] as const) {
     const doc = { summary: `List a provider's ${key.replaceAll('_', ' ')}`, query: capabilityQuery, response: z.object({ [key]: z.array(named) }) };
     routes.get(`/:provider/${key}`, doc, (req, res) => {
+      // Admin only, checked before the provider is looked up (as Octavia does).
+      authorize(req, action);
       res.json({ [key]: capabilityList(req, capabilities) });
     });
   }

@@ -15,13 +15,13 @@
  */
 import type { Request, Response } from 'express';
 import { collection } from '../collection';
-import { requestContext } from '../context';
+import { authorize } from '../context';
 import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
 import { selectOne } from '../listing';
 import { effectiveQuotas, quotaDefaults, setQuotaDefaults } from '../../domain/quotas';
 import { quotaLimits, quotas } from '../resources/quota';
-import { InvalidInput, NotAuthorized, NotFound } from '../../common/errors';
+import { InvalidInput, NotFound } from '../../common/errors';
 
 /** Whether a project id can be stored (and so can have quotas): at most 36 characters, no NUL. */
 const storable = (projectId: string) => projectId.length <= 36 && !projectId.includes('\0');
@@ -32,37 +32,31 @@ function checkProjectId(projectId: string): void {
   if (projectId.length > 36) throw new InvalidInput('project_id', projectId, 'Value should have a maximum character requirement of 36');
 }
 
-/** Members and observers see their own project's quotas; another project's is Octavia's 403. */
-function authorizeProject(req: Request, projectId: string): void {
-  const ctx = requestContext(req);
-  if (!ctx.readsAllProjects && ctx.projectId !== projectId) throw new NotAuthorized();
-}
-
 export function quotaRoutes(deps: ApiDeps): ApiRouter {
   const { db } = deps;
   setQuotaDefaults(deps.config.quotas);
   const routes = new ApiRouter();
-  const all = collection(deps, quotas, {
-    scope: (req) => {
-      const ctx = requestContext(req);
-      return ctx.readsAllProjects ? {} : { projectId: ctx.projectId ?? '' };
-    },
-  });
+  // A quota is checked against the project it is of: the path's (quota:get_one, put, delete, get_defaults).
+  const all = collection(deps, quotas, { rbac: 'quota' });
   const doc = { query: quotaLimits.showQuery, response: quotaLimits.showSchema };
   const showDefaults = (req: Request, res: Response) => {
     res.json({ quota: selectOne(req, quotaLimits.view(quotaDefaults())) });
   };
 
   routes.get('/', { summary: 'List the projects with quotas of their own', query: quotas.listQuery(db), response: quotas.listSchema }, all.list);
-  routes.get('/defaults', { ...doc, summary: 'Show the default quotas' }, showDefaults);
+  // Octavia routes /quotas/defaults as the quotas of a project named "defaults": its policy is that one's.
+  routes.get('/defaults', { ...doc, summary: 'Show the default quotas' }, (req, res) => {
+    authorize(req, 'quota:get_one', 'defaults');
+    showDefaults(req, res);
+  });
   routes.get('/:projectId/default', { ...doc, summary: 'Show the default quotas' }, (req, res) => {
-    authorizeProject(req, req.params.projectId as string);
+    authorize(req, 'quota:get_defaults', req.params.projectId as string);
     showDefaults(req, res);
   });
 
   routes.get('/:projectId', { ...doc, summary: "Show a project's quotas" }, async (req, res) => {
     const projectId = req.params.projectId as string;
-    authorizeProject(req, projectId);
+    authorize(req, 'quota:get_one', projectId);
     const row = !storable(projectId) ? null : await db.quota.findUnique({ where: { projectId } });
     res.json({ quota: selectOne(req, quotaLimits.view({ projectId, ...effectiveQuotas(row) })) });
   });
@@ -71,6 +65,7 @@ export function quotaRoutes(deps: ApiDeps): ApiRouter {
     const projectId = req.params.projectId as string;
     const update = body().quota;
     checkProjectId(projectId);
+    authorize(req, 'quota:put', projectId);
     // The current names win over the deprecated ones when a request sends both.
     const pick = (current: number | null | undefined, deprecated: number | null | undefined) => (current !== undefined ? current : deprecated);
     const data = Object.fromEntries(
@@ -90,6 +85,7 @@ export function quotaRoutes(deps: ApiDeps): ApiRouter {
 
   routes.delete('/:projectId', { summary: "Reset a project's quotas to the defaults", status: 202 }, async (req, res) => {
     const projectId = req.params.projectId as string;
+    authorize(req, 'quota:delete', projectId);
     const reset = { loadBalancer: null, listener: null, pool: null, healthMonitor: null, member: null, l7policy: null, l7rule: null };
     const { count } = !storable(projectId) ? { count: 0 } : await db.quota.updateMany({ where: { projectId }, data: reset });
     if (count === 0) throw new NotFound('Quotas', projectId);

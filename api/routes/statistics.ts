@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { AmphoraStatus, ProvisioningStatus } from '../../common/status';
 import { sumListenerRows, zeroStats, type ListenerStats } from '../../domain/listener-statistics';
 import type { ListenerStatistics } from '../../generated/prisma/client';
-import { projectScope } from '../context';
+import { authorize } from '../context';
 import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
 import { findOr404 } from '../lifecycle';
@@ -71,10 +71,11 @@ export function loadBalancerStatsRoutes(deps: ApiDeps): ApiRouter {
   routes.get('/:id/stats', { summary: "A load balancer's statistics", response: statsSchema }, async (req, res) => {
     const lb = await findOr404('Load Balancer', req.params.id as string, (id) =>
       db.loadBalancer.findFirst({
-        where: { id, provisioningStatus: { not: ProvisioningStatus.DELETED }, ...projectScope(req) },
+        where: { id, provisioningStatus: { not: ProvisioningStatus.DELETED } },
         include: { listeners: { select: { id: true } } },
       }),
     );
+    authorize(req, 'loadbalancer:get_stats', lb.projectId);
     res.json({ stats: statsView(await listenerStats(deps, lb.listeners.map((l) => l.id))) });
   });
 
@@ -86,7 +87,8 @@ export function listenerStatsRoutes(deps: ApiDeps): ApiRouter {
   const routes = new ApiRouter();
 
   routes.get('/:id/stats', { summary: "A listener's statistics", response: statsSchema }, async (req, res) => {
-    const listener = await findOr404('Listener', req.params.id as string, (id) => db.listener.findFirst({ where: { id, ...projectScope(req) } }));
+    const listener = await findOr404('Listener', req.params.id as string, (id) => db.listener.findFirst({ where: { id } }));
+    authorize(req, 'listener:get_stats', listener.projectId);
     res.json({ stats: statsView(await listenerStats(deps, [listener.id])) });
   });
 
@@ -101,6 +103,7 @@ export function amphoraStatsRoutes(deps: ApiDeps): ApiRouter {
 
   /** Per listener, what the amphora's heartbeats reported; one that never reported any has none (404, as Octavia). */
   routes.get('/:id/stats', { summary: "An amphora's statistics, per listener", response: amphoraStatsSchema }, async (req, res) => {
+    authorize(req, 'amphora:get_stats');
     const amphora = await find(req.params.id as string);
     const rows = await db.listenerStatistics.findMany({
       where: { amphoraId: amphora.id },
@@ -133,6 +136,7 @@ export function amphoraStatsRoutes(deps: ApiDeps): ApiRouter {
    */
   routes.put('/:id/config', { summary: "Update an amphora agent's configuration", status: 202 }, async (req, res) => {
     await find(req.params.id as string);
+    authorize(req, 'amphora:put_config');
     res.status(202).end();
   });
 

@@ -1,7 +1,7 @@
 /**
  * keystone mode on the resources of api-discovery/flavors/availability zones/quotas/statistics/
  * openstack flavors: who may read and write them (Octavia's RBAC defaults), and project isolation of
- * quotas and of the status tree and statistics.
+ * quotas and of the status tree and statistics (another project's are 403s, as in Octavia).
  */
 import { startKeystoneSystem, type KeystoneSystem, type Persona } from '../support/keystone';
 import { eventually, type TestSystem } from '../support/system';
@@ -30,9 +30,12 @@ it('version discovery needs no token', async () => {
   expect(res.body.versions).toHaveLength(27);
 });
 
-it('providers and flavors are readable by members, written by admins only; profiles and openstack flavors are admin only', async () => {
+it('providers and flavors are readable by members, written by admins only; capabilities, profiles and openstack flavors are admin only', async () => {
   expect((await as('lb-observer', 'GET', '/v2/lbaas/providers')).status).toBe(200);
-  expect((await as('lb-member', 'GET', '/v2/lbaas/providers/amphora/flavor_capabilities')).status).toBe(200);
+  // Octavia's provider-flavor and provider-availability-zone policies are admin only.
+  expect(await as('lb-member', 'GET', '/v2/lbaas/providers/amphora/flavor_capabilities')).toMatchObject(forbidden);
+  expect(await as('lb-global-observer', 'GET', '/v2/lbaas/providers/amphora/availability_zone_capabilities')).toMatchObject(forbidden);
+  expect((await as('lb-admin', 'GET', '/v2/lbaas/providers/amphora/flavor_capabilities')).status).toBe(200);
   expect((await as('lb-member', 'GET', '/v2/lbaas/flavors')).status).toBe(200);
   expect((await as('lb-member', 'GET', '/v2/lbaas/availabilityzones')).status).toBe(200);
 
@@ -68,14 +71,17 @@ it('a project sees its own quotas only; only admins set them', async () => {
   expect(await as('lb-member', 'GET', `/v2/lbaas/quotas/${theirs}/default`)).toMatchObject(forbidden);
   expect((await as('lb-member', 'GET', '/v2/lbaas/quotas')).body.quotas.map((q: { project_id: string }) => q.project_id)).toEqual([mine]);
   expect((await as('lb-admin', 'GET', '/v2/lbaas/quotas')).body.quotas.map((q: { project_id: string }) => q.project_id)).toEqual(expect.arrayContaining([mine, theirs]));
-  expect((await as('lb-observer', 'GET', '/v2/lbaas/quotas/defaults')).status).toBe(200);
+  // Octavia routes /quotas/defaults as the quotas of a project named "defaults": another project's.
+  expect(await as('lb-observer', 'GET', '/v2/lbaas/quotas/defaults')).toMatchObject(forbidden);
+  expect((await as('lb-observer', 'GET', `/v2/lbaas/quotas/${mine}/default`)).status).toBe(200);
+  expect((await as('lb-global-observer', 'GET', '/v2/lbaas/quotas/defaults')).status).toBe(200);
 
   expect(await as('lb-member', 'PUT', `/v2/lbaas/quotas/${mine}`, { quota: { listener: 100 } })).toMatchObject(forbidden);
   expect(await as('lb-member', 'DELETE', `/v2/lbaas/quotas/${mine}`)).toMatchObject(forbidden);
   expect((await sys.db.quota.findUniqueOrThrow({ where: { projectId: mine } })).listener).toBe(4);
 });
 
-it("another project's status tree and statistics are 404s", async () => {
+it("another project's status tree and statistics are 403s", async () => {
   const res = await as('lb-member', 'POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
   expect(res.status).toBe(201);
   const id = res.body.loadbalancer.id;
@@ -86,10 +92,11 @@ it("another project's status tree and statistics are 404s", async () => {
   expect((await as('lb-observer', 'GET', `/v2/lbaas/loadbalancers/${id}/status`)).status).toBe(200);
   expect((await as('lb-member', 'GET', `/v2/lbaas/loadbalancers/${id}/stats`)).status).toBe(200);
   expect((await as('lb-member', 'GET', `/v2/lbaas/listeners/${listener.body.listener.id}/stats`)).status).toBe(200);
-  for (const p of [`/v2/lbaas/loadbalancers/${id}/status`, `/v2/lbaas/loadbalancers/${id}/stats`]) {
-    expect(await as('lb-other', 'GET', p)).toMatchObject({ status: 404, body: { faultstring: `Load Balancer ${id} not found.` } });
+  for (const p of [`/v2/lbaas/loadbalancers/${id}/status`, `/v2/lbaas/loadbalancers/${id}/stats`, `/v2/lbaas/listeners/${listener.body.listener.id}/stats`]) {
+    expect(await as('lb-other', 'GET', p)).toMatchObject(forbidden);
   }
-  expect(await as('lb-other', 'GET', `/v2/lbaas/listeners/${listener.body.listener.id}/stats`)).toMatchObject({ status: 404 });
+  const nowhere = '00000000-0000-0000-0000-000000000000';
+  expect(await as('lb-other', 'GET', `/v2/lbaas/loadbalancers/${nowhere}/status`)).toMatchObject({ status: 404, body: { faultstring: `Load Balancer ${nowhere} not found.` } });
   // Amphorae are the operator's.
   const [amp] = await sys.db.amphora.findMany({ where: { loadBalancerId: id } });
   expect(await as('lb-member', 'GET', `/v2/octavia/amphorae/${amp!.id}/stats`)).toMatchObject(forbidden);

@@ -1,6 +1,7 @@
 /**
  * keystone mode: tokens validated against Keystone (the emulator's), Octavia's RBAC personas, and
- * project isolation (another project's objects are 404s, never 403s).
+ * project isolation: another project's objects are 403s (Octavia checks the policy against the
+ * object's project once it has found it), lists show the caller's project only.
  */
 import { startKeystoneSystem, type KeystoneSystem, type Persona } from '../support/keystone';
 import { eventually, type TestSystem } from '../support/system';
@@ -52,24 +53,25 @@ describe('personas', () => {
     expect(res).toMatchObject({ status: 403, body: { faultcode: 'Client', faultstring: 'Policy does not allow this request to be performed.' } });
   });
 
-  it("another project's member sees nothing of it: 404 and an empty list", async () => {
-    expect(await as('lb-other', 'GET', `/v2/lbaas/loadbalancers/${lbId}`)).toMatchObject({
-      status: 404,
-      body: { faultstring: `Load Balancer ${lbId} not found.` },
-    });
-    expect((await as('lb-other', 'DELETE', `/v2/lbaas/loadbalancers/${lbId}`)).status).toBe(404);
+  it("another project's member is refused its objects (403, as Octavia), lists none of them", async () => {
+    const forbidden = { status: 403, body: { faultcode: 'Client', faultstring: 'Policy does not allow this request to be performed.', debuginfo: null } };
+    expect(await as('lb-other', 'GET', `/v2/lbaas/loadbalancers/${lbId}`)).toMatchObject(forbidden);
+    expect(await as('lb-other', 'DELETE', `/v2/lbaas/loadbalancers/${lbId}`)).toMatchObject(forbidden);
     expect((await as('lb-other', 'GET', `/v2/lbaas/loadbalancers?id=${lbId}`)).body.loadbalancers).toEqual([]);
     const listener = await as('lb-other', 'POST', '/v2/lbaas/listeners', { listener: { protocol: 'TCP', protocol_port: 5, loadbalancer_id: lbId } });
-    expect(listener.status).toBe(404);
+    expect(listener).toMatchObject(forbidden);
     const pool = await as('lb-other', 'POST', '/v2/lbaas/pools', { pool: { protocol: 'TCP', lb_algorithm: 'ROUND_ROBIN', loadbalancer_id: lbId } });
-    expect(pool.status).toBe(404);
+    expect(pool).toMatchObject(forbidden);
 
-    // The owner's pool is invisible to the other project too, with its members.
+    // The owner's pool is refused to the other project too, with its members; it lists none of them.
     const own = await as('lb-member', 'POST', '/v2/lbaas/pools', { pool: { protocol: 'TCP', lb_algorithm: 'ROUND_ROBIN', loadbalancer_id: lbId } });
     expect(own.status).toBe(201);
-    expect((await as('lb-other', 'GET', `/v2/lbaas/pools/${own.body.pool.id}`)).status).toBe(404);
-    expect((await as('lb-other', 'GET', `/v2/lbaas/pools/${own.body.pool.id}/members`)).status).toBe(404);
+    expect(await as('lb-other', 'GET', `/v2/lbaas/pools/${own.body.pool.id}`)).toMatchObject(forbidden);
+    expect(await as('lb-other', 'GET', `/v2/lbaas/pools/${own.body.pool.id}/members`)).toMatchObject(forbidden);
     expect((await as('lb-other', 'GET', `/v2/lbaas/pools?id=${own.body.pool.id}`)).body.pools).toEqual([]);
+    // Only what exists nowhere is a 404.
+    const nowhere = '00000000-0000-0000-0000-000000000000';
+    expect(await as('lb-other', 'GET', `/v2/lbaas/pools/${nowhere}`)).toMatchObject({ status: 404, body: { faultstring: `Pool ${nowhere} not found.` } });
     await eventually(async () => ((await as('lb-member', 'GET', `/v2/lbaas/pools/${own.body.pool.id}`)).body.pool.provisioning_status === 'ACTIVE' ? true : undefined));
   });
 

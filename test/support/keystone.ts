@@ -5,7 +5,7 @@
 import { startNovaEmulator, type NovaEmulator } from '../emulators/nova';
 import { startTestSystem, type ApiResponse, type TestSystem } from './system';
 
-export type Persona = 'lb-member' | 'lb-observer' | 'lb-global-observer' | 'lb-admin' | 'lb-other' | 'no-lb-role';
+export type Persona = 'lb-member' | 'lb-observer' | 'lb-global-observer' | 'lb-admin' | 'lb-other' | 'no-lb-role' | 'lb-quota-admin' | 'os-admin';
 
 const projects: Record<Persona, string> = {
   'lb-member': 'demo',
@@ -14,6 +14,8 @@ const projects: Record<Persona, string> = {
   'lb-admin': 'demo',
   'lb-other': 'other',
   'no-lb-role': 'demo',
+  'lb-quota-admin': 'demo',
+  'os-admin': 'demo',
 };
 
 export interface KeystoneSystem {

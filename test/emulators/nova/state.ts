@@ -36,6 +36,7 @@ export const IDS = {
     'load-balancer_global_observer': '1c2f6b2d4e3f4071b8c9d0e1f2a3b4c5',
     'load-balancer_member': '2d3a7c3e5f404182c9d0e1f2a3b4c5d6',
     'load-balancer_admin': '3e4b8d4f60514293d0e1f2a3b4c5d6e7',
+    'load-balancer_quota_admin': '4f5c9e5a71624304e1f2a3b4c5d6e7f8',
   },
   tinyImage: 'a6546223-3b2b-4707-a9f3-5baa03b3d68b',
   amphoraImage: '4b8e1c2a-7f3d-4e5a-9b6c-0d1e2f3a4b5c',
@@ -390,6 +391,9 @@ export class CloudState {
       ['lb-admin', IDS.demoProject, ['reader', 'member', 'load-balancer_admin']],
       ['lb-other', IDS.otherProject, ['reader', 'member', 'load-balancer_member']],
       ['no-lb-role', IDS.demoProject, ['reader', 'member']],
+      ['lb-quota-admin', IDS.demoProject, ['reader', 'load-balancer_quota_admin']],
+      // The cloud's admin role in a project: an admin of the load-balancer API too (context_is_admin).
+      ['os-admin', IDS.demoProject, ['reader', 'member', 'admin']],
     ];
     for (const [name, project, roles] of personas) {
       const id = createHash('md5').update(name).digest('hex');
