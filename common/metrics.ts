@@ -7,6 +7,12 @@
  *       every HTTP request a compute driver makes; status is the HTTP status code, or `timeout`,
  *       `error` (connection failed) or `circuit_open` (failed fast, not sent)
  *   compute_request_duration_seconds{driver,service,method}
+ *   octavia_flows_{started,completed,compensated}_total{type}, octavia_flows_failed_total{type,outcome},
+ *   octavia_flow_duration_seconds{type,outcome}       counted by the worker (platform/flow-sink.ts)
+ *   octavia_api_requests_total{method,route,status}, octavia_api_request_duration_seconds{method,route}
+ *   octavia_objects{resource,provisioning_status,operating_status}, octavia_spare_amphorae{status},
+ *   octavia_spare_amphora_pool_size                   read from the database at scrape time
+ * The health manager's are in liveness-metrics.ts and heartbeat-receiver.ts; the README lists them all.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 

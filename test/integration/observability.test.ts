@@ -105,6 +105,23 @@ describe('log lines', () => {
     expect(JSON.stringify(sdk)).not.toContain('"error":{}');
   });
 
+  it('logs why a spare could not be built: the root cause under the ChildWorkflowFailure', async () => {
+    sys.failingSteps.add('buildAmphoraCompute');
+    const workflowId = `test-spare-pool-${Date.now()}`;
+    const result = await sys.temporal.workflow.execute('maintainSparePool', {
+      taskQueue: sys.config.temporal.taskQueue,
+      workflowId,
+      args: [{ poolSize: 1, bootTimeoutSeconds: 30, activeWaitSeconds: 1 }],
+    });
+    expect(result).toMatchObject({ failed: 1 });
+    const warn = await line((l) => l.msg.startsWith('A spare amphora could not be built') && l.workflowId === workflowId, 'the spare pool warning');
+    expect(warn.error).toMatchObject({
+      type: 'ChildWorkflowFailure',
+      workflowType: 'createAmphora',
+      rootCause: 'ApplicationFailure(InjectedFault): Injected fault in step buildAmphoraCompute',
+    });
+  });
+
   it("drops the SDK's task tokens and writes no colour codes", async () => {
     const failed = logs.lines().find((l) => l.msg === 'Activity failed' || l.msg === 'Workflow failed');
     expect(failed).toBeDefined();
