@@ -8,8 +8,7 @@
  * flow completes with its load balancer ACTIVE.
  */
 import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { ActivityInterceptorsFactory, NativeConnection, Worker } from '@temporalio/worker';
-import { createWorker } from '../../platform/worker';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
@@ -43,28 +42,14 @@ class Holds {
   });
 }
 
-/** The API of a test system, with a worker of our own that holds steps. */
+/** A test system whose worker holds steps. */
 function withHoldingSystem(env: Record<string, string>, body: (get: () => { sys: TestSystem; holds: Holds }) => void) {
   let sys: TestSystem;
-  let worker: Worker;
-  let connection: NativeConnection;
-  let running: Promise<void>;
   const holds = new Holds();
   beforeAll(async () => {
-    sys = await startTestSystem(env, { worker: false });
-    ({ worker, connection } = await createWorker({
-      config: sys.config,
-      address: sys.config.temporal.address!,
-      deps: { db: sys.db, compute: sys.compute, amphoraDriver: sys.amphoraDriver, network: sys.network, config: sys.config },
-      workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
-      activityInterceptors: [holds.interceptor],
-    }));
-    running = worker.run();
+    sys = await startTestSystem(env, { activityInterceptors: [holds.interceptor] });
   });
   afterAll(async () => {
-    worker?.shutdown();
-    await running?.catch(() => undefined);
-    await connection?.close();
     await sys?.stop();
   });
   afterEach(() => {

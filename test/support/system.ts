@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { NoopAmphoraDriver } from '../../drivers/amphora';
 import { NoopComputeDriver, type AmphoraComputeDriver } from '../../drivers/compute';
 import { logger, type Logger } from '../../common/logger';
@@ -32,14 +33,22 @@ export interface ApiResponse {
 export const PROJECT_ID = 'e3cd678b11784734bc366148aa37580e';
 
 /** `opts.compute`: another compute driver than the no-op one (the Nova driver on the Nova emulator). */
-export async function startTestSystem(env?: Record<string, string>, opts?: { worker?: boolean; log?: Logger }): Promise<TestSystem>;
+export interface TestSystemOptions {
+  /** false: no worker (the test runs its own, on other workflows). */
+  worker?: boolean;
+  log?: Logger;
+  /** More activity interceptors for the system's worker, after the fault injector (e.g. to hold a step). */
+  activityInterceptors?: ActivityInterceptorsFactory[];
+}
+
+export async function startTestSystem(env?: Record<string, string>, opts?: TestSystemOptions): Promise<TestSystem>;
 export async function startTestSystem<C extends AmphoraComputeDriver>(
   env: Record<string, string>,
-  opts: { worker?: boolean; log?: Logger; compute: (config: Config) => C },
+  opts: TestSystemOptions & { compute: (config: Config) => C },
 ): Promise<TestSystem<C>>;
 export async function startTestSystem(
   env: Record<string, string> = {},
-  opts: { worker?: boolean; log?: Logger; compute?: (config: Config) => AmphoraComputeDriver } = {},
+  opts: TestSystemOptions & { compute?: (config: Config) => AmphoraComputeDriver } = {},
 ): Promise<TestSystem<AmphoraComputeDriver>> {
   const config = loadConfig({
     ...process.env,
@@ -69,6 +78,7 @@ export async function startTestSystem(
           },
         },
       }),
+      ...(opts.activityInterceptors ?? []),
     ],
     worker: opts.worker,
   });
