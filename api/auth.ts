@@ -9,10 +9,11 @@
 import type { RequestHandler, Response } from 'express';
 import { KeystoneSession, identityV3 } from '../drivers/openstack/keystone';
 import { requireCredentials } from '../drivers/compute/nova';
-import { OpenStackHttpError, send } from '../drivers/openstack/http';
+import { OpenStackHttpError, OpenStackTransportError, send } from '../drivers/openstack/http';
 import type { Logger } from '../common/logger';
 import type { Config } from '../config';
 import { setRequestContext, type RequestContext } from './context';
+import { KeystoneUnavailable } from '../common/errors';
 
 const MAX_CACHE_MS = 5 * 60_000;
 const MAX_CACHE_ENTRIES = 10_000;
@@ -33,8 +34,24 @@ export class KeystoneTokenValidator {
     private readonly log: Logger,
   ) {}
 
-  /** The caller's context, or undefined when Keystone does not know the token. */
+  /**
+   * The caller's context, or undefined when Keystone does not know the token. As keystonemiddleware:
+   * Keystone unreachable, answering with an error, or refusing our own token twice is
+   * KeystoneUnavailable (503), never a 500; nothing is cached then.
+   */
   async validate(userToken: string): Promise<RequestContext | undefined> {
+    try {
+      return await this.validateOnce(userToken);
+    } catch (err) {
+      if (err instanceof OpenStackHttpError || err instanceof OpenStackTransportError) {
+        this.log.error({ err }, 'Unable to validate token: Keystone is unavailable');
+        throw new KeystoneUnavailable();
+      }
+      throw err;
+    }
+  }
+
+  private async validateOnce(userToken: string): Promise<RequestContext | undefined> {
     const cached = this.cache.get(userToken);
     if (cached && cached.until > Date.now()) return cached.ctx;
     this.cache.delete(userToken);
@@ -66,7 +83,7 @@ export class KeystoneTokenValidator {
           this.session.invalidate(service.value);
           continue;
         }
-        if (err.status === 404 || err.status === 401) return undefined;
+        if (err.status === 404) return undefined;
         throw err;
       }
     }

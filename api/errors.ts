@@ -1,11 +1,12 @@
 /**
  * The one mapping of errors to HTTP: every DomainError (common/errors.ts) is answered with its code in
  * Octavia's fault body `{"faultcode": "Client"|"Server", "faultstring": "...", "debuginfo": null}`, or,
- * for the faults Octavia's web framework answers itself, in pecan's `{"code", "title", "description"}`.
+ * for the faults Octavia's web framework answers itself, in pecan's `{"code", "title", "description"}`,
+ * and for what its middleware answers before the API (a WebobFault: Keystone unavailable) in webob's.
  * A 500 never shows its message: internal faults go to the log only.
  */
 import type { ErrorRequestHandler } from 'express';
-import { DomainError, FrameworkFault, MalformedJson, MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType } from '../common/errors';
+import { DomainError, FrameworkFault, MalformedJson, MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType, WebobFault } from '../common/errors';
 import type { Logger } from '../common/logger';
 
 export function faultBody(status: number, message: string) {
@@ -43,6 +44,6 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       else res.status(fault.code).json({ code: fault.code, title: fault.title, description: fault.message });
       return;
     }
-    res.status(fault.code).json(faultBody(fault.code, fault.message));
+    res.status(fault.code).json(fault instanceof WebobFault ? fault.body : faultBody(fault.code, fault.message));
   };
 }

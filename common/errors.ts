@@ -337,6 +337,33 @@ export class ProviderUnsupportedOption extends ApiFault {
   }
 }
 
+/**
+ * A fault that Octavia's WSGI middleware answers, not its API: the body is webob's JSON rendering of the
+ * HTTP exception (`{"message": <explanation><br /><br />\n<detail>\n\n, "code": "503 Service
+ * Unavailable", "title": ...}`), not Octavia's fault body.
+ */
+export class WebobFault extends ApiFault {
+  constructor(
+    code: number,
+    readonly title: string,
+    readonly explanation: string,
+    detail: string,
+  ) {
+    super(code, detail);
+  }
+
+  get body() {
+    return { message: `${this.explanation}<br /><br />\n${this.message}\n\n`, code: `${this.code} ${this.title}`, title: this.title };
+  }
+}
+
+/** keystonemiddleware's answer when Keystone cannot be reached or cannot validate a token: 503, never 500. */
+export class KeystoneUnavailable extends WebobFault {
+  constructor() {
+    super(503, 'Service Unavailable', 'The server is currently unavailable. Please try again at a later time.', 'The Keystone service is temporarily unavailable.');
+  }
+}
+
 export class ServiceUnavailable extends ApiFault {
   constructor(what: string) {
     super(503, `${what} is temporarily unavailable; nothing was changed. Try again.`);

@@ -66,6 +66,8 @@ export interface SendOptions {
   url: string;
   headers?: Record<string, string>;
   body?: unknown;
+  /** Whether the request may be sent again when no answer came (default: GET, PUT and DELETE may). */
+  idempotent?: boolean;
   timeoutMs: number;
   log: Logger;
 }
@@ -122,6 +124,10 @@ export function errorType(body: unknown): string | undefined {
   return typeof inner?.type === 'string' && inner.type ? inner.type : undefined;
 }
 
+/** The methods HTTP defines as idempotent: sent again when no answer came, they change nothing twice. */
+const IDEMPOTENT = new Set<SendOptions['method']>(['GET', 'PUT', 'DELETE']);
+const CONNECTION_RETRIES = 3;
+
 function isTimeout(err: unknown): boolean {
   const name = (err as { name?: string } | undefined)?.name;
   return name === 'TimeoutError' || name === 'AbortError';
@@ -149,20 +155,33 @@ export async function send(o: SendOptions): Promise<SendResult> {
     );
   };
 
-  let res: Response;
+  let res: Response | undefined;
   let text: string;
-  try {
-    res = await fetch(url, {
-      method: o.method,
-      headers,
-      body: o.body === undefined ? undefined : JSON.stringify(o.body),
-      signal: AbortSignal.timeout(o.timeoutMs),
-    });
-    text = await res.text();
-  } catch (err) {
-    const kind = isTimeout(err) ? 'timeout' : 'connection';
-    done(kind === 'timeout' ? 'timeout' : 'error', { requestId: ourRequestId });
-    throw new OpenStackTransportError(o.service, o.method, path, kind, err);
+  const deadline = AbortSignal.timeout(o.timeoutMs);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      res = undefined;
+      res = await fetch(url, {
+        method: o.method,
+        headers,
+        body: o.body === undefined ? undefined : JSON.stringify(o.body),
+        signal: deadline,
+      });
+      text = await res.text();
+      break;
+    } catch (err) {
+      const kind = isTimeout(err) ? 'timeout' : 'connection';
+      // A kept-alive connection the service (or a proxy) closed as we reused it fails the request
+      // before any answer: an idempotent request is safe to send again. The pool may hold several
+      // such connections, so up to CONNECTION_RETRIES times (keystonemiddleware's
+      // http_request_max_retries), within the request's one timeout.
+      if (kind === 'connection' && res === undefined && attempt < CONNECTION_RETRIES && (o.idempotent ?? IDEMPOTENT.has(o.method))) {
+        o.log.debug({ service: o.service, method: o.method, path, requestId: ourRequestId, attempt }, `${serviceName[o.service]} closed the connection before answering; sending again`);
+        continue;
+      }
+      done(kind === 'timeout' ? 'timeout' : 'error', { requestId: ourRequestId });
+      throw new OpenStackTransportError(o.service, o.method, path, kind, err);
+    }
   }
   const requestId = res.headers.get('x-openstack-request-id') ?? res.headers.get('x-compute-request-id') ?? ourRequestId;
   done(String(res.status), { requestId });

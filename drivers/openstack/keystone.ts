@@ -122,6 +122,8 @@ export class KeystoneSession {
       method: 'POST',
       url: joinUrl(identityV3(c.authUrl), 'auth/tokens'),
       body: { auth: { identity: { methods: ['password'], password: { user } }, scope: { project } } },
+      // Issuing a token changes nothing: a request lost on a closed connection may be sent again.
+      idempotent: true,
       timeoutMs: this.o.timeoutMs,
       log: this.o.log,
     });

@@ -24,6 +24,8 @@ export interface KeystoneSystem {
   tokens: Record<Persona, { token: string; projectId: string }>;
   /** A request as one persona (no X-Project-Id: the token decides). */
   as(user: Persona, method: string, path: string, body?: unknown): Promise<ApiResponse>;
+  /** A new token of a persona (one our API has not validated, hence not cached, yet). */
+  login(user: Persona): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -61,6 +63,7 @@ export async function startKeystoneSystem(): Promise<KeystoneSystem> {
     keystone,
     tokens,
     as: (user, method, path, body) => sys.api(method, path, body, { 'x-auth-token': tokens[user].token, 'x-project-id': '' }),
+    login: async (user) => (await login(keystone, user, projects[user])).token,
     async stop() {
       await sys.stop();
       await keystone.stop();

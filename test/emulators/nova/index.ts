@@ -119,6 +119,16 @@ export interface NovaEmulator {
     latencyMs: number;
     /** Servers created from now on go to ERROR with a NoValidHost fault (as 34-server-get-ERROR-novalidhost.json). */
     buildFailsNoValidHost: boolean;
+    /**
+     * An identity request that comes on a kept-alive connection (not the connection's first) has the
+     * connection closed before any answer: a Keystone (or its proxy) closing idle connections as the
+     * client reuses them.
+     */
+    identityDropsReusedConnections: boolean;
+    /** Every identity request has its connection closed before any answer: Keystone cannot be reached. */
+    identityDown: boolean;
+    /** How many identity connections were closed so, for tests to know the fault happened. */
+    identityConnectionsDropped: number;
   };
   /** Every request received (method, path, headers with X-Auth-Token redacted, body) for assertions. */
   requests: RecordedRequest[];
@@ -182,7 +192,12 @@ export async function startNovaEmulator(opts: NovaEmulatorOptions = {}): Promise
     dropNextCreateResponse: false,
     latencyMs: 0,
     buildFailsNoValidHost: false,
+    identityDropsReusedConnections: false,
+    identityDown: false,
+    identityConnectionsDropped: 0,
   };
+  /** Requests seen per connection, to tell a kept-alive connection's reuse. */
+  const requestsOnSocket = new WeakMap<Socket, number>();
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
 
@@ -212,6 +227,7 @@ export async function startNovaEmulator(opts: NovaEmulatorOptions = {}): Promise
   };
 
   const server = createServer((req, res) => {
+    requestsOnSocket.set(req.socket, (requestsOnSocket.get(req.socket) ?? 0) + 1);
     void (async () => {
       const raw = await readBody(req);
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -246,6 +262,12 @@ export async function startNovaEmulator(opts: NovaEmulatorOptions = {}): Promise
       if (!ep || !identity || !glance || !compute) throw new Error('emulator not started');
 
       if (service === 'identity') {
+        const reused = (requestsOnSocket.get(req.socket) ?? 0) > 1;
+        if (faults.identityDown || (faults.identityDropsReusedConnections && reused)) {
+          faults.identityConnectionsDropped++;
+          req.socket.destroy();
+          return;
+        }
         send(res, identity.handle(r));
         return;
       }
