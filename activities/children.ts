@@ -4,7 +4,7 @@
  * database round trips whatever its size: apply updates, finish (or fail).
  */
 import { OperatingStatus, ProvisioningStatus } from '../common/status';
-import type { ChildChange, ChildResource } from '../common/resources';
+import { childResources, type ChildChange, type ChildResource } from '../common/resources';
 import { childTable as table, type Tx } from '../db/children';
 import type { ActivityDeps } from './deps';
 import { releaseLoadBalancer } from '../db/loadbalancers';
@@ -52,6 +52,41 @@ async function remove(tx: Tx, c: ChildChange): Promise<void> {
     where: { listenerId: policy.listenerId, position: { gt: policy.position } },
     data: { position: { decrement: 1 } },
   });
+}
+
+/**
+ * The children a single-call create wrote with its load balancer, while they are PENDING_CREATE: the
+ * load balancer's create flow settles them with it. Only such a create leaves children PENDING_CREATE
+ * under a load balancer that is itself PENDING_CREATE (a child's own create needs it ACTIVE).
+ */
+const pendingTree = (loadBalancerId: string) => {
+  const pending = { provisioningStatus: ProvisioningStatus.PENDING_CREATE };
+  return {
+    listener: { ...pending, loadBalancerId },
+    pool: { ...pending, loadBalancerId },
+    member: { ...pending, pool: { loadBalancerId } },
+    healthmonitor: { ...pending, pool: { loadBalancerId } },
+    l7policy: { ...pending, listener: { loadBalancerId } },
+    l7rule: { ...pending, l7Policy: { listener: { loadBalancerId } } },
+  } satisfies Record<ChildResource, Record<string, unknown>>;
+};
+
+/** The create flow's success: the tree ACTIVE, each child as its own create flow would leave it. */
+export async function activateLoadBalancerTree(tx: Tx, loadBalancerId: string, now: Date): Promise<void> {
+  const where = pendingTree(loadBalancerId);
+  // Rules go with their policies (activate).
+  for (const resource of ['listener', 'pool', 'member', 'healthmonitor', 'l7policy'] as const) {
+    const rows = await table(tx, resource).findMany({ where: where[resource], select: { id: true } });
+    for (const { id } of rows) await activate(tx, { resource, id, operation: 'create' }, now);
+  }
+}
+
+/** The create flow's failure: the tree ERROR with its load balancer (the cascade delete removes it). */
+export async function failLoadBalancerTree(tx: Tx, loadBalancerId: string, now: Date): Promise<void> {
+  const where = pendingTree(loadBalancerId);
+  for (const resource of childResources) {
+    await table(tx, resource).updateMany({ where: where[resource], data: { provisioningStatus: ProvisioningStatus.ERROR, updatedAt: now } });
+  }
 }
 
 export function childActivities({ db }: ActivityDeps) {

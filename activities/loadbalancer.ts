@@ -4,7 +4,9 @@
  */
 import { AmphoraRole, AmphoraStatus, OperatingStatus, ProvisioningStatus, Topology } from '../common/status';
 import type { ActivityDeps } from './deps';
+import { deleteLoadBalancerChildren } from '../db/children';
 import { releaseLoadBalancer } from '../db/loadbalancers';
+import { activateLoadBalancerTree, failLoadBalancerTree } from './children';
 
 const pending = [ProvisioningStatus.PENDING_CREATE, ProvisioningStatus.PENDING_UPDATE, ProvisioningStatus.PENDING_DELETE];
 
@@ -48,17 +50,9 @@ export function loadBalancerActivities({ db, compute, config }: ActivityDeps) {
       await releaseLoadBalancer(db, loadBalancerId, ProvisioningStatus.PENDING_UPDATE, ProvisioningStatus.ACTIVE, new Date());
     },
 
-    /**
-     * Cascade delete: every child of the load balancer, in one transaction (listeners first, since they
-     * point at pools; members and monitors go with their pools).
-     */
+    /** Cascade delete: every child of the load balancer, in one transaction. */
     async deleteLoadBalancerChildren(loadBalancerId: string): Promise<void> {
-      await db.$transaction([
-        // L7 policies (and their rules, by ON DELETE CASCADE) first: they point at listeners and pools.
-        db.l7Policy.deleteMany({ where: { listener: { loadBalancerId } } }),
-        db.listener.deleteMany({ where: { loadBalancerId } }),
-        db.pool.deleteMany({ where: { loadBalancerId } }),
-      ]);
+      await db.$transaction((tx) => deleteLoadBalancerChildren(tx, loadBalancerId));
     },
 
     /**
@@ -68,16 +62,19 @@ export function loadBalancerActivities({ db, compute, config }: ActivityDeps) {
      */
     async finishLoadBalancerCreate(input: { loadBalancerId: string; amphoraIds: string[] }): Promise<void> {
       const now = new Date();
-      await db.$transaction([
-        db.amphora.updateMany({
+      await db.$transaction(async (tx) => {
+        await tx.amphora.updateMany({
           where: { id: { in: input.amphoraIds }, status: { not: AmphoraStatus.DELETED } },
           data: { status: AmphoraStatus.ALLOCATED, updatedAt: now },
-        }),
-        db.loadBalancer.updateMany({
+        });
+        // A single-call create's tree is ACTIVE with its load balancer (Octavia's MarkLBActiveInDB with
+        // mark_subobjects): the configuration just pushed carried it.
+        await activateLoadBalancerTree(tx, input.loadBalancerId, now);
+        await tx.loadBalancer.updateMany({
           where: { id: input.loadBalancerId, provisioningStatus: ProvisioningStatus.PENDING_CREATE },
           data: { provisioningStatus: ProvisioningStatus.ACTIVE, updatedAt: now },
-        }),
-      ]);
+        });
+      });
     },
 
     /**
@@ -104,7 +101,12 @@ export function loadBalancerActivities({ db, compute, config }: ActivityDeps) {
 
     /** Where every failed flow ends: the object is in a defined state (ERROR), never left PENDING_*. */
     async markLoadBalancerError(loadBalancerId: string): Promise<void> {
-      await releaseLoadBalancer(db, loadBalancerId, pending, ProvisioningStatus.ERROR, new Date());
+      const now = new Date();
+      await db.$transaction(async (tx) => {
+        // A failed create takes the tree of a single-call create with it: ERROR, never left PENDING.
+        await failLoadBalancerTree(tx, loadBalancerId, now);
+        await releaseLoadBalancer(tx, loadBalancerId, pending, ProvisioningStatus.ERROR, now);
+      });
     },
 
     /** Soft delete, as Octavia does: DELETED rows are hidden from the API and purged by housekeeping. */

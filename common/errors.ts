@@ -102,6 +102,20 @@ export class ValidationFailure extends ApiFault {
   }
 }
 
+/** Octavia's SingleCreateDetailsMissing: a single-call create names a pool it does not define. */
+export class SingleCreateDetailsMissing extends ApiFault {
+  constructor(type: string, name: string) {
+    super(400, `Missing details for ${type} object: ${name}`);
+  }
+}
+
+/** Octavia's ListenerNoChildren. */
+export class ListenerNoChildren extends ApiFault {
+  constructor(protocol: string) {
+    super(400, `Protocol ${protocol} listeners cannot have child objects.`);
+  }
+}
+
 export class InvalidFilter extends ApiFault {
   constructor() {
     super(400, 'One or more arguments are either duplicate or invalid');

@@ -11,6 +11,7 @@ export interface ChildTable {
   update(args: { where: { id: string }; data: Record<string, unknown> }): Promise<Record<string, unknown>>;
   updateMany(args: { where: Record<string, unknown>; data: Record<string, unknown> }): Promise<{ count: number }>;
   deleteMany(args: { where: Record<string, unknown> }): Promise<{ count: number }>;
+  findMany(args: { where: Record<string, unknown>; select: { id: true } }): Promise<{ id: string }[]>;
 }
 
 export function childTable(tx: Tx, resource: ChildResource): ChildTable {
@@ -23,4 +24,15 @@ export function childTable(tx: Tx, resource: ChildResource): ChildTable {
     l7rule: tx.l7Rule,
   };
   return tables[resource] as unknown as ChildTable;
+}
+
+/**
+ * Every child of a load balancer, in one transaction (the cascade delete, a single-call create whose
+ * flow could not start): L7 policies first (their rules go by ON DELETE CASCADE), since they point at
+ * listeners and pools; members and monitors go with their pools.
+ */
+export async function deleteLoadBalancerChildren(tx: Tx, loadBalancerId: string): Promise<void> {
+  await tx.l7Policy.deleteMany({ where: { listener: { loadBalancerId } } });
+  await tx.listener.deleteMany({ where: { loadBalancerId } });
+  await tx.pool.deleteMany({ where: { loadBalancerId } });
 }

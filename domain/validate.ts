@@ -7,6 +7,7 @@
  */
 import { BlockList, isIPv6 } from 'node:net';
 import {
+  CertificateRetrieval,
   InvalidL7PolicyArgs,
   InvalidOption,
   InvalidSubresource,
@@ -85,6 +86,33 @@ export function checkAlgorithm(protocol: string, algorithm: string | null | unde
   }
 }
 
+export interface PoolTlsFields {
+  tls_container_ref?: string | null;
+  ca_tls_container_ref?: string | null;
+  crl_container_ref?: string | null;
+  tls_ciphers?: string | null;
+  tls_versions?: string[] | null;
+  alpn_protocols?: string[] | null;
+}
+
+/**
+ * TLS towards members: tls_enabled is stored; certificates would come from a certificate manager this
+ * deployment does not have, so references are refused as Octavia refuses ones it cannot retrieve, and
+ * cipher/version/ALPN lists (which have nowhere to be stored) are refused rather than dropped.
+ */
+export function checkPoolTls(body: PoolTlsFields): void {
+  if (body.crl_container_ref && !body.ca_tls_container_ref) {
+    throw new ValidationFailure('A CA certificate reference is required to specify a revocation list.');
+  }
+  const refs = [body.tls_container_ref, body.ca_tls_container_ref, body.crl_container_ref].filter((r): r is string => !!r);
+  if (refs.length > 0) throw new CertificateRetrieval(refs);
+  const lists = { tls_ciphers: body.tls_ciphers, tls_versions: body.tls_versions, alpn_protocols: body.alpn_protocols };
+  const set = Object.entries(lists).filter(([, v]) => (Array.isArray(v) ? v.length > 0 : !!v));
+  if (set.length > 0) {
+    throw new ValidationFailure(`${set.map(([k]) => k).join(', ')} cannot be set: pools of this deployment have no TLS settings.`);
+  }
+}
+
 // --- members -----------------------------------------------------------------------------------------
 
 /** Octavia's [networking] reserved_ips default: the metadata service is never a member. */
@@ -118,6 +146,24 @@ export function checkMonitorTypeForPool(poolProtocol: string, type: string, dela
     }
   } else if (type === 'UDP-CONNECT' || type === 'SCTP') {
     throw new ValidationFailure(`The ${type} type is only supported for pools of type UDP/SCTP.`);
+  }
+}
+
+const HTTP_MONITOR_TYPES: readonly string[] = ['HTTP', 'HTTPS'];
+const HTTP_MONITOR_FIELDS = ['http_method', 'url_path', 'expected_codes'] as const;
+
+/** HTTP and HTTPS monitors have the HTTP settings; a monitor of another type may not send them. */
+export const isHttpMonitor = (type: string) => HTTP_MONITOR_TYPES.includes(type);
+
+/** The HTTP settings a monitor of `type` sends (present, or, `sentOnly`, sent at all, null included) are refused unless it is an HTTP(S) monitor. */
+export function checkMonitorHttpFields(
+  type: string,
+  monitor: Partial<Record<(typeof HTTP_MONITOR_FIELDS)[number], unknown>>,
+  sentOnly = false,
+): void {
+  if (isHttpMonitor(type)) return;
+  for (const f of HTTP_MONITOR_FIELDS) {
+    if (sentOnly ? monitor[f] !== undefined : monitor[f]) throw new InvalidOption(f, `health monitors of type ${type}`);
   }
 }
 

@@ -1,8 +1,10 @@
 /** The health monitor (Octavia's HealthMonitorResponse). */
 import { z } from 'zod';
-import type { HealthMonitor } from '../../generated/prisma/client';
+import type { HealthMonitor, Prisma } from '../../generated/prisma/client';
+import { isHttpMonitor } from '../../domain/validate';
+import { newChild } from '../lifecycle';
 import { body, resource, stored } from '../resource';
-import { healthMonitorCreateRoot, healthMonitorTypes, healthMonitorUpdateRoot, type HealthMonitorTypeName } from '../schemas/healthmonitor';
+import { healthMonitorCreateRoot, healthMonitorTypes, healthMonitorUpdateRoot, type HealthMonitorSingleCreate, type HealthMonitorTypeName } from '../schemas/healthmonitor';
 import { objectFields, refTo, text } from './common';
 
 /** The database enum spells TLS_HELLO and UDP_CONNECT; Octavia's wire names have hyphens. */
@@ -40,3 +42,20 @@ export const healthMonitors = resource<HealthMonitor>()({
     update: body(healthMonitorUpdateRoot, 'health_monitor_'),
   },
 });
+
+/**
+ * The row of a new monitor of a pool (its POST, or a pool of a single-call create): OFFLINE until its
+ * flow has configured it (then ONLINE, or OFFLINE when disabled, as Octavia shows it); HTTP(S) monitors get Octavia's defaults, other types no HTTP settings.
+ */
+export function newHealthMonitor(monitor: HealthMonitorSingleCreate, pool: { id: string; projectId: string }) {
+  const http = isHttpMonitor(monitor.type);
+  return {
+    ...(healthMonitors.toColumns(monitor) as Pick<Prisma.HealthMonitorUncheckedCreateInput, 'type' | 'delay' | 'timeout' | 'maxRetries'>),
+    ...newChild(pool.projectId),
+    poolId: pool.id,
+    maxRetriesDown: monitor.max_retries_down ?? 3,
+    httpMethod: http ? (monitor.http_method ?? 'GET') : null,
+    urlPath: http ? (monitor.url_path ?? '/') : null,
+    expectedCodes: http ? (monitor.expected_codes ?? '200') : null,
+  };
+}

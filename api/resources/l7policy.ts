@@ -5,6 +5,7 @@ import type { L7Policy, Prisma } from '../../generated/prisma/client';
 import { body, resource, stored } from '../resource';
 import { l7PolicyCreateRoot, l7PolicyUpdateRoot } from '../schemas/l7policy';
 import { objectFields, refsOf, text } from './common';
+import { newChild } from '../lifecycle';
 
 /** What an L7 policy view needs besides the row: its rules. */
 export const l7PolicyInclude = {
@@ -35,4 +36,12 @@ export const l7Policies = resource<L7PolicyRow>()({
     create: body(l7PolicyCreateRoot, 'l7policy_'),
     update: body(l7PolicyUpdateRoot, 'l7policy_'),
   },
+});
+
+/** The row of a new policy of a listener at `position` (its POST, or a single-call create), PENDING_CREATE. */
+export const newL7Policy = (values: Record<string, unknown>, listener: { id: string; projectId: string }, position: number) => ({
+  ...(l7Policies.toColumns(values) as Pick<Prisma.L7PolicyUncheckedCreateInput, 'action'>),
+  ...newChild(listener.projectId),
+  listenerId: listener.id,
+  position,
 });

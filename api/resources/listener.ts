@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { Listener, Prisma } from '../../generated/prisma/client';
 import { ListenerProtocol } from '../../common/status';
 import { body, resource, stored } from '../resource';
-import { listenerCreateRoot, listenerUpdateRoot } from '../schemas/listener';
+import { listenerCreateRoot, listenerUpdateRoot, type ListenerSingleCreate } from '../schemas/listener';
+import { newChild } from '../lifecycle';
 import { absent, absentTlsLists, objectFields, refsOf, refTo, text } from './common';
 
 /** A listener's policies as its view lists them: in evaluation order. */
@@ -52,4 +53,11 @@ export const listeners = resource<ListenerRow>()({
     create: body(listenerCreateRoot, 'listener_'),
     update: body(listenerUpdateRoot, 'listener_'),
   },
+});
+
+/** The row of a new listener of a load balancer (its POST, or a single-call create), PENDING_CREATE. */
+export const newListener = (listener: ListenerSingleCreate, lb: { id: string; projectId: string }) => ({
+  ...(listeners.toColumns(listener) as Pick<Prisma.ListenerUncheckedCreateInput, 'protocol' | 'protocolPort'>),
+  ...newChild(lb.projectId),
+  loadBalancerId: lb.id,
 });

@@ -1,8 +1,10 @@
 /** The member (Octavia's MemberResponse). */
 import { z } from 'zod';
-import type { Member } from '../../generated/prisma/client';
+import type { Member, Prisma } from '../../generated/prisma/client';
+import { OperatingStatus } from '../../common/status';
+import { newChild } from '../lifecycle';
 import { body, resource, stored } from '../resource';
-import { memberCreateRoot, membersBatchRoot, memberUpdateRoot } from '../schemas/member';
+import { memberCreateRoot, membersBatchRoot, memberUpdateRoot, type MemberCreate } from '../schemas/member';
 import { objectFields, text } from './common';
 
 export const members = resource<Member>()({
@@ -28,4 +30,16 @@ export const members = resource<Member>()({
     update: body(memberUpdateRoot, 'member_'),
     batch: body(membersBatchRoot, 'members_'),
   },
+});
+
+/**
+ * The row of a new member of a pool: NO_MONITOR until an amphora reports its health, as Octavia shows a
+ * member made alone; a single-call create makes the members of a monitored pool OFFLINE, as Octavia's does.
+ */
+export const newMember = (m: MemberCreate, pool: { id: string; projectId: string }, operatingStatus: OperatingStatus = OperatingStatus.NO_MONITOR) => ({
+  ...(members.toColumns(m) as Pick<Prisma.MemberUncheckedCreateInput, 'ipAddress' | 'protocolPort'>),
+  ...newChild(pool.projectId, operatingStatus),
+  weight: m.weight ?? 1,
+  backup: m.backup ?? false,
+  poolId: pool.id,
 });

@@ -1,10 +1,11 @@
 /** The pool (Octavia's PoolResponse). */
 import { z } from 'zod';
 import { LbAlgorithm, PoolProtocol } from '../../common/status';
-import type { Pool, Prisma } from '../../generated/prisma/client';
-import type { Tx } from '../lifecycle';
+import { Prisma, type Pool } from '../../generated/prisma/client';
+import type { SessionPersistenceFields } from '../../domain/validate';
+import { newChild, type Tx } from '../lifecycle';
 import { body, computed, resource, stored } from '../resource';
-import { poolCreateRoot, poolUpdateRoot } from '../schemas/pool';
+import { poolCreateRoot, poolUpdateRoot, type PoolSingleCreate } from '../schemas/pool';
 import { absent, absentTlsLists, objectFields, refsOf, refTo, text } from './common';
 
 const byCreation = [{ createdAt: 'asc' }, { id: 'asc' }] satisfies Prisma.ListenerOrderByWithRelationInput[];
@@ -91,3 +92,17 @@ export const pools = resource<PoolRow>()({
     update: body(poolUpdateRoot, 'pool_'),
   },
 });
+
+/**
+ * The row of a new pool of a load balancer (its POST, or a single-call create), PENDING_CREATE; its
+ * session persistence stored with all four keys, as the response shows it.
+ */
+export function newPool(pool: PoolSingleCreate & { protocol: string; lb_algorithm: string }, lb: { id: string; projectId: string }) {
+  const sp = pool.session_persistence as (SessionPersistenceFields & { type: string }) | null | undefined;
+  return {
+    ...(pools.toColumns(pool) as Pick<Prisma.PoolUncheckedCreateInput, 'protocol' | 'lbAlgorithm'>),
+    ...newChild(lb.projectId),
+    loadBalancerId: lb.id,
+    sessionPersistence: sp ? (sessionPersistenceOf(sp) as unknown as Prisma.InputJsonValue) : Prisma.DbNull,
+  };
+}

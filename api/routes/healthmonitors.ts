@@ -1,17 +1,14 @@
 /** /v2/lbaas/healthmonitors (Octavia api-ref: Health Monitors). One monitor per pool. */
 import { authorize } from '../context';
-import { checkMonitorDomainName, checkMonitorTypeForPool } from '../../domain/validate';
+import { checkMonitorDomainName, checkMonitorHttpFields, checkMonitorTypeForPool } from '../../domain/validate';
 import { ProvisioningStatus } from '../../common/status';
-import type { HealthMonitor, Pool, Prisma } from '../../generated/prisma/client';
+import type { HealthMonitor, Pool } from '../../generated/prisma/client';
 import { collection } from '../collection';
 import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
-import { childRoutes, createChild, findOr404, newChild, refusedAs } from '../lifecycle';
-import { healthMonitors, healthMonitorTypeToWire } from '../resources/healthmonitor';
+import { childRoutes, createChild, findOr404, refusedAs } from '../lifecycle';
+import { healthMonitors, healthMonitorTypeToWire, newHealthMonitor } from '../resources/healthmonitor';
 import { DuplicateHealthMonitor, ImmutableObject, InvalidOption } from '../../common/errors';
-
-const HTTP_TYPES: readonly string[] = ['HTTP', 'HTTPS'];
-const HTTP_FIELDS = ['http_method', 'url_path', 'expected_codes'] as const;
 
 /** Octavia refuses monitor changes while the pool is not ACTIVE. */
 function checkPoolMutable(pool: Pool) {
@@ -30,30 +27,17 @@ export function healthMonitorRoutes(deps: ApiDeps): ApiRouter {
     const pool = await poolOf(monitor.pool_id);
     authorize(req, 'healthmonitor:post', pool.projectId);
     checkMonitorTypeForPool(pool.protocol, monitor.type, monitor.delay);
-    const http = HTTP_TYPES.includes(monitor.type);
-    if (!http) {
-      for (const f of HTTP_FIELDS) if (monitor[f]) throw new InvalidOption(f, `health monitors of type ${monitor.type}`);
-    }
+    checkMonitorHttpFields(monitor.type, monitor);
     checkMonitorDomainName(monitor.domain_name, monitor.http_version);
     checkPoolMutable(pool);
 
-    // OFFLINE until its flow has configured it; then ONLINE, or OFFLINE when disabled (as Octavia shows it).
     const row = await createChild(
       deps,
       'healthmonitor',
       pool,
       (tx) =>
         tx.healthMonitor.create({
-          data: {
-            ...(healthMonitors.toColumns(monitor) as Pick<Prisma.HealthMonitorUncheckedCreateInput, 'type' | 'delay' | 'timeout' | 'maxRetries'>),
-            ...newChild(pool.projectId),
-            poolId: pool.id,
-            maxRetriesDown: monitor.max_retries_down ?? 3,
-            // HTTP(S) monitors get Octavia's defaults; other types have no HTTP settings.
-            httpMethod: http ? (monitor.http_method ?? 'GET') : null,
-            urlPath: http ? (monitor.url_path ?? '/') : null,
-            expectedCodes: http ? (monitor.expected_codes ?? '200') : null,
-          },
+          data: newHealthMonitor(monitor, pool),
         }),
       // The unique pool_id: one monitor per pool.
       { refused: refusedAs('P2002', () => new DuplicateHealthMonitor()) },
@@ -75,9 +59,7 @@ export function healthMonitorRoutes(deps: ApiDeps): ApiRouter {
       const update = body().healthmonitor;
       const pool = await poolOf(current.poolId);
       const type = healthMonitorTypeToWire(current.type);
-      if (!HTTP_TYPES.includes(type)) {
-        for (const f of HTTP_FIELDS) if (update[f] !== undefined) throw new InvalidOption(f, `health monitors of type ${type}`);
-      }
+      checkMonitorHttpFields(type, update, true);
       for (const f of ['delay', 'max_retries', 'timeout'] as const) if (update[f] === null) throw new InvalidOption('None', f);
       checkMonitorDomainName(
         update.domain_name !== undefined ? update.domain_name : current.domainName,

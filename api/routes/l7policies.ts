@@ -8,12 +8,12 @@
  * (the load balancer is PENDING_UPDATE, so nothing else moves meanwhile) and undone with it if the flow
  * cannot start. A deleted policy closes its gap when its flow removes the row (finishChildChanges).
  */
-import type { Listener, Prisma } from '../../generated/prisma/client';
+import type { Listener } from '../../generated/prisma/client';
 import { authorize } from '../context';
 import { collection } from '../collection';
 import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
-import { childRoutes, findOr404, markChild, mutateChildren, newChild, type Tx } from '../lifecycle';
+import { childRoutes, findOr404, markChild, mutateChildren, type Tx } from '../lifecycle';
 import { enforceQuota } from '../../domain/quotas';
 import {
   checkL7Listener,
@@ -23,7 +23,7 @@ import {
   l7ruleData,
   sanitizeL7PolicyApiArgs,
 } from '../../domain/validate';
-import { l7Policies, l7PolicyInclude } from '../resources/l7policy';
+import { l7Policies, l7PolicyInclude, newL7Policy } from '../resources/l7policy';
 import { newRule } from '../resources/l7rule';
 import { MAX_POLICY_POSITION } from '../schemas/l7policy';
 import { NotFound, ValidationFailure } from '../../common/errors';
@@ -84,14 +84,7 @@ export function l7PolicyRoutes(deps: ApiDeps): ApiRouter {
         const count = await tx.l7Policy.count({ where: { listenerId: listener.id } });
         const position = Math.min(policy.position ?? MAX_POLICY_POSITION, count + 1);
         await shift(tx, listener.id, position, count, 1);
-        const { id } = await tx.l7Policy.create({
-          data: {
-            ...(l7Policies.toColumns(values) as Pick<Prisma.L7PolicyUncheckedCreateInput, 'action'>),
-            ...newChild(listener.projectId),
-            listenerId: listener.id,
-            position,
-          },
-        });
+        const { id } = await tx.l7Policy.create({ data: newL7Policy(values, listener, position) });
         for (const r of rules) await tx.l7Rule.create({ data: newRule(r, { id, projectId: listener.projectId }) });
         const created = await tx.l7Policy.findUniqueOrThrow({ where: { id }, include: l7PolicyInclude });
         // One change: the policy's flow settles the rules created with it (finishChildChanges).

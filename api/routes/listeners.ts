@@ -1,12 +1,11 @@
 /** /v2/lbaas/listeners (Octavia api-ref: Listeners). */
-import type { Prisma } from '../../generated/prisma/client';
 import { collection } from '../collection';
 import { authorize } from '../context';
 import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
-import { childRoutes, createChild, findLoadBalancer, newChild, refusedAs } from '../lifecycle';
+import { childRoutes, createChild, findLoadBalancer, refusedAs } from '../lifecycle';
 import { checkListenerSupported } from '../provider-support';
-import { listenerInclude, listeners } from '../resources/listener';
+import { listenerInclude, listeners, newListener } from '../resources/listener';
 import { DuplicateListener, NotFound, ValidationFailure } from '../../common/errors';
 
 export function listenerRoutes(deps: ApiDeps): ApiRouter {
@@ -36,13 +35,7 @@ export function listenerRoutes(deps: ApiDeps): ApiRouter {
       'listener',
       { loadBalancerId: lb.id, projectId: lb.projectId },
       (tx) =>
-        tx.listener.create({
-          data: {
-            ...(listeners.toColumns(listener) as Pick<Prisma.ListenerUncheckedCreateInput, 'protocol' | 'protocolPort'>),
-            ...newChild(lb.projectId),
-            loadBalancerId: lb.id,
-          },
-        }),
+        tx.listener.create({ data: newListener(listener, { id: lb.id, projectId: lb.projectId }) }),
       { refused: refusedAs('P2002', () => new DuplicateListener(listener.protocol, listener.protocol_port)) },
     );
     res.status(201).json({ listener: listeners.view(row) });

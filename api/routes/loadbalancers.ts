@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { loadBalancerFlows, type FlowName, type FlowRequest } from '../../common/flows';
 import { OperatingStatus, ProvisioningStatus } from '../../common/status';
+import { deleteLoadBalancerChildren } from '../../db/children';
 import { lockLoadBalancer, releaseLoadBalancer } from '../../db/loadbalancers';
 import { Prisma } from '../../generated/prisma/client';
 import { collection } from '../collection';
@@ -11,6 +12,7 @@ import { authorize, projectForCreate } from '../context';
 import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
 import { startOrRevert } from '../lifecycle';
+import { loadBalancerFullSchema, loadBalancerFullView, planGraph, writeGraph } from '../graph';
 import { checkAvailabilityZone, loadBalancerPlacement } from '../../domain/loadbalancer-flavor';
 import { enforceQuota } from '../../domain/quotas';
 import { validateVipRequest } from '../../domain/validate';
@@ -29,11 +31,13 @@ export function loadBalancerRoutes(deps: ApiDeps): ApiRouter {
   const find = (req: Request, res: Response) => lbs.find(req, res);
   lbs.routes(routes);
 
-  routes.post('/', { summary: 'Create a load balancer', body: loadBalancers.bodies.create, response: loadBalancers.showSchema }, async (req, res, body) => {
+  routes.post('/', { summary: 'Create a load balancer', body: loadBalancers.bodies.create, response: loadBalancerFullSchema }, async (req, res, body) => {
     const lb = body().loadbalancer;
     const projectId = projectForCreate(req, lb);
     // The flavor (enabled, of the provider) chooses the topology (domain/loadbalancer-flavor.ts).
     const { provider, topology } = await loadBalancerPlacement(db, config, lb);
+    // A single-call create's tree is checked whole before anything is allocated (api/graph.ts).
+    const graph = await planGraph(deps, lb);
     // The VIP is allocated in the request, as Octavia 11 does, so the 201 carries the real address; from
     // here on every failure releases it again before it is answered (nothing half-made).
     // Octavia's VIP checks through the network driver (domain/validate.ts): unknown ids are 400s, and
@@ -50,7 +54,7 @@ export function loadBalancerRoutes(deps: ApiDeps): ApiRouter {
     const row = await db.$transaction(async (tx) => {
       await enforceQuota(tx, projectId, 'load_balancer');
       await checkAvailabilityZone(tx, lb.availability_zone);
-      return tx.loadBalancer.create({
+      const created = await tx.loadBalancer.create({
         data: {
           id,
           projectId,
@@ -70,20 +74,28 @@ export function loadBalancerRoutes(deps: ApiDeps): ApiRouter {
           vipQosPolicyId: vip.qosPolicyId ?? null,
           tags: lb.tags ?? [],
         },
-        include: loadBalancerInclude,
       });
+      // The tree, PENDING_CREATE, within the quotas: its load balancer's flow builds it with it.
+      if (graph) await writeGraph(tx, graph, created);
+      return created;
     }).catch(async (err: unknown) => {
       await releaseVip();
       // The flavor was deleted meanwhile (its foreign key refused the row).
       if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2003') throw new ValidationFailure('Invalid flavor_id.');
       throw err;
     });
-    // Without its flow the load balancer would wait in PENDING_CREATE forever: it is removed instead.
+    // Read before the flow starts: the answer shows the tree PENDING_CREATE, as Octavia's does.
+    const view = await loadBalancerFullView(db, row.id);
+    // Without its flow the load balancer would wait in PENDING_CREATE forever: it is removed instead,
+    // with its tree.
     await startOrRevert(deps, loadBalancerFlows.create(row, config), async () => {
-      await db.loadBalancer.delete({ where: { id: row.id } });
+      await db.$transaction(async (tx) => {
+        await deleteLoadBalancerChildren(tx, row.id);
+        await tx.loadBalancer.delete({ where: { id: row.id } });
+      });
       await releaseVip();
     });
-    res.status(201).json({ loadbalancer: loadBalancers.view(row) });
+    res.status(201).json(view);
   });
 
   /**

@@ -7,14 +7,14 @@ import { z } from 'zod';
 import { authorize } from '../context';
 import { enforceQuota } from '../../domain/quotas';
 import { checkMemberSubnets, ipNotReserved } from '../../domain/validate';
-import { OperatingStatus, ProvisioningStatus } from '../../common/status';
+import { ProvisioningStatus } from '../../common/status';
 import type { ChildChange } from '../../common/resources';
-import type { Pool, Prisma } from '../../generated/prisma/client';
+import type { Pool } from '../../generated/prisma/client';
 import { nestedCollection } from '../collection';
 import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
-import { childRoutes, createChild, mutateChildren, newChild, refusedAs, type Tx } from '../lifecycle';
-import { members } from '../resources/member';
+import { childRoutes, createChild, mutateChildren, refusedAs, type Tx } from '../lifecycle';
+import { members, newMember } from '../resources/member';
 import type { MemberCreate } from '../schemas/member';
 import { DuplicateMember, FrameworkNotFound, ImmutableObject } from '../../common/errors';
 
@@ -29,18 +29,8 @@ function poolLock(pool: Pool) {
   return { loadBalancerId: pool.loadBalancerId, projectId: pool.projectId, lockedName: { resource: 'Pool', id: pool.id } };
 }
 
-/** A new member row of the pool (NO_MONITOR until an amphora reports its health, as Octavia shows it). */
-async function createMember(tx: Tx, pool: Pool, m: MemberCreate) {
-  return tx.member.create({
-    data: {
-      ...(members.toColumns(m) as Pick<Prisma.MemberUncheckedCreateInput, 'ipAddress' | 'protocolPort'>),
-      ...newChild(pool.projectId, OperatingStatus.NO_MONITOR),
-      weight: m.weight ?? 1,
-      backup: m.backup ?? false,
-      poolId: pool.id,
-    },
-  });
-}
+/** A new member row of the pool. */
+const createMember = (tx: Tx, pool: Pool, m: MemberCreate) => tx.member.create({ data: newMember(m, pool) });
 
 /** What a batch update writes for a member it keeps: the request's values, Octavia's defaults for the rest. */
 function batchUpdates(m: MemberCreate): Record<string, unknown> {

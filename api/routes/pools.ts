@@ -1,5 +1,5 @@
 /** /v2/lbaas/pools (Octavia api-ref: Pools). Members are under /pools/{id}/members (routes/members.ts). */
-import { checkAlgorithm, checkListenerPoolProtocol, checkSessionPersistence, type SessionPersistenceFields } from '../../domain/validate';
+import { checkAlgorithm, checkListenerPoolProtocol, checkPoolTls, checkSessionPersistence, type SessionPersistenceFields } from '../../domain/validate';
 import { authorize } from '../context';
 import { ProvisioningStatus } from '../../common/status';
 import { Prisma } from '../../generated/prisma/client';
@@ -7,28 +7,9 @@ import { collection } from '../collection';
 import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
 import { checkPoolSupported } from '../provider-support';
-import { childRoutes, createChild, findLoadBalancer, mutateChildren, newChild } from '../lifecycle';
-import { poolInclude, pools, sessionPersistenceOf, withPoolInclude, type SessionPersistence } from '../resources/pool';
-import type { PoolCreate, PoolUpdate } from '../schemas/pool';
-import { CertificateRetrieval, DuplicateDefaultPool, NotFound, PoolInUseByL7Policy, ValidationFailure } from '../../common/errors';
-
-/**
- * TLS towards members: tls_enabled is stored; certificates would come from a certificate manager this
- * deployment does not have, so references are refused as Octavia refuses ones it cannot retrieve, and
- * cipher/version/ALPN lists (which have nowhere to be stored) are refused rather than dropped.
- */
-function checkTls(body: PoolCreate | PoolUpdate) {
-  if (body.crl_container_ref && !body.ca_tls_container_ref) {
-    throw new ValidationFailure('A CA certificate reference is required to specify a revocation list.');
-  }
-  const refs = [body.tls_container_ref, body.ca_tls_container_ref, body.crl_container_ref].filter((r): r is string => !!r);
-  if (refs.length > 0) throw new CertificateRetrieval(refs);
-  const lists = { tls_ciphers: body.tls_ciphers, tls_versions: body.tls_versions, alpn_protocols: body.alpn_protocols };
-  const set = Object.entries(lists).filter(([, v]) => (Array.isArray(v) ? v.length > 0 : !!v));
-  if (set.length > 0) {
-    throw new ValidationFailure(`${set.map(([k]) => k).join(', ')} cannot be set: pools of this deployment have no TLS settings.`);
-  }
-}
+import { childRoutes, createChild, findLoadBalancer, mutateChildren } from '../lifecycle';
+import { newPool, poolInclude, pools, sessionPersistenceOf, withPoolInclude, type SessionPersistence } from '../resources/pool';
+import { DuplicateDefaultPool, NotFound, PoolInUseByL7Policy, ValidationFailure } from '../../common/errors';
 
 /** The stored form: all four keys, as the response shows them. */
 const storedSessionPersistence = (sp: SessionPersistenceFields & { type: string }): SessionPersistence => sessionPersistenceOf(sp)!;
@@ -61,20 +42,11 @@ export function poolRoutes(deps: ApiDeps): ApiRouter {
     checkAlgorithm(pool.protocol, pool.lb_algorithm);
     // Octavia's own validation first (400), then what the provider cannot do (501).
     checkPoolSupported(deps, pool);
-    checkTls(pool);
+    checkPoolTls(pool);
 
     // Its revert (the row deleted) clears the listener's default_pool_id (ON DELETE SET NULL).
     const row = await createChild(deps, 'pool', { loadBalancerId: lb.id, projectId: lb.projectId }, async (tx) => {
-      const created = await tx.pool.create({
-        data: {
-          ...(pools.toColumns(pool) as Pick<Prisma.PoolUncheckedCreateInput, 'protocol' | 'lbAlgorithm'>),
-          ...newChild(lb.projectId),
-          loadBalancerId: lb.id,
-          sessionPersistence: pool.session_persistence
-            ? (storedSessionPersistence(pool.session_persistence) as unknown as Prisma.InputJsonValue)
-            : Prisma.DbNull,
-        },
-      });
+      const created = await tx.pool.create({ data: newPool(pool, lb) });
       if (listenerId) {
         // The listener's default pool, in the same transaction; a concurrent create lost the race.
         const { count } = await tx.listener.updateMany({ where: { id: listenerId, defaultPoolId: null }, data: { defaultPoolId: created.id } });
@@ -101,7 +73,7 @@ export function poolRoutes(deps: ApiDeps): ApiRouter {
       sp = update.session_persistence; // null (clear) or undefined (unchanged)
     }
     checkAlgorithm(current.protocol, update.lb_algorithm);
-    checkTls(update);
+    checkPoolTls(update);
     checkPoolSupported(deps, { ...update, protocol: current.protocol, lb_algorithm: update.lb_algorithm ?? current.lbAlgorithm });
     const updates = { ...pools.toColumns(update), ...(sp ? { sessionPersistence: sp } : {}) };
 

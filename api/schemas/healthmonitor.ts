@@ -58,5 +58,9 @@ export const healthMonitorUpdate = z
 export const healthMonitorCreateRoot = z.object({ healthmonitor: healthMonitorCreate }).strict();
 export const healthMonitorUpdateRoot = z.object({ healthmonitor: healthMonitorUpdate }).strict();
 
+/** The monitor of a pool of a single-call create (Octavia's HealthMonitorSingleCreate): no pool_id, no project. */
+export const healthMonitorSingleCreate = healthMonitorCreate.omit({ pool_id: true, project_id: true, tenant_id: true });
+
 export type HealthMonitorCreate = z.infer<typeof healthMonitorCreate>;
+export type HealthMonitorSingleCreate = z.infer<typeof healthMonitorSingleCreate>;
 export type HealthMonitorUpdate = z.infer<typeof healthMonitorUpdate>;

@@ -1,7 +1,8 @@
 /** L7 policy request bodies (Octavia api-ref: L7 Policies). */
 import { z } from 'zod';
 import { fields } from '../validation';
-import { l7RuleCreate } from './l7rule';
+import { l7RuleCreate, l7RuleSingleCreate } from './l7rule';
+import { poolSingleCreate } from './pool';
 import { inheritedProject, optional, requiredEnum } from './common';
 
 /** Octavia's SUPPORTED_L7POLICY_ACTIONS and SUPPORTED_L7POLICY_REDIRECT_HTTP_CODES. */
@@ -56,5 +57,14 @@ export const l7PolicyUpdate = z.object({ ...mutable, action: z.enum(l7PolicyActi
 export const l7PolicyCreateRoot = z.object({ l7policy: l7PolicyCreate }).strict();
 export const l7PolicyUpdateRoot = z.object({ l7policy: l7PolicyUpdate }).strict();
 
+/**
+ * A policy of a listener of a single-call create (Octavia's L7PolicySingleCreate): its target pool is
+ * `redirect_pool`, a pool of the same request (by name, or defined here), never an id.
+ */
+export const l7PolicySingleCreate = l7PolicyCreate
+  .omit({ listener_id: true, redirect_pool_id: true, project_id: true, tenant_id: true })
+  .extend({ redirect_pool: optional(poolSingleCreate), rules: optional(z.array(l7RuleSingleCreate)) });
+
 export type L7PolicyCreate = z.infer<typeof l7PolicyCreate>;
+export type L7PolicySingleCreate = z.infer<typeof l7PolicySingleCreate>;
 export type L7PolicyUpdate = z.infer<typeof l7PolicyUpdate>;

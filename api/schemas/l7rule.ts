@@ -42,5 +42,8 @@ export const l7RuleUpdate = z
 export const l7RuleCreateRoot = z.object({ rule: l7RuleCreate }).strict();
 export const l7RuleUpdateRoot = z.object({ rule: l7RuleUpdate }).strict();
 
+/** A rule of a policy of a single-call create (Octavia's L7RuleSingleCreate). */
+export const l7RuleSingleCreate = l7RuleCreate.omit({ project_id: true, tenant_id: true });
+
 export type L7RuleCreate = z.infer<typeof l7RuleCreate>;
 export type L7RuleUpdate = z.infer<typeof l7RuleUpdate>;

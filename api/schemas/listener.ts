@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { fields } from '../validation';
 import { inheritedProject, optional } from './common';
+import { l7PolicySingleCreate } from './l7policy';
+import { poolSingleCreate } from './pool';
 
 /** In the order Octavia lists them in its error messages. */
 export const listenerProtocols = ['TERMINATED_HTTPS', 'HTTPS', 'PROMETHEUS', 'TCP', 'UDP', 'SCTP', 'HTTP'] as const;
@@ -36,6 +38,17 @@ export const listenerCreate = z
     ...inheritedProject,
   })
   .strict();
+
+/**
+ * A listener of a single-call create (Octavia's ListenerSingleCreate): its load balancer is its parent;
+ * its default pool is `default_pool` (a pool of the same request, by name or defined here).
+ */
+export const listenerSingleCreate = listenerCreate
+  .omit({ loadbalancer_id: true, project_id: true, tenant_id: true })
+  .extend({ default_pool: optional(poolSingleCreate), l7policies: optional(z.array(l7PolicySingleCreate)) });
+
+export type ListenerCreate = z.infer<typeof listenerCreate>;
+export type ListenerSingleCreate = z.infer<typeof listenerSingleCreate>;
 
 export const listenerUpdate = z.object(mutable).strict();
 

@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { fields, validationFailure } from '../validation';
 import { optional } from './common';
+import { listenerSingleCreate } from './listener';
+import { poolSingleCreate } from './pool';
 
 /** What a PUT may change, and a POST set too. */
 const mutable = {
@@ -29,6 +31,9 @@ export const loadBalancerCreate = z
     flavor_id: optional(fields.uuid()),
     availability_zone: optional(z.string().max(255)),
     tags: mutable.tags,
+    // Octavia's single-call create: the whole tree in one request (api/graph.ts).
+    listeners: optional(z.array(listenerSingleCreate)),
+    pools: optional(z.array(poolSingleCreate)),
   })
   .strict()
   .refine((lb) => lb.vip_port_id || lb.vip_network_id || lb.vip_subnet_id, validationFailure(

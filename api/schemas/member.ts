@@ -31,5 +31,8 @@ export const memberUpdateRoot = z.object({ member: memberUpdate }).strict();
 /** PUT /pools/{id}/members: the pool's whole member list. */
 export const membersBatchRoot = z.object({ members: z.array(memberCreate) }).strict();
 
+/** A member of a pool of a single-call create (Octavia's MemberSingleCreate): its pool is its parent, its project the load balancer's. */
+export const memberSingleCreate = memberCreate.omit({ project_id: true, tenant_id: true });
+
 export type MemberCreate = z.infer<typeof memberCreate>;
 export type MemberUpdate = z.infer<typeof memberUpdate>;

@@ -1,6 +1,8 @@
 /** Pool request bodies (Octavia api-ref: Pools). */
 import { z } from 'zod';
 import { fields } from '../validation';
+import { healthMonitorSingleCreate } from './healthmonitor';
+import { memberSingleCreate } from './member';
 import { inheritedProject, int32, optional, pattern, requiredEnum } from './common';
 
 /** In the order Octavia 11 listed them in its messages (a Python set: the order is Octavia's, not ours). */
@@ -69,5 +71,21 @@ export const poolUpdate = z
 export const poolCreateRoot = z.object({ pool: poolCreate }).strict();
 export const poolUpdateRoot = z.object({ pool: poolUpdate }).strict();
 
+/**
+ * A pool of a single-call create (Octavia's PoolSingleCreate): under the load balancer's `pools`, as a
+ * listener's `default_pool` or a policy's `redirect_pool`, with its monitor and members. Protocol and
+ * algorithm may be left out where the pool is only a reference by name to one defined elsewhere in
+ * the request; the load balancer route requires them of every definition.
+ */
+export const poolSingleCreate = poolCreate
+  .omit({ listener_id: true, loadbalancer_id: true, project_id: true, tenant_id: true })
+  .extend({
+    protocol: z.enum(poolProtocols).optional(),
+    lb_algorithm: z.enum(lbAlgorithms).optional(),
+    healthmonitor: optional(healthMonitorSingleCreate),
+    members: optional(z.array(memberSingleCreate)),
+  });
+
 export type PoolCreate = z.infer<typeof poolCreate>;
+export type PoolSingleCreate = z.infer<typeof poolSingleCreate>;
 export type PoolUpdate = z.infer<typeof poolUpdate>;
