@@ -4,6 +4,7 @@
  * connection retries), and bringing the VIP up on it with what the network driver plugged.
  */
 import type { AmphoraNetworkConfig } from '../drivers/network/port';
+import type { MemberNetworkPlug } from './network';
 import type { ActivityDeps } from './deps';
 
 export function amphoraAgentActivities({ db, amphoraDriver }: ActivityDeps) {
@@ -23,6 +24,11 @@ export function amphoraAgentActivities({ db, amphoraDriver }: ActivityDeps) {
       const { target: t, vipAddress } = await target(input.amphoraId);
       if (!vipAddress) return;
       await amphoraDriver.plugVip(t, vipAddress, input.network);
+    },
+
+    /** post_network_plug: each member NIC plugged by plugMemberNetworks brought up by its amphora's agent. */
+    async plugMemberNetworksOnAmphorae(plugs: MemberNetworkPlug[]): Promise<void> {
+      for (const plug of plugs) await amphoraDriver.plugNetwork((await target(plug.amphoraId)).target, plug.nic);
     },
   };
 }

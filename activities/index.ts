@@ -79,8 +79,8 @@ export const activityKinds = {
     'verifyNovaFlavor',
     'deleteNovaFlavor',
   ],
-  agent: ['pushLoadBalancerConfig', 'waitForAmphoraAgent', 'plugVipOnAmphora', 'configureAmphoraVrrp'],
-  network: ['plugAmphoraVip', 'unplugAmphoraVip', 'updateLoadBalancerVip', 'deallocateLoadBalancerVip'],
+  agent: ['pushLoadBalancerConfig', 'waitForAmphoraAgent', 'plugVipOnAmphora', 'configureAmphoraVrrp', 'plugMemberNetworksOnAmphorae'],
+  network: ['plugAmphoraVip', 'unplugAmphoraVip', 'updateLoadBalancerVip', 'deallocateLoadBalancerVip', 'plugMemberNetworks'],
 } as const satisfies Record<string, readonly (keyof Activities)[]>;
 
 type Kind<K extends keyof typeof activityKinds> = (typeof activityKinds)[K][number];

@@ -4,8 +4,9 @@
  * idempotent, as the network driver's calls are: a retried plug finds the port the first try made.
  */
 import { DomainError } from '../common/errors';
-import { ProvisioningStatus } from '../common/status';
-import type { AmphoraNetworkConfig, Vip } from '../drivers/network/port';
+import { AmphoraStatus, ProvisioningStatus } from '../common/status';
+import { memberNetworkDelta } from '../domain/member-networks';
+import type { AmphoraNetworkConfig, MemberNic, Vip } from '../drivers/network/port';
 import type { ActivityDeps } from './deps';
 
 type VipColumns = { vipAddress: string | null; vipPortId: string | null; vipSubnetId: string | null; vipNetworkId: string | null; vipQosPolicyId: string | null };
@@ -16,7 +17,13 @@ function vipOf(lb: VipColumns): Vip | null {
   return { ipAddress: lb.vipAddress, portId: lb.vipPortId, subnetId: lb.vipSubnetId, networkId: lb.vipNetworkId, qosPolicyId: lb.vipQosPolicyId };
 }
 
-export function networkActivities({ db, network }: ActivityDeps) {
+/** A member network plugged into an amphora, for the agent's post_network_plug. */
+export interface MemberNetworkPlug {
+  amphoraId: string;
+  nic: MemberNic;
+}
+
+export function networkActivities({ db, network, config }: ActivityDeps) {
   async function amphoraWithVip(amphoraId: string) {
     const amphora = await db.amphora.findUniqueOrThrow({ where: { id: amphoraId }, include: { loadBalancer: true } });
     const vip = amphora.loadBalancer ? vipOf(amphora.loadBalancer) : null;
@@ -56,6 +63,45 @@ export function networkActivities({ db, network }: ActivityDeps) {
       if (!vip) return;
       const listeners = lb.listeners.map((l) => ({ protocol: l.protocol, protocolPort: l.protocolPort, allowedCidrs: l.allowedCidrs }));
       await network.updateVip(loadBalancerId, vip, listeners, lb.topology);
+    },
+
+    /**
+     * CalculateAmphoraDelta + HandleNetworkDelta: each amphora (the load balancer's serving ones, or
+     * `amphoraIds`, a failover's replacement) is plugged into every network its members' subnets are on
+     * and unplugged from the member networks no member needs any more (`exclude`: members, or pools with
+     * their members, this flow deletes). Returns the NICs plugged now, for the agent's post_network_plug.
+     * Idempotent: a retry finds what the first try plugged (and returns it again).
+     */
+    async plugMemberNetworks(input: { loadBalancerId: string; amphoraIds?: string[]; exclude?: string[] }): Promise<MemberNetworkPlug[]> {
+      const exclude = new Set(input.exclude ?? []);
+      const lb = await db.loadBalancer.findUniqueOrThrow({
+        where: { id: input.loadBalancerId },
+        include: { pools: { include: { members: true } } },
+      });
+      const subnets = new Set<string>();
+      for (const pool of lb.pools) {
+        if (exclude.has(pool.id) || pool.provisioningStatus === ProvisioningStatus.PENDING_DELETE) continue;
+        for (const m of pool.members) {
+          if (m.subnetId && !exclude.has(m.id) && m.provisioningStatus !== ProvisioningStatus.PENDING_DELETE) subnets.add(m.subnetId);
+        }
+      }
+      const wanted = new Set<string>();
+      for (const subnetId of subnets) wanted.add((await network.getSubnet(subnetId)).networkId);
+      const amphorae = await db.amphora.findMany({
+        where: input.amphoraIds
+          ? { id: { in: input.amphoraIds } }
+          : { loadBalancerId: input.loadBalancerId, status: { in: [AmphoraStatus.ALLOCATED, AmphoraStatus.PENDING_CREATE] } },
+      });
+      const keep = [...(lb.vipNetworkId ? [lb.vipNetworkId] : []), ...config.openstack.amphora.bootNetworkIds];
+      const plugs: MemberNetworkPlug[] = [];
+      for (const a of amphorae) {
+        if (!a.computeId) continue;
+        const ref = { amphoraId: a.id, computeId: a.computeId };
+        const delta = memberNetworkDelta({ wanted, plugged: await network.getPluggedNetworks(a.computeId), keep, managementIp: a.lbNetworkIp });
+        for (const networkId of delta.add) plugs.push({ amphoraId: a.id, nic: await network.plugNetwork(ref, networkId) });
+        for (const networkId of delta.remove) await network.unplugNetwork(ref, networkId);
+      }
+      return plugs;
     },
 
     /** deallocate_vip: the last network step of a delete. A VIP already released is fine. */

@@ -7,7 +7,7 @@ import type { BootSettings, FailoverInput } from '../common/flows';
 import { AmphoraRole, type AmphoraRole as Role } from '../common/status';
 import { agent, agentConnect, bootWait, compute, db, network, peerAgent, undo } from './activities';
 import { allOrNothing } from './bounded';
-import { dataPlaneSteps, vrrpSteps } from './patches';
+import { dataPlaneSteps, memberNetworkSteps, vrrpSteps } from './patches';
 import { Saga, whateverHappens } from './saga';
 import { serializeError } from '../common/error-chain';
 
@@ -142,6 +142,11 @@ export async function failoverAmphora(input: FailoverInput): Promise<void> {
       // The old amphora leaves the VIP network first: a dead one may still answer for the VIP.
       await network.unplugAmphoraVip(input.amphoraId);
       await plugAmphoraVip(saga, newId);
+    }
+    if (memberNetworkSteps()) {
+      // The replacement on its members' networks (their NICs go with its instance if it is undone).
+      const plugs = await network.plugMemberNetworks({ loadBalancerId, amphoraIds: [newId] });
+      if (plugs.length > 0) await agent.plugMemberNetworksOnAmphorae(plugs);
     }
     await agent.pushLoadBalancerConfig({ loadBalancerId, amphoraIds: [newId] });
     if ((role === AmphoraRole.MASTER || role === AmphoraRole.BACKUP) && vrrpSteps()) {

@@ -1,7 +1,8 @@
 /**
  * changeChildren: the one flow of every child operation (listener, pool, member, health monitor, L7
  * policy, L7 rule; create, update or delete; one change or a batch of members):
- *   apply updates -> push the load balancer's configuration to its amphorae -> (listeners) update the
+ *   apply updates -> (members) plug / unplug member networks -> push the load balancer's configuration
+ *   to its amphorae -> (listeners) update the
  *   VIP's filtering -> finish
  * with the load balancer already PENDING_UPDATE (set by the API). On failure the children go to ERROR
  * and the load balancer back to ACTIVE: it still serves its previous configuration.
@@ -10,13 +11,19 @@
  */
 import type { ChildFlowInput } from '../common/flows';
 import { agent, db, network, undo } from './activities';
-import { dataPlaneSteps } from './patches';
+import { dataPlaneSteps, memberNetworkSteps } from './patches';
 import { whateverHappens } from './saga';
 
 export async function changeChildren({ loadBalancerId, changes }: ChildFlowInput): Promise<void> {
   try {
     if (changes.some((c) => c.operation === 'update')) await db.applyChildUpdates(changes);
     const exclude = changes.filter((c) => c.operation === 'delete').map((c) => c.id);
+    // The amphorae on their members' networks before the configuration names those members; a
+    // network no member needs any more is unplugged (a pool's delete takes its members with it).
+    if (changes.some((c) => c.resource === 'member' || (c.resource === 'pool' && c.operation === 'delete')) && memberNetworkSteps()) {
+      const plugs = await network.plugMemberNetworks({ loadBalancerId, exclude });
+      if (plugs.length > 0) await agent.plugMemberNetworksOnAmphorae(plugs);
+    }
     await agent.pushLoadBalancerConfig({ loadBalancerId, exclude });
     // update_vip: the VIP's filtering follows the listeners (a port opened or closed).
     if (changes.some((c) => c.resource === 'listener') && dataPlaneSteps()) await network.updateLoadBalancerVip(loadBalancerId);

@@ -13,3 +13,10 @@ export const dataPlaneSteps = () => patched('data-plane-steps');
  * plane's VIP plug (the VRRP addresses), so a flow without those steps never takes these.
  */
 export const vrrpSteps = () => dataPlaneSteps() && patched('vrrp-steps');
+
+/**
+ * Member networks (Octavia's CalculateDelta / HandleNetworkDeltas / AmphoraePostNetworkPlug): a member
+ * change plugs each amphora into its members' networks and unplugs the ones no member needs, before the
+ * configuration push; a failover's replacement gets them too. Needs the data plane's steps.
+ */
+export const memberNetworkSteps = () => dataPlaneSteps() && patched('member-network-steps');

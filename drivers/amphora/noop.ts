@@ -13,7 +13,7 @@
  */
 import { AmphoraComputeError } from '../compute/errors';
 import { HeartbeatSender, type HeartbeatMemberStatus, type HeartbeatMessage, type HeartbeatTarget } from './heartbeat';
-import type { AmphoraNetworkConfig } from '../network/port';
+import type { AmphoraNetworkConfig, MemberNic } from '../network/port';
 import type { AmphoraBoot, AmphoraDriver, AmphoraInfo, AmphoraTarget, LoadBalancerConfig } from './port';
 
 export interface HeartbeatOptions {
@@ -88,6 +88,15 @@ export class NoopAmphoraDriver implements AmphoraDriver {
 
   async plugVip(amphora: AmphoraTarget, vipAddress: string, network: AmphoraNetworkConfig): Promise<void> {
     this.vipPlugs.set(amphora.amphoraId, structuredClone({ vipAddress, network }));
+  }
+
+  /** Per amphora, the member NICs brought up on it (post_network_plug), by MAC. */
+  readonly networkPlugs = new Map<string, Map<string, MemberNic>>();
+
+  async plugNetwork(amphora: AmphoraTarget, nic: MemberNic): Promise<void> {
+    const plugs = this.networkPlugs.get(amphora.amphoraId) ?? new Map<string, MemberNic>();
+    plugs.set(nic.macAddress, structuredClone(nic));
+    this.networkPlugs.set(amphora.amphoraId, plugs);
   }
 
   async updateAgentConfig(amphora: AmphoraTarget, agentConfig: string): Promise<void> {

@@ -5,7 +5,7 @@
  * configuration per load balancer, and reload it. Stats and member health come from the amphorae's
  * heartbeats, not through this port.
  */
-import type { AmphoraNetworkConfig } from '../network/port';
+import type { AmphoraNetworkConfig, MemberNic } from '../network/port';
 
 /**
  * The configuration of one load balancer, as an amphora needs it: everything Octavia's haproxy
@@ -206,6 +206,11 @@ export interface AmphoraDriver {
    * plugVip returned. Plugged already is fine.
    */
   plugVip(amphora: AmphoraTarget, vipAddress: string, network: AmphoraNetworkConfig): Promise<void>;
+  /**
+   * Brings a member network's NIC up on the amphora (found by MAC, moved into its haproxy namespace,
+   * its addresses configured): Octavia's post_network_plug. Plugged already is fine.
+   */
+  plugNetwork(amphora: AmphoraTarget, nic: MemberNic): Promise<void>;
   /**
    * Renders and installs the load balancer's configuration on the amphora, then reloads it (a reload
    * starts a stopped service); with no listener left the configuration is removed instead. `peers`:

@@ -146,6 +146,12 @@ export class NoopComputeDriver extends AmphoraComputeDriver {
     this.ports.set(computeId, attached);
   }
 
+  async attachNetwork(computeId: string, _networkId: string): Promise<string> {
+    const portId = randomUUID();
+    await this.attachPort(computeId, portId);
+    return portId;
+  }
+
   async detachPort(computeId: string, portId: string): Promise<void> {
     await this.latency();
     this.ports.get(computeId)?.delete(portId);

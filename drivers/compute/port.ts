@@ -122,6 +122,13 @@ export abstract class AmphoraComputeDriver {
   abstract detachPort(computeId: string, portId: string): Promise<void>;
 
   /**
+   * A new NIC on `networkId`, its port made by the compute service (deleted with the instance): how
+   * Octavia plugs a member network. Returns the port id. Not idempotent by itself: the network driver
+   * looks for a NIC on the network first.
+   */
+  abstract attachNetwork(computeId: string, networkId: string): Promise<string>;
+
+  /**
    * Checks, before anything is built, that what a flavor profile or an availability zone names exists,
    * so a typo is a clear 400 at the API instead of a failed build minutes later (Octavia validates
    * compute flavors, images and zones the same way). Each throws ComputeValidationError when the thing

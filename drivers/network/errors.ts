@@ -40,3 +40,5 @@ export class InvalidNetworkRequest extends NetworkError {
 export class AllocateVipError extends NetworkError {}
 export class PlugVipError extends NetworkError {}
 export class UnplugVipError extends NetworkError {}
+export class PlugNetworkError extends NetworkError {}
+export class UnplugNetworkError extends NetworkError {}

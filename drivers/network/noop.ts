@@ -12,9 +12,11 @@ import { randomUUID } from 'node:crypto';
 import type {
   AmphoraNetworkConfig,
   AmphoraRef,
+  MemberNic,
   Network,
   NetworkDriver,
   NetworkIpAvailability,
+  PluggedNic,
   Port,
   QosPolicy,
   Subnet,
@@ -84,6 +86,35 @@ export class NoopNetworkDriver implements NetworkDriver {
 
   async unplugVip(amphora: AmphoraRef): Promise<void> {
     this.plugged.delete(amphora.amphoraId);
+  }
+
+  /** Per compute instance, its member networks (network id -> NIC). */
+  readonly memberNics = new Map<string, Map<string, MemberNic>>();
+
+  async getPluggedNetworks(computeId: string): Promise<PluggedNic[]> {
+    return [...(this.memberNics.get(computeId)?.values() ?? [])].map((n) => ({ networkId: n.networkId, portId: n.portId, fixedIps: n.fixedIps }));
+  }
+
+  async plugNetwork(amphora: AmphoraRef, networkId: string): Promise<MemberNic> {
+    const nics = this.memberNics.get(amphora.computeId) ?? new Map<string, MemberNic>();
+    this.memberNics.set(amphora.computeId, nics);
+    let nic = nics.get(networkId);
+    if (!nic) {
+      const subnetId = [...(await this.getNetwork(networkId)).subnetIds][0]!;
+      nic = {
+        networkId,
+        portId: randomUUID(),
+        macAddress: 'fa:16:3e:00:00:02',
+        mtu: 1500,
+        fixedIps: [{ subnetId, ipAddress: '198.51.100.2', subnetCidr: '198.51.100.0/24', gateway: '198.51.100.254', hostRoutes: [] }],
+      };
+      nics.set(networkId, nic);
+    }
+    return nic;
+  }
+
+  async unplugNetwork(amphora: AmphoraRef, networkId: string): Promise<void> {
+    this.memberNics.get(amphora.computeId)?.delete(networkId);
   }
 
   async updateVip(loadBalancerId: string, _vip: Vip, listeners: VipListener[]): Promise<void> {

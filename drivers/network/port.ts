@@ -92,6 +92,22 @@ export interface VipListener {
   peerPort?: number | null;
 }
 
+/** A NIC of an amphora as Neutron lists it (Octavia's get_plugged_networks): management, VIP, members. */
+export interface PluggedNic {
+  networkId: string;
+  portId: string;
+  fixedIps: Array<{ subnetId: string; ipAddress: string }>;
+}
+
+/** A member network plugged into an amphora: what the agent's `POST /1.0/plug/network` needs. */
+export interface MemberNic {
+  networkId: string;
+  portId: string;
+  macAddress: string;
+  mtu: number;
+  fixedIps: Array<{ subnetId: string; ipAddress: string; subnetCidr: string; gateway: string | null; hostRoutes: HostRoute[] }>;
+}
+
 export interface QosPolicy {
   id: string;
   name: string;
@@ -117,6 +133,16 @@ export interface NetworkDriver {
   plugVip(amphora: AmphoraRef, vip: Vip, topology: 'SINGLE' | 'ACTIVE_STANDBY'): Promise<AmphoraNetworkConfig>;
   /** Unplugs it again (detach, remove the amphora's VIP-network port). Gone already is fine. */
   unplugVip(amphora: AmphoraRef, vip: Vip): Promise<void>;
+
+  /** Every network the amphora's instance has a port on (Octavia's get_plugged_networks). */
+  getPluggedNetworks(computeId: string): Promise<PluggedNic[]>;
+  /**
+   * A member network into the amphora (Octavia's plug_network: the compute service makes the port, so it
+   * goes with the instance). Plugged already is fine: that NIC is returned.
+   */
+  plugNetwork(amphora: AmphoraRef, networkId: string): Promise<MemberNic>;
+  /** Out again (detach, wait, delete the port). Not plugged is fine. */
+  unplugNetwork(amphora: AmphoraRef, networkId: string): Promise<void>;
 
   /** Brings the VIP's filtering in line with the listeners (security group rules per port). */
   updateVip(loadBalancerId: string, vip: Vip, listeners: VipListener[], topology: 'SINGLE' | 'ACTIVE_STANDBY'): Promise<void>;

@@ -278,6 +278,29 @@ describe('retries', () => {
     expect(emu.calls()).toEqual(Array(FAST.connectionMaxRetries).fill(`POST /1.0/plug/vip/${VIP}`));
   });
 
+  it('plugNetwork posts Octavia\'s port_info to /1.0/plug/network; again is an update, not a second NIC', async () => {
+    const memberMac = 'fa:16:3e:aa:bb:cc';
+    const emu = await agent({ nics: [MAC, memberMac] });
+    const { driver, target } = driverFor(emu);
+    const nic = {
+      networkId: 'b5debd84-726a-46c9-a10d-204a4ba1f491',
+      portId: '9787248d-4fb1-4dcd-b500-7d38367bbe33',
+      macAddress: memberMac,
+      mtu: 1450,
+      fixedIps: [{ subnetId: 'e8401891-cc33-4cc2-b09c-bd8edcb9f7a3', ipAddress: '10.90.0.132', subnetCidr: '10.90.0.0/24', gateway: '10.90.0.1', hostRoutes: [{ destination: '10.91.0.0/24', nexthop: '10.90.0.254' }] }],
+    };
+    await driver.plugNetwork(target, nic);
+    await driver.plugNetwork(target, nic);
+    expect(emu.calls()).toEqual(['POST /1.0/plug/network', 'POST /1.0/plug/network']);
+    const sent = emu.requests.find((r) => r.path === '/1.0/plug/network')!;
+    expect(JSON.parse(sent.body)).toEqual({
+      mac_address: memberMac,
+      fixed_ips: [{ ip_address: '10.90.0.132', subnet_cidr: '10.90.0.0/24', host_routes: [{ nexthop: '10.90.0.254', destination: '10.91.0.0/24' }], gateway: '10.90.0.1' }],
+      mtu: 1450,
+    });
+    expect(emu.networks).toEqual([{ mac: memberMac, interface: 'eth2', fixedIps: expect.any(Array), mtu: 1450 }]);
+  });
+
   it('a 409 on plug is success (plugged already)', async () => {
     const emu = await agent();
     const { driver, target } = driverFor(emu);

@@ -51,6 +51,8 @@ export async function startNeutronTestSystem(env: Record<string, string> = {}): 
   );
 
   async function leaks() {
+    // Nova's time first: a server deleted a moment ago releases its ports.
+    cloud.nova.liveServers();
     const inv = cloud.neutron.inventory();
     const state = cloud.neutron.state;
     // Only this cloud's load balancers (the database may hold other test files' rows).

@@ -9,7 +9,7 @@
  */
 import { isIP } from 'node:net';
 import { logger } from '../../../common/logger';
-import type { AmphoraNetworkConfig } from '../../network/port';
+import type { AmphoraNetworkConfig, MemberNic } from '../../network/port';
 import { AmphoraAgentRequestError, AmphoraDriverError, AmphoraDriverNotSupported } from '../errors';
 import type { AmphoraBoot, AmphoraDriver, AmphoraInfo, AmphoraPeer, AmphoraTarget, LoadBalancerConfig } from '../port';
 import type { AmphoraBootFiles } from './boot';
@@ -86,6 +86,32 @@ export class RestAmphoraDriver implements AmphoraDriver {
     });
     if (answer.status === 409) {
       logger.warn({ amphoraId: amphora.amphoraId, mac: network.macAddress }, 'VIP already plugged on the amphora, skipping post_vip_plug');
+    }
+  }
+
+  /**
+   * POST /1.0/plug/network with Octavia's port_info (post_network_plug): the NIC by MAC, its addresses
+   * with their subnets' CIDR, gateway and host routes, the network's MTU. 409 is success, as Octavia's.
+   */
+  async plugNetwork(amphora: AmphoraTarget, nic: MemberNic): Promise<void> {
+    const answer = await this.client.request(endpoint(amphora), {
+      method: 'POST',
+      path: 'plug/network',
+      action: `plug network ${nic.networkId}`,
+      json: {
+        mac_address: nic.macAddress,
+        fixed_ips: nic.fixedIps.map((f) => ({
+          ip_address: f.ipAddress,
+          subnet_cidr: f.subnetCidr,
+          host_routes: f.hostRoutes.map((r) => ({ nexthop: r.nexthop, destination: r.destination })),
+          gateway: f.gateway,
+        })),
+        mtu: nic.mtu,
+      },
+      accept: [409],
+    });
+    if (answer.status === 409) {
+      logger.warn({ amphoraId: amphora.amphoraId, mac: nic.macAddress }, 'Network already plugged on the amphora, skipping post_network_plug');
     }
   }
 

@@ -26,7 +26,7 @@ import { hostAt, parseCidr, randomMac, type Cidr } from '../../network/local/add
 import type { LocalPortPlug } from '../../network/local/driver';
 import { deleteBridgedNetwork, deleteNetns, ensureBridgedNetwork, ensureNetns, ensureVeth, ip, ipDelete, netnsExists } from '../../network/local/ip';
 import { JsonStore } from '../../network/local/store';
-import { AmphoraBuildError, ComputeValidationError, DeleteFailed, InstanceNotFoundError } from '../errors';
+import { AmphoraBuildError, AmphoraComputeError, ComputeValidationError, DeleteFailed, InstanceNotFoundError } from '../errors';
 import {
   AmphoraComputeDriver,
   type AmphoraLookup,
@@ -419,6 +419,11 @@ export class LocalComputeDriver extends AmphoraComputeDriver {
       const i = s.instances[computeId];
       if (i && !i.ports.includes(portId)) i.ports.push(portId);
     });
+  }
+
+  /** The local cloud has one tenant network, the VIP's: there is no other network to plug. */
+  async attachNetwork(computeId: string, networkId: string): Promise<string> {
+    throw new AmphoraComputeError(`The local cloud has no network ${networkId} to attach to instance ${computeId}.`, { computeId, retryable: false });
   }
 
   async detachPort(computeId: string, portId: string): Promise<void> {

@@ -246,6 +246,18 @@ export class NovaComputeDriver extends AmphoraComputeDriver {
     });
   }
 
+  async attachNetwork(computeId: string, networkId: string): Promise<string> {
+    const path = `/servers/${encodeURIComponent(computeId)}/os-interface`;
+    return this.guard({ action: `attach network ${networkId} to server ${computeId}`, computeId }, async () => {
+      const res = await this.client.request<{ interfaceAttachment?: { port_id?: string } }>('compute', 'POST', path, {
+        body: { interfaceAttachment: { net_id: networkId } },
+      });
+      const portId = res?.interfaceAttachment?.port_id;
+      if (!portId) throw new Error(`Nova answered the attach of network ${networkId} without a port.`);
+      return portId;
+    });
+  }
+
   async detachPort(computeId: string, portId: string): Promise<void> {
     await this.guard({ action: `detach port ${portId} from server ${computeId}`, computeId }, async () => {
       await this.ignore404(() =>

@@ -23,7 +23,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { amphoraNetns } from '../../compute/local/names';
 import { InvalidNetworkRequest, NetworkError, NetworkObjectNotFound, PlugVipError, VipInUse } from '../errors';
-import type { AmphoraNetworkConfig, AmphoraRef, Network, NetworkDriver, NetworkIpAvailability, Port, QosPolicy, Subnet, Vip, VipRequest } from '../port';
+import type { AmphoraNetworkConfig, AmphoraRef, MemberNic, Network, NetworkDriver, NetworkIpAvailability, PluggedNic, Port, QosPolicy, Subnet, Vip, VipRequest } from '../port';
 import { hostAt, hostNumber, parseCidr, randomMac, type Cidr } from './addresses';
 import { deleteBridgedNetwork, deleteNetns, ensureBridgedNetwork, ensureNetns, ensureVeth, ip, ipDelete, linkExists, linkNames, netnsExists } from './ip';
 import { JsonStore } from './store';
@@ -152,6 +152,25 @@ export class LocalNetworkDriver implements NetworkDriver, LocalPortPlug {
     const usedIps = 1 + ports.length;
     return { networkId, totalIps, usedIps, subnets: [{ subnetId: this.subnetId, cidr: this.cidr.text, ipVersion: 4, totalIps, usedIps }] };
   }
+
+  // ---- member networks ----------------------------------------------------------------------------
+
+  /** The instance's ports: all on the one tenant network (its VIP port). */
+  async getPluggedNetworks(computeId: string): Promise<PluggedNic[]> {
+    return Object.values((await this.store.read()).ports)
+      .filter((p) => p.computeId === computeId)
+      .map((p) => ({ networkId: this.networkId, portId: p.id, fixedIps: [{ subnetId: this.subnetId, ipAddress: p.ipAddress }] }));
+  }
+
+  /**
+   * Members here are on the tenant network, which every amphora is plugged into already (its VIP's):
+   * no member network is ever missing. Any other network does not exist.
+   */
+  async plugNetwork(_amphora: AmphoraRef, networkId: string): Promise<MemberNic> {
+    throw new NetworkObjectNotFound('Network', networkId);
+  }
+
+  async unplugNetwork(): Promise<void> {}
 
   // ---- VIPs ---------------------------------------------------------------------------------------
 

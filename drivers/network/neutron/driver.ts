@@ -25,8 +25,22 @@ import type { Logger } from '../../../common/logger';
 import type { AmphoraComputeDriver } from '../../compute/port';
 import type { ComputeCircuitBreaker } from '../../openstack/breaker';
 import type { OpenStackClient, RequestOptions } from '../../openstack/client';
-import { AllocateVipError, InvalidNetworkRequest, NetworkError, PlugVipError, UnplugVipError } from '../errors';
-import type { AmphoraNetworkConfig, AmphoraRef, Network, NetworkDriver, NetworkIpAvailability, Port, QosPolicy, Subnet, Vip, VipListener, VipRequest } from '../port';
+import { AllocateVipError, InvalidNetworkRequest, NetworkError, PlugNetworkError, PlugVipError, UnplugNetworkError, UnplugVipError } from '../errors';
+import type {
+  AmphoraNetworkConfig,
+  AmphoraRef,
+  MemberNic,
+  Network,
+  NetworkDriver,
+  NetworkIpAvailability,
+  PluggedNic,
+  Port,
+  QosPolicy,
+  Subnet,
+  Vip,
+  VipListener,
+  VipRequest,
+} from '../port';
 import { isNeutron, toNetworkError, type ErrorContext } from './errors';
 import { AUTH_HEADER_PROTOCOL, VRRP_PROTOCOL, hasProtocolRule, listenerRules, planRules } from './rules';
 import { toNetwork, toPort, toSubnet, type NeutronNetwork, type NeutronPort, type NeutronRule, type NeutronSecurityGroup, type NeutronSubnet } from './wire';
@@ -49,7 +63,7 @@ export interface NeutronSettings {
 }
 
 /** What the driver needs of the compute driver: Nova's os-interface attach and detach. */
-export type PortAttacher = Pick<AmphoraComputeDriver, 'attachPort' | 'detachPort'>;
+export type PortAttacher = Pick<AmphoraComputeDriver, 'attachPort' | 'detachPort' | 'attachNetwork'>;
 
 export interface NeutronDriverOptions {
   client: OpenStackClient;
@@ -419,6 +433,67 @@ export class NeutronNetworkDriver implements NetworkDriver {
       }
       await sleep(this.settings.retryIntervalSeconds * 1000);
     }
+  }
+
+  // ---- member networks ----------------------------------------------------------------------------
+
+  /** get_plugged_networks: the server's ports, as Neutron lists them by device (recorded 28, 78, 79). */
+  async getPluggedNetworks(computeId: string): Promise<PluggedNic[]> {
+    return this.guard({ action: `list the networks of server ${computeId}` }, async () =>
+      (await this.serverPorts(computeId)).map((p) => ({
+        networkId: p.network_id,
+        portId: p.id,
+        fixedIps: (p.fixed_ips ?? []).map((f) => ({ subnetId: f.subnet_id, ipAddress: f.ip_address })),
+      })),
+    );
+  }
+
+  /**
+   * plug_network: Nova makes the port on the network (os-interface with net_id), so it is deleted with
+   * the server. A NIC on the network already (a retry whose answer was lost) is the one returned.
+   */
+  async plugNetwork(amphora: AmphoraRef, networkId: string): Promise<MemberNic> {
+    const { amphoraId, computeId } = amphora;
+    return this.guard({ action: `plug network ${networkId} into amphora ${amphoraId}`, errorClass: PlugNetworkError, notFound: { kind: 'Network', id: networkId } }, async () => {
+      let port = (await this.serverPorts(computeId)).find((p) => p.network_id === networkId);
+      if (!port) {
+        const portId = await this.compute.attachNetwork(computeId, networkId);
+        port = await this.port(portId);
+        this.log.info({ amphoraId, networkId, portId }, 'Member network plugged');
+      }
+      const network = await this.network(networkId);
+      const fixedIps = [];
+      for (const f of port.fixed_ips ?? []) {
+        const subnet = await this.subnet(f.subnet_id);
+        fixedIps.push({
+          subnetId: f.subnet_id,
+          ipAddress: f.ip_address,
+          subnetCidr: subnet.cidr,
+          gateway: subnet.gateway_ip,
+          hostRoutes: (subnet.host_routes ?? []).map((r) => ({ destination: r.destination, nexthop: r.nexthop })),
+        });
+      }
+      return { networkId, portId: port.id, macAddress: port.mac_address ?? '', mtu: toNetwork(network).mtu, fixedIps };
+    });
+  }
+
+  /** unplug_network, then delete_port (HandleNetworkDelta): detached, waited for, deleted. */
+  async unplugNetwork(amphora: AmphoraRef, networkId: string): Promise<void> {
+    const { amphoraId, computeId } = amphora;
+    await this.guard({ action: `unplug network ${networkId} from amphora ${amphoraId}`, errorClass: UnplugNetworkError }, async () => {
+      for (const port of (await this.serverPorts(computeId)).filter((p) => p.network_id === networkId)) {
+        await this.compute.detachPort(computeId, port.id);
+        await this.waitDetached(computeId, port.id);
+        await this.ignore404(() => this.neutron('DELETE', `/ports/${enc(port.id)}`));
+        this.log.info({ amphoraId, networkId, portId: port.id }, 'Member network unplugged');
+      }
+    });
+  }
+
+  private async serverPorts(computeId: string): Promise<NeutronPort[]> {
+    if (!computeId) return [];
+    const res = await this.neutron<{ ports?: NeutronPort[] }>('GET', '/ports', { query: { device_id: computeId } });
+    return (res?.ports ?? []).filter((p) => p.device_id === computeId);
   }
 
   async updateVip(loadBalancerId: string, vip: Vip, listeners: VipListener[], topology: 'SINGLE' | 'ACTIVE_STANDBY'): Promise<void> {

@@ -118,6 +118,8 @@ export class AmphoraAgentEmulator {
   tlsRejections = 0;
   readonly loadBalancers = new Map<string, LoadBalancerState>();
   readonly vips: PluggedVip[] = [];
+  /** Member NICs plugged (POST /1.0/plug/network), in the haproxy namespace as eth2, eth3, ... */
+  readonly networks: Array<{ mac: string; interface: string; fixedIps: unknown; mtu: number | null }> = [];
   agentConfig: string | undefined;
   keepalived: { config: string | undefined; running: boolean } = { config: undefined, running: false };
   private readonly nics: Set<string>;
@@ -255,6 +257,8 @@ export class AmphoraAgentEmulator {
         return json(200, this.listeners());
       case 'POST plug/2':
         return rest[0] === 'vip' ? this.plugVip(rest[1]!, body) : NOT_FOUND;
+      case 'POST plug/1':
+        return rest[0] === 'network' ? this.plugNetwork(body) : NOT_FOUND;
       case 'GET interface/1':
         return this.interfaceOf(rest[0]!);
       case 'PUT loadbalancer/3':
@@ -333,6 +337,34 @@ export class AmphoraAgentEmulator {
       hostRoutes: net.host_routes ?? [],
     });
     return json(202, { message: 'OK', details: `VIPs plugged on interface eth1: ${vip}` });
+  }
+
+  /**
+   * The agent's plug_network (api_server/plug.py): the NIC by MAC moved into the namespace as the next
+   * ethN and configured (202 "Plugged on interface ethN"); one there already is rewritten (202 "Updated
+   * existing interface ethN"); no such NIC is 404 "No suitable network interface found".
+   */
+  private plugNetwork(body: string): Reply {
+    let port: Record<string, unknown>;
+    try {
+      port = JSON.parse(body) as Record<string, unknown>;
+      if (typeof port !== 'object' || port === null || Array.isArray(port) || !('mac_address' in port)) throw new Error('missing');
+    } catch {
+      return flaskError(400, 'Bad Request: Invalid port information');
+    }
+    const mac = String(port.mac_address).toLowerCase();
+    const mtu = (port.mtu as number | undefined) ?? null;
+    const existing = this.networks.find((n) => n.mac === mac);
+    if (existing) {
+      Object.assign(existing, { fixedIps: port.fixed_ips ?? [], mtu });
+      return json(202, { message: 'OK', details: `Updated existing interface ${existing.interface}` });
+    }
+    if (!this.nics.has(mac)) return json(404, { details: 'No suitable network interface found' });
+    this.nics.delete(mac);
+    // lo and the VIP's eth1 are the namespace's first links.
+    const iface = `eth${2 + this.networks.length}`;
+    this.networks.push({ mac, interface: iface, fixedIps: port.fixed_ips ?? [], mtu });
+    return json(202, { message: 'OK', details: `Plugged on interface ${iface}` });
   }
 
   private interfaceOf(ip: string): Reply {
