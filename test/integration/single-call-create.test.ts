@@ -263,7 +263,7 @@ describe('single-call create', () => {
     }
   });
 
-  it.each(['buildAmphoraCompute', 'pushLoadBalancerConfig', 'finishLoadBalancerCreate'])(
+  it.each(['buildAmphoraCompute', 'plugAmphoraVip', 'plugVipOnAmphora', 'updateLoadBalancerVip', 'pushLoadBalancerConfig', 'finishLoadBalancerCreate'])(
     'a fault at %s leaves no half-made tree: all ERROR, no amphora left; the cascade delete removes it',
     async (step) => {
       sys.failingSteps.add(step);
