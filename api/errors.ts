@@ -6,15 +6,19 @@
  * A 500 never shows its message: internal faults go to the log only.
  */
 import type { ErrorRequestHandler } from 'express';
-import { DomainError, FrameworkFault, MalformedJson, MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType, WebobFault } from '../common/errors';
+import { DomainError, FrameworkFault, MalformedJson, MethodNotAllowed, NoSuchRoute, PayloadTooLarge, UnsupportedMediaType, WebobFault } from '../common/errors';
 import type { Logger } from '../common/logger';
 
 export function faultBody(status: number, message: string) {
   return { faultcode: status < 500 ? 'Client' : 'Server', faultstring: message, debuginfo: null };
 }
 
-/** Express's body parser reports its own failures with a `type`. */
-function bodyParserFault(err: { type?: string }): DomainError | undefined {
+/**
+ * Express's body parser reports its own failures with a `type`; its router, a path segment that is no
+ * valid percent-encoding (`/amphorae/%zz`), as a URIError: such a path names nothing, as no route matches.
+ */
+function expressFault(err: { type?: string }): DomainError | undefined {
+  if (err instanceof URIError) return new NoSuchRoute();
   switch (err.type) {
     case 'entity.parse.failed':
       return new MalformedJson();
@@ -30,7 +34,7 @@ function bodyParserFault(err: { type?: string }): DomainError | undefined {
 
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const fault = err instanceof DomainError ? err : bodyParserFault(err);
+    const fault = err instanceof DomainError ? err : expressFault(err);
     if (!fault || fault.code >= 500 && fault.code !== 501 && fault.code !== 503) {
       // Never a stack trace or an internal message to the client: they go to the log only.
       log.error({ err, method: req.method, path: req.path }, 'Unhandled error in API request');

@@ -60,9 +60,18 @@ export function parseListQuery(req: Request, spec: FilterSpec, keying: Keying = 
     if ((TAG_FILTERS as readonly string[]).includes(key)) {
       const tags = spec.tags;
       if (!tags) throw new InvalidFilter();
+      const every = key === 'tags' || key === 'not-tags';
+      const negated = key.startsWith('not-');
       const list = commaValues(raw);
-      const clause = { tags: key === 'tags' || key === 'not-tags' ? { hasEvery: list } : { hasSome: list } };
-      conditions.push(key.startsWith('not-') ? { NOT: { [tags.column]: clause.tags } } : { [tags.column]: clause.tags });
+      // PostgreSQL text holds no NUL, so no row carries such a tag: decided here, not in the database.
+      const storable = list.filter((tag) => !tag.includes('\0'));
+      if (every ? storable.length < list.length : list.length > 0 && storable.length === 0) {
+        // No row has them all (tags, not-tags) or any of them (tags-any, not-tags-any).
+        if (!negated) matchesNothing = true;
+        continue;
+      }
+      const clause = { [tags.column]: every ? { hasEvery: storable } : { hasSome: storable } };
+      conditions.push(negated ? { NOT: clause } : clause);
       continue;
     }
     const field = spec[key];
