@@ -286,6 +286,23 @@ describe('single-call create', () => {
     },
   );
 
+  it("converts the nested objects' values as WSME converts them alone (numeric strings, boolean strings)", async () => {
+    const body = fullTree('converted');
+    Object.assign(body.loadbalancer.listeners[0], { protocol_port: '8081', connection_limit: '100' });
+    Object.assign(body.loadbalancer.listeners[0].default_pool.members[1], { weight: '7', backup: 'yes' });
+    Object.assign(body.loadbalancer.listeners[0].l7policies[1], { admin_state_up: 'off' });
+    const res = await sys.api('POST', '/v2/lbaas/loadbalancers', body);
+    expect(res.status).toBe(201);
+    const [http] = res.body.loadbalancer.listeners;
+    const web = res.body.loadbalancer.pools.find((p: any) => p.name === 'web');
+    expect([http.protocol_port, http.connection_limit, web.members[1].weight, web.members[1].backup, http.l7policies[0].admin_state_up]).toEqual([8081, 100, 7, true, false]);
+    await watchFlows(sys).settled();
+    // A disabled policy and its rules are OFFLINE once ACTIVE, as a policy made alone.
+    const policy = await sys.db.l7Policy.findUniqueOrThrow({ where: { id: http.l7policies[0].id } });
+    expect([policy.provisioningStatus, policy.operatingStatus]).toEqual(['ACTIVE', 'OFFLINE']);
+    expect((await sys.api('DELETE', `/v2/lbaas/loadbalancers/${res.body.loadbalancer.id}?cascade=true`)).status).toBe(204);
+  });
+
   it('a load balancer without a tree still answers empty listeners and pools', async () => {
     const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET, listeners: [], pools: [] } });
     expect(res.status).toBe(201);
