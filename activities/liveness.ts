@@ -5,7 +5,7 @@
  * Heartbeats themselves are recorded by the API (api/routes/heartbeats.ts) into amphora_health.
  */
 import { log } from '@temporalio/activity';
-import { amphoraFailoverFlow, type FlowRequest } from '../common/flows';
+import { amphoraFailoverFlow, bootSettings, type FlowRequest } from '../common/flows';
 import { failoversStarted, failoverStorms, staleAmphorae, zombiesDeleted } from '../common/liveness-metrics';
 import { AmphoraStatus, ProvisioningStatus } from '../common/status';
 import { computeName } from './amphora';
@@ -176,7 +176,7 @@ export function livenessActivities({ db, compute, config }: ActivityDeps) {
       // running, a race of moments with an operator's) counts too.
       failoversStarted.inc();
       return {
-        flow: amphoraFailoverFlow(amphora, lb.projectId, config),
+        flow: amphoraFailoverFlow(amphora, lb.projectId, bootSettings(config), { why: 'health monitor: no heartbeat' }),
         revert: { amphoraId, loadBalancerId: lb.id, previous: lb.provisioningStatus },
       };
     },

@@ -7,7 +7,7 @@
  * (workflows/liveness.ts), starting the flow as a child workflow.
  */
 import { LoadBalancerLocked } from '../common/errors';
-import { amphoraFailoverFlow, type FlowName, type FlowRequest } from '../common/flows';
+import { amphoraFailoverFlow, bootSettings, type FlowName, type FlowRequest } from '../common/flows';
 import { ProvisioningStatus } from '../common/status';
 import type { Config } from '../config';
 import { lockLoadBalancer, releaseLoadBalancer } from '../db/loadbalancers';
@@ -34,5 +34,5 @@ export async function lockAndStartAmphoraFailover(
   const revert = async () => {
     if (amphora.loadBalancerId && previous) await releaseLoadBalancer(db, amphora.loadBalancerId, ProvisioningStatus.PENDING_UPDATE, previous);
   };
-  await start(amphoraFailoverFlow(amphora, projectId, config), revert);
+  await start(amphoraFailoverFlow(amphora, projectId, bootSettings(config)), revert);
 }

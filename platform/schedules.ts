@@ -20,11 +20,9 @@
  */
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowIdConflictPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { Logger } from '../common/logger';
-import { Operation, ResourceType } from '../common/search-attributes';
-import { bootSettings } from '../common/flows';
+import { bootSettings, flowStartOptions, housekeepingFlow } from '../common/flows';
 import type { Config } from '../config';
-import type { CleanupInput, SparePoolInput } from '../workflows/housekeeping';
-import type { AmphoraHealthMonitorInput } from '../workflows/liveness';
+import type { CleanupInput, SparePoolInput, AmphoraHealthMonitorInput } from '../common/flows';
 
 export const housekeepingIds = (config: Config) => ({
   sparePool: `${config.temporal.taskQueue}-spare-pool`,
@@ -32,10 +30,14 @@ export const housekeepingIds = (config: Config) => ({
   healthMonitor: `${config.temporal.taskQueue}-health-monitor`,
 });
 
-const attributes = (operation: string) => [
-  { key: ResourceType, value: 'housekeeping' },
-  { key: Operation, value: operation },
-];
+/**
+ * A schedule's action, labelled as every flow is (common/flows.ts flowStartOptions): ResourceType
+ * "housekeeping", so `ResourceType != "housekeeping"` leaves an operator's own flows.
+ */
+function scheduleAction<W extends 'maintainSparePool' | 'cleanupDeleted'>(flow: ReturnType<typeof housekeepingFlow<W>>, taskQueue: string) {
+  const { workflowId, typedSearchAttributes, staticSummary, staticDetails } = flowStartOptions(flow);
+  return { type: 'startWorkflow' as const, workflowType: flow.workflow, workflowId, taskQueue, args: flow.args, typedSearchAttributes, staticSummary, staticDetails };
+}
 
 export function sparePoolSchedule(config: Config): ScheduleOptions {
   const id = housekeepingIds(config).sparePool;
@@ -45,15 +47,9 @@ export function sparePoolSchedule(config: Config): ScheduleOptions {
     scheduleId: id,
     spec: { intervals: [{ every: Math.round(config.housekeeping.spareCheckIntervalSeconds * 1000) }] },
     action: {
-      type: 'startWorkflow',
-      workflowType: 'maintainSparePool',
-      workflowId: id,
-      taskQueue: config.temporal.taskQueue,
-      args,
+      ...scheduleAction(housekeepingFlow('maintainSparePool', id, 'spare-pool', `keep ${config.housekeeping.sparePoolSize} spare amphorae`, args), config.temporal.taskQueue),
       // A run stuck past this ends; its children (abandoned) finish or compensate on their own.
       workflowExecutionTimeout: `${Math.max(600, 3 * boot.bootTimeoutSeconds + 60)}s`,
-      typedSearchAttributes: attributes('spare-pool'),
-      staticSummary: `keep ${config.housekeeping.sparePoolSize} spare amphorae`,
     },
     policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE, catchupWindow: '1 minute' },
     state: { note: 'Octavia housekeeping: spare amphora pool (SPARE_AMPHORA_POOL_SIZE, SPARE_CHECK_INTERVAL)' },
@@ -77,14 +73,8 @@ export function cleanupSchedule(config: Config): ScheduleOptions {
     scheduleId: id,
     spec: { intervals: [{ every: Math.round(h.cleanupIntervalSeconds * 1000) }] },
     action: {
-      type: 'startWorkflow',
-      workflowType: 'cleanupDeleted',
-      workflowId: id,
-      taskQueue: config.temporal.taskQueue,
-      args,
+      ...scheduleAction(housekeepingFlow('cleanupDeleted', id, 'cleanup', 'purge expired DELETED rows, delete stuck amphorae', args), config.temporal.taskQueue),
       workflowExecutionTimeout: '10 minutes',
-      typedSearchAttributes: attributes('cleanup'),
-      staticSummary: 'purge expired DELETED rows, delete stuck amphorae',
     },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
     state: { note: 'Octavia housekeeping: cleanup (CLEANUP_INTERVAL, AMPHORA_EXPIRY_AGE, LOAD_BALANCER_EXPIRY_AGE)' },
@@ -101,6 +91,15 @@ export function healthMonitorInput(config: Config): AmphoraHealthMonitorInput {
     failoverThreads: h.failoverThreads,
   };
 }
+
+export const healthMonitorFlow = (config: Config) =>
+  housekeepingFlow(
+    'monitorAmphoraHealth',
+    housekeepingIds(config).healthMonitor,
+    'health-monitor',
+    `watch amphora heartbeats: silent ${config.health.heartbeatTimeoutSeconds} s -> failover`,
+    [healthMonitorInput(config)],
+  );
 
 /** Creates the schedule, or brings an existing one to `options` (keeping whether it is paused). */
 export async function upsertSchedule(client: Client, options: ScheduleOptions): Promise<'created' | 'updated'> {
@@ -125,13 +124,12 @@ export async function upsertSchedule(client: Client, options: ScheduleOptions): 
  * older code is never replayed on newer code.
  */
 export async function startHealthMonitor(client: Client, config: Config): Promise<void> {
-  await client.workflow.start('monitorAmphoraHealth', {
+  const flow = healthMonitorFlow(config);
+  await client.workflow.start(flow.workflow, {
+    ...flowStartOptions(flow),
     taskQueue: config.temporal.taskQueue,
-    workflowId: housekeepingIds(config).healthMonitor,
-    args: [healthMonitorInput(config)],
+    args: flow.args,
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.TERMINATE_EXISTING,
-    typedSearchAttributes: attributes('health-monitor'),
-    staticSummary: `amphora heartbeats older than ${config.health.heartbeatTimeoutSeconds}s -> failover`,
   });
 }
 

@@ -3,7 +3,7 @@
  * the load balancer flows share with them.
  */
 import { log, uuid4 } from '@temporalio/workflow';
-import type { BootSettings, FailoverInput } from '../common/flows';
+import type { AmphoraFlowInput, BootSettings, FailoverInput } from '../common/flows';
 import { AmphoraRole, type AmphoraRole as Role } from '../common/status';
 import { agent, agentConnect, bootWait, compute, db, network, peerAgent, undo } from './activities';
 import { allOrNothing } from './bounded';
@@ -79,9 +79,7 @@ async function tellPairAboutReplacement(loadBalancerId: string, replacementId: s
   });
 }
 
-export interface AmphoraFlowInput extends BootSettings {
-  amphoraId: string;
-}
+export type { AmphoraFlowInput } from '../common/flows';
 
 /** create_amphora: a spare for the pool (BOOTING, then READY). */
 export async function createAmphora(input: AmphoraFlowInput): Promise<void> {

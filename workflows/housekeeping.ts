@@ -3,25 +3,13 @@
  * (platform/schedules.ts): the spare amphora pool and the cleanup of expired and stuck rows.
  */
 import { executeChild, log, ParentClosePolicy, uuid4 } from '@temporalio/workflow';
-import type { BootSettings } from '../common/flows';
-import { AmphoraId, Operation, ResourceType } from '../common/search-attributes';
+import { flowStartOptions, spareAmphoraFlow, type CleanupInput, type CleanupResult, type SparePoolInput, type SparePoolResult } from '../common/flows';
 import { db, sweep } from './activities';
 import { createAmphora } from './amphora';
 import { forEachBounded } from './bounded';
 import { serializeError } from '../common/error-chain';
 
-export interface SparePoolInput extends BootSettings {
-  /** SPARE_AMPHORA_POOL_SIZE: READY (or BOOTING) spares to keep. */
-  poolSize: number;
-  /** Spares built at once (default 5). */
-  concurrency?: number;
-}
-
-export interface SparePoolResult {
-  reserved: number;
-  built: number;
-  failed: number;
-}
+export type { SparePoolInput, SparePoolResult, CleanupInput, CleanupResult } from '../common/flows';
 
 /**
  * Keeps the spare pool full: reserves the missing spares in the database (an atomic count of READY +
@@ -40,16 +28,11 @@ export async function maintainSparePool(input: SparePoolInput): Promise<SparePoo
   let failed = 0;
   await forEachBounded(reserved, input.concurrency ?? 5, async (amphoraId) => {
     try {
+      const flow = spareAmphoraFlow(amphoraId, input);
       await executeChild(createAmphora, {
-        workflowId: `amphora-${amphoraId}-create`,
-        args: [{ amphoraId, bootTimeoutSeconds: input.bootTimeoutSeconds, activeWaitSeconds: input.activeWaitSeconds }],
+        ...flowStartOptions(flow),
+        args: flow.args,
         parentClosePolicy: ParentClosePolicy.ABANDON,
-        typedSearchAttributes: [
-          { key: ResourceType, value: 'amphora' },
-          { key: Operation, value: 'create' },
-          { key: AmphoraId, value: amphoraId },
-        ],
-        staticSummary: `create amphora ${amphoraId} (spare pool)`,
       });
       built++;
     } catch (err) {
@@ -59,24 +42,6 @@ export async function maintainSparePool(input: SparePoolInput): Promise<SparePoo
   });
   if (reserved.length > 0) log.info('Spare pool refilled', { poolSize: input.poolSize, reserved: reserved.length, built, failed });
   return { reserved: reserved.length, built, failed };
-}
-
-export interface CleanupInput {
-  /** AMPHORA_EXPIRY_AGE / LOAD_BALANCER_EXPIRY_AGE: how long DELETED rows are kept. */
-  amphoraExpirySeconds: number;
-  loadBalancerExpirySeconds: number;
-  /** AMPHORA_ERROR_AGE: how long an amphora stays ERROR before it is deleted with its instance. */
-  errorAmphoraAgeSeconds: number;
-  /** A spare BOOTING this long has lost its create flow. */
-  staleBootingSeconds: number;
-  batchSize?: number;
-}
-
-export interface CleanupResult {
-  loadBalancersPurged: number;
-  amphoraePurged: number;
-  stuckAmphoraeDeleted: number;
-  stuckAmphoraeLeft: number;
 }
 
 /**

@@ -19,20 +19,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { flowStartOptions } from '../common/flows';
+import { flowStartOptions, type AmphoraHealthMonitorInput } from '../common/flows';
 import { db, sweep } from './activities';
 import { failoverAmphora } from './amphora';
 import { serializeError } from '../common/error-chain';
 
-export interface AmphoraHealthMonitorInput {
-  checkIntervalSeconds: number;
-  heartbeatTimeoutSeconds: number;
-  heartbeatIntervalSeconds: number;
-  failoverThreshold: number | null;
-  failoverThreads: number;
-  /** Checks per run before continue-as-new (default 300). */
-  checksPerRun?: number;
-}
+export type { AmphoraHealthMonitorInput } from '../common/flows';
 
 export async function monitorAmphoraHealth(input: AmphoraHealthMonitorInput): Promise<void> {
   const checks = input.checksPerRun ?? 300;

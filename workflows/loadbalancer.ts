@@ -6,7 +6,7 @@
  * on success, ERROR after compensation on failure, also when an operator cancels them.
  */
 import { ApplicationFailure, executeChild, patched } from '@temporalio/workflow';
-import type { LoadBalancerFlowInput, LoadBalancerUpdateInput } from '../common/flows';
+import { amphoraFailoverFlow, flowStartOptions, type LoadBalancerFlowInput, type LoadBalancerUpdateInput } from '../common/flows';
 import { AmphoraRole, Topology } from '../common/status';
 import { agent, compute, db, legacyServerGroup, network, undo } from './activities';
 import { failoverAmphora, plugAmphoraVip, provisionAmphora, startPairVrrp } from './amphora';
@@ -122,18 +122,12 @@ export async function failoverLoadBalancer(input: LoadBalancerFlowInput): Promis
     const order = [AmphoraRole.BACKUP, AmphoraRole.STANDALONE, AmphoraRole.MASTER, null];
     amphorae.sort((a, b) => order.indexOf(a.role) - order.indexOf(b.role));
     for (const amphora of amphorae) {
-      await executeChild(failoverAmphora, {
-        workflowId: `amphora-${amphora.id}-failover`,
-        args: [
-          {
-            amphoraId: amphora.id,
-            loadBalancerId,
-            bootTimeoutSeconds: input.bootTimeoutSeconds,
-            activeWaitSeconds: input.activeWaitSeconds,
-            settleLoadBalancer: false,
-          },
-        ],
+      // Labelled as every start is (flowStartOptions): `LoadBalancerId="<id>"` finds the children too.
+      const flow = amphoraFailoverFlow({ ...amphora, loadBalancerId }, input.projectId, input, {
+        settleLoadBalancer: false,
+        why: `load balancer failover`,
       });
+      await executeChild(failoverAmphora, { ...flowStartOptions(flow), args: flow.args });
     }
     await whateverHappens(() => db.markLoadBalancerActive(loadBalancerId));
   } catch (err) {

@@ -109,7 +109,7 @@ export function loadBalancerRoutes(deps: ApiDeps): ApiRouter {
     action: 'loadbalancer:put' | 'loadbalancer:put_failover' | 'loadbalancer:delete',
     from: ProvisioningStatus[],
     pending: ProvisioningStatus,
-    flow: (lb: { id: string; projectId: string }) => FlowRequest<FlowName>,
+    flow: (lb: { id: string; projectId: string; name?: string | null; topology?: string | null }) => FlowRequest<FlowName>,
     check?: (lb: Awaited<ReturnType<typeof find>>) => void,
   ) {
     const lb = await find(req, res);
