@@ -3,11 +3,11 @@
  * Temporal retries it: the row is upserted, a build is found again by its name, deletes of what is
  * gone succeed.
  */
-import { heartbeat, sleep } from '@temporalio/activity';
+import { Context, heartbeat, sleep } from '@temporalio/activity';
 import { AmphoraRole, AmphoraStatus } from '../common/status';
 import { ComputeStatus } from '../drivers/compute/port';
 import { NotFoundError } from '../common/errors';
-import { AmphoraBuildError, InstanceNotFoundError } from '../drivers/compute/errors';
+import { AmphoraBootTimeout, AmphoraBuildError, InstanceNotFoundError } from '../drivers/compute/errors';
 import type { ActivityDeps } from './deps';
 import { computeFlavorOf, computeZoneOf } from '../domain/amphora-placement';
 
@@ -62,11 +62,26 @@ export function amphoraActivities({ db, compute, amphoraDriver, config }: Activi
     /**
      * Polls the instance until it is ACTIVE, heartbeating so a dead worker is noticed within the
      * heartbeat timeout rather than the boot timeout. ERROR is final: the build failed.
+     *
+     * The wait ends itself shortly before its schedule-to-close timeout (the boot timeout, retries
+     * included), with AmphoraBootTimeout ("amphora <id> not ACTIVE after <n> s (status BUILD)"): had
+     * the server timed it out instead, the attempt would keep polling until its next heartbeat was
+     * refused, meanwhile the flow's compensation deletes the instance, and the log would blame an
+     * InstanceNotFoundError. An attempt that is cancelled or timed out (its heartbeat refused) stops
+     * polling at once.
      */
     async waitForAmphoraCompute(amphoraId: string): Promise<void> {
+      const ctx = Context.current();
+      const { scheduledTimestampMs, scheduleToCloseTimeoutMs } = ctx.info;
+      const timeoutMs = scheduleToCloseTimeoutMs > 0 ? scheduleToCloseTimeoutMs : amp.bootTimeoutSeconds * 1000;
+      // Before the server's deadline, by a margin a poll fits in.
+      const giveUpAt = scheduledTimestampMs + timeoutMs - Math.min(5000, Math.max(250, timeoutMs / 10));
+      const elapsedSeconds = () => Math.round((Date.now() - scheduledTimestampMs) / 1000);
       const row = await db.amphora.findUniqueOrThrow({ where: { id: amphoraId } });
       if (!row.computeId) throw new InstanceNotFoundError(`Amphora ${amphoraId} has no compute instance.`);
       for (;;) {
+        // Cancelled (by the flow, or by the server's refusal of a heartbeat): no poll after that.
+        if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new Error('cancelled');
         const instance = await compute.getAmphora({ id: row.computeId });
         if (instance.status === ComputeStatus.ACTIVE) {
           await db.amphora.update({
@@ -83,8 +98,11 @@ export function amphoraActivities({ db, compute, amphoraDriver, config }: Activi
             { computeId: row.computeId, retryable: false },
           );
         }
-        heartbeat(instance.status);
-        await sleep(amp.activeWaitSeconds * 1000);
+        const left = giveUpAt - Date.now();
+        if (left <= 0) throw new AmphoraBootTimeout(amphoraId, elapsedSeconds(), instance.status, { computeId: row.computeId });
+        // What the Web UI shows of the pending step.
+        heartbeat(`waiting for amphora ${amphoraId}: ${instance.status}, ${elapsedSeconds()}/${Math.round(timeoutMs / 1000)} s`);
+        await sleep(Math.min(amp.activeWaitSeconds * 1000, left));
       }
     },
 

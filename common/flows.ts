@@ -120,8 +120,10 @@ export interface FlowResult {
   status: string;
   loadBalancerId?: string;
   amphoraIds?: string[];
-  /** A failover's replacement, and the amphora it replaced. */
+  /** A failover's replacement. */
   replacedBy?: string;
+  /** What a child flow changed ("create listener <id>"). */
+  changed?: string[];
 }
 
 /** Every flow that is started, with its one argument (test/unit/workflow-contract.test.ts checks workflows/ agrees). */

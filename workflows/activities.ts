@@ -4,7 +4,14 @@
  * the error (common/failures.ts marks validation / not-found / rejected-build / permanent database
  * failures non-retryable), so these policies only say how patiently to retry the transient ones.
  */
-import { ActivityCancellationType, CancellationScope, proxyActivities, proxyLocalActivities, type LocalActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  CancellationScope,
+  proxyActivities,
+  proxyLocalActivities,
+  type ActivityFunctionWithOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
 import type { AgentActivities, ComputeActivities, DatabaseActivities, NetworkActivities } from '../activities';
 import type { BootSettings } from '../common/flows';
 
@@ -131,3 +138,14 @@ export const sweep = proxyActivities<ComputeSteps>({
  * deprecated branch once no such flow runs.
  */
 export const legacyServerGroup = uncancellable(proxyLocalActivities<Pick<ComputeActivities, 'ensureServerGroup'>>(databasePolicy));
+
+/**
+ * Calls an activity with a summary the Web UI shows beside its type (ActivityOptions.summary): what it
+ * acts on, and "undo: ..." for a compensation. The summary is metadata of the ScheduleActivityTask
+ * command that replay does not compare (only the activity's id and type are), so adding one needs no
+ * patch. Ordinary activities only: database steps are local activities, named well enough by type.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function said<F extends (...args: any[]) => Promise<any>>(summary: string, step: ActivityFunctionWithOptions<F>, ...args: Parameters<F>): ReturnType<F> {
+  return step.executeWithOptions({ summary }, args) as ReturnType<F>;
+}

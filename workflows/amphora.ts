@@ -2,10 +2,10 @@
  * Amphora flows (Octavia's create_amphora, delete_amphora, failover_amphora) and the provisioning step
  * the load balancer flows share with them.
  */
-import { log, uuid4 } from '@temporalio/workflow';
-import type { AmphoraFlowInput, BootSettings, FailoverInput } from '../common/flows';
+import { log, setCurrentDetails, uuid4 } from '@temporalio/workflow';
+import type { AmphoraFlowInput, BootSettings, FailoverInput, FlowResult } from '../common/flows';
 import { AmphoraRole, type AmphoraRole as Role } from '../common/status';
-import { agent, agentConnect, bootWait, compute, db, network, peerAgent, undo } from './activities';
+import { agent, agentConnect, bootWait, compute, db, network, peerAgent, said, undo } from './activities';
 import { allOrNothing } from './bounded';
 import { dataPlaneSteps, memberNetworkSteps, vrrpSteps } from './patches';
 import { Saga, whateverHappens } from './saga';
@@ -23,7 +23,7 @@ export async function provisionAmphora(
   if (opts.useSpare) {
     const spare = await db.claimSpareAmphora({ loadBalancerId: opts.loadBalancerId, role: opts.role, replacing: opts.replacing });
     if (spare) {
-      saga.add('release spare amphora', () => undo.releaseSpareAmphora(spare));
+      saga.add(`undo: release spare amphora ${spare} to the pool`, () => said(`undo: release spare amphora ${spare} to the pool`, undo.releaseSpareAmphora, spare));
       return spare;
     }
   }
@@ -31,11 +31,31 @@ export async function provisionAmphora(
   await db.createAmphoraRecord({ amphoraId, loadBalancerId: opts.loadBalancerId, role: opts.role });
   // One undo covers both the row and the instance: deleteAmphora finds an instance by name even
   // when the build's reply was lost.
-  saga.add('delete amphora', () => undo.deleteAmphora(amphoraId), () => undo.markAmphoraError(amphoraId));
-  await compute.buildAmphoraCompute(amphoraId);
-  await bootWait(opts).waitForAmphoraCompute(amphoraId);
-  if (dataPlaneSteps()) await agentConnect.waitForAmphoraAgent(amphoraId);
+  addDeleteAmphoraUndo(saga, amphoraId);
+  await bootAmphora(amphoraId, opts, opts.role);
   return amphoraId;
+}
+
+/** The undo of a new amphora: its instance deleted (found by name if need be), else the row left ERROR for housekeeping. */
+function addDeleteAmphoraUndo(saga: Saga, amphoraId: string): void {
+  const name = `undo: delete amphora instance amphora-${amphoraId}`;
+  saga.add(
+    name,
+    () => said(name, undo.deleteAmphora, amphoraId),
+    () => said(`undo: record amphora ${amphoraId} ERROR (its instance could not be deleted; housekeeping retries)`, undo.markAmphoraError, amphoraId),
+  );
+}
+
+/** Build, boot wait, agent wait: the long part of a new amphora, as the flow's current details say. */
+async function bootAmphora(amphoraId: string, boot: BootSettings, role: string): Promise<void> {
+  await said(`build instance amphora-${amphoraId} (${role})`, compute.buildAmphoraCompute, amphoraId);
+  setCurrentDetails(`waiting for amphora ${amphoraId} (${role}) to boot: up to ${boot.bootTimeoutSeconds} s (the step's heartbeat shows its status)`);
+  await said(`wait for amphora-${amphoraId} to be ACTIVE (up to ${boot.bootTimeoutSeconds} s)`, bootWait(boot).waitForAmphoraCompute, amphoraId);
+  if (dataPlaneSteps()) {
+    setCurrentDetails(`waiting for the agent of amphora ${amphoraId} (${role})`);
+    await said(`wait for the agent of amphora ${amphoraId} to answer`, agentConnect.waitForAmphoraAgent, amphoraId);
+  }
+  setCurrentDetails(`amphora ${amphoraId} (${role}) booted`);
 }
 
 /**
@@ -44,9 +64,10 @@ export async function provisionAmphora(
  * port exists; it runs before the amphora's own undo (the saga is unwound in reverse).
  */
 export async function plugAmphoraVip(saga: Saga, amphoraId: string): Promise<void> {
-  const net = await network.plugAmphoraVip(amphoraId);
-  saga.add('undo: unplug the VIP port of amphora ' + amphoraId, () => undo.unplugAmphoraVip(amphoraId));
-  await agent.plugVipOnAmphora({ amphoraId, network: net });
+  const net = await said(`plug a VIP port into amphora ${amphoraId}`, network.plugAmphoraVip, amphoraId);
+  const name = `undo: unplug the VIP port of amphora ${amphoraId}`;
+  saga.add(name, () => said(name, undo.unplugAmphoraVip, amphoraId));
+  await said(`bring the VIP up on amphora ${amphoraId}`, agent.plugVipOnAmphora, { amphoraId, network: net });
 }
 
 /**
@@ -57,7 +78,9 @@ export async function plugAmphoraVip(saga: Saga, amphoraId: string): Promise<voi
  */
 export async function startPairVrrp(loadBalancerId: string, amphoraIds: string[]): Promise<void> {
   await db.ensureVrrpGroup(loadBalancerId);
-  await allOrNothing(amphoraIds.map((amphoraId) => () => agent.configureAmphoraVrrp({ loadBalancerId, amphoraId })));
+  await allOrNothing(
+    amphoraIds.map((amphoraId) => () => said(`configure and start keepalived on amphora ${amphoraId}`, agent.configureAmphoraVrrp, { loadBalancerId, amphoraId })),
+  );
 }
 
 /**
@@ -82,31 +105,32 @@ async function tellPairAboutReplacement(loadBalancerId: string, replacementId: s
 export type { AmphoraFlowInput } from '../common/flows';
 
 /** create_amphora: a spare for the pool (BOOTING, then READY). */
-export async function createAmphora(input: AmphoraFlowInput): Promise<void> {
+export async function createAmphora(input: AmphoraFlowInput): Promise<FlowResult> {
   const { amphoraId } = input;
   const saga = new Saga();
   try {
     await db.createAmphoraRecord({ amphoraId });
-    saga.add('delete amphora', () => undo.deleteAmphora(amphoraId), () => undo.markAmphoraError(amphoraId));
-    await compute.buildAmphoraCompute(amphoraId);
-    await bootWait(input).waitForAmphoraCompute(amphoraId);
+    addDeleteAmphoraUndo(saga, amphoraId);
     // A spare is READY only once its agent answers: a claim then only plugs and configures it.
-    if (dataPlaneSteps()) await agentConnect.waitForAmphoraAgent(amphoraId);
+    await bootAmphora(amphoraId, input, 'spare');
     await whateverHappens(() => db.markAmphoraReady(amphoraId));
   } catch (err) {
+    setCurrentDetails(`compensating: ${String(err)}`);
     await saga.compensate();
     throw err;
   }
+  return { status: 'READY', amphoraIds: [amphoraId] };
 }
 
 /** delete_amphora: the instance and the row (DELETED). */
-export async function deleteAmphora({ amphoraId }: AmphoraFlowInput): Promise<void> {
+export async function deleteAmphora({ amphoraId }: AmphoraFlowInput): Promise<FlowResult> {
   try {
-    await compute.deleteAmphora(amphoraId);
+    await said(`delete amphora instance amphora-${amphoraId}`, compute.deleteAmphora, amphoraId);
   } catch (err) {
     await whateverHappens(() => undo.markAmphoraError(amphoraId));
     throw err;
   }
+  return { status: 'DELETED', amphoraIds: [amphoraId] };
 }
 
 /**
@@ -115,21 +139,23 @@ export async function deleteAmphora({ amphoraId }: AmphoraFlowInput): Promise<vo
  * failovers of one amphora never run at once. The load balancer is PENDING_UPDATE meanwhile (set by
  * whoever started the failover); it ends ACTIVE, or ERROR if no replacement could be made.
  */
-export async function failoverAmphora(input: FailoverInput): Promise<void> {
+export async function failoverAmphora(input: FailoverInput): Promise<FlowResult> {
   const saga = new Saga();
   let loadBalancerId = input.loadBalancerId;
   /** A pair member's replacement: its peer is told about it once it serves. */
   let replacedInPair: { loadBalancerId: string; replacementId: string } | undefined;
+  let newId: string;
   try {
     const old = await db.getAmphoraForFailover(input.amphoraId);
     loadBalancerId = old.loadBalancerId ?? undefined;
     if (!loadBalancerId) {
       // A spare has nothing to move: replacing it is the pool's job.
-      await compute.deleteAmphora(input.amphoraId);
-      return;
+      await said(`delete spare amphora instance amphora-${input.amphoraId} (the pool replaces it)`, compute.deleteAmphora, input.amphoraId);
+      return { status: 'DELETED', amphoraIds: [] };
     }
     const role = old.role ?? AmphoraRole.STANDALONE;
-    const newId = await provisionAmphora(saga, {
+    setCurrentDetails(`replacing amphora ${input.amphoraId} (${role}) of load balancer ${loadBalancerId}`);
+    newId = await provisionAmphora(saga, {
       ...input,
       loadBalancerId,
       role,
@@ -138,24 +164,25 @@ export async function failoverAmphora(input: FailoverInput): Promise<void> {
     });
     if (dataPlaneSteps()) {
       // The old amphora leaves the VIP network first: a dead one may still answer for the VIP.
-      await network.unplugAmphoraVip(input.amphoraId);
+      await said(`unplug the VIP port of the replaced amphora ${input.amphoraId}`, network.unplugAmphoraVip, input.amphoraId);
       await plugAmphoraVip(saga, newId);
     }
     if (memberNetworkSteps()) {
       // The replacement on its members' networks (their NICs go with its instance if it is undone).
       const plugs = await network.plugMemberNetworks({ loadBalancerId, amphoraIds: [newId] });
-      if (plugs.length > 0) await agent.plugMemberNetworksOnAmphorae(plugs);
+      if (plugs.length > 0) await said(`plug amphora ${newId} into its members' networks`, agent.plugMemberNetworksOnAmphorae, plugs);
     }
-    await agent.pushLoadBalancerConfig({ loadBalancerId, amphoraIds: [newId] });
+    await said(`push the configuration of load balancer ${loadBalancerId} to amphora ${newId}`, agent.pushLoadBalancerConfig, { loadBalancerId, amphoraIds: [newId] });
     if ((role === AmphoraRole.MASTER || role === AmphoraRole.BACKUP) && vrrpSteps()) {
       // The replacement's keepalived, peered with the survivor (the amphora it replaces is no peer). A
       // pair made before VRRP steps existed gets its group now, as Octavia's failover makes it.
       await db.ensureVrrpGroup(loadBalancerId);
-      await agent.configureAmphoraVrrp({ loadBalancerId, amphoraId: newId, replacing: input.amphoraId });
+      await said(`configure and start keepalived on amphora ${newId}`, agent.configureAmphoraVrrp, { loadBalancerId, amphoraId: newId, replacing: input.amphoraId });
       replacedInPair = { loadBalancerId, replacementId: newId };
     }
     await db.switchAmphora({ oldAmphoraId: input.amphoraId, newAmphoraId: newId });
   } catch (err) {
+    setCurrentDetails(`compensating: ${String(err)}`);
     await whateverHappens(async () => {
       await saga.compensate();
       // Settled exactly once, by whoever owns the load balancer's PENDING state: a second settle could
@@ -168,7 +195,10 @@ export async function failoverAmphora(input: FailoverInput): Promise<void> {
   // now. The old amphora is deleted; if it cannot be, it is left ERROR for housekeeping.
   await whateverHappens(async () => {
     if (replacedInPair) await tellPairAboutReplacement(replacedInPair.loadBalancerId, replacedInPair.replacementId);
-    await compute.deleteAmphora(input.amphoraId).catch(() => undo.markAmphoraError(input.amphoraId));
+    await said(`delete the replaced amphora instance amphora-${input.amphoraId}`, compute.deleteAmphora, input.amphoraId).catch(() =>
+      said(`record the replaced amphora ${input.amphoraId} ERROR (its instance could not be deleted; housekeeping retries)`, undo.markAmphoraError, input.amphoraId),
+    );
     if (input.settleLoadBalancer) await db.markLoadBalancerActive(loadBalancerId);
   });
+  return { status: 'ACTIVE', loadBalancerId, amphoraIds: [newId], replacedBy: newId };
 }

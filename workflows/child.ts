@@ -9,12 +9,13 @@
  * What it changes is in its input and in its workflow id and search attributes (`listener-<id>-create`,
  * ResourceType, Operation), not in its type name.
  */
-import type { ChildFlowInput } from '../common/flows';
-import { agent, db, network, undo } from './activities';
+import type { ChildFlowInput, FlowResult } from '../common/flows';
+import { agent, db, network, said, undo } from './activities';
 import { dataPlaneSteps, memberNetworkSteps } from './patches';
 import { whateverHappens } from './saga';
 
-export async function changeChildren({ loadBalancerId, changes }: ChildFlowInput): Promise<void> {
+export async function changeChildren({ loadBalancerId, changes }: ChildFlowInput): Promise<FlowResult> {
+  const what = changes.map((c) => `${c.operation} ${c.resource} ${c.id}`).join(', ');
   try {
     if (changes.some((c) => c.operation === 'update')) await db.applyChildUpdates(changes);
     const exclude = changes.filter((c) => c.operation === 'delete').map((c) => c.id);
@@ -22,16 +23,19 @@ export async function changeChildren({ loadBalancerId, changes }: ChildFlowInput
     // network no member needs any more is unplugged (a pool's delete takes its members with it).
     if (changes.some((c) => c.resource === 'member' || (c.resource === 'pool' && c.operation === 'delete')) && memberNetworkSteps()) {
       const plugs = await network.plugMemberNetworks({ loadBalancerId, exclude });
-      if (plugs.length > 0) await agent.plugMemberNetworksOnAmphorae(plugs);
+      if (plugs.length > 0) await said(`plug amphorae into their members' networks`, agent.plugMemberNetworksOnAmphorae, plugs);
     }
-    await agent.pushLoadBalancerConfig({ loadBalancerId, exclude });
+    await said(`push the configuration of load balancer ${loadBalancerId} (${what})`, agent.pushLoadBalancerConfig, { loadBalancerId, exclude });
     // update_vip: the VIP's filtering follows the listeners (a port opened or closed).
-    if (changes.some((c) => c.resource === 'listener') && dataPlaneSteps()) await network.updateLoadBalancerVip(loadBalancerId);
+    if (changes.some((c) => c.resource === 'listener') && dataPlaneSteps()) {
+      await said(`update the VIP's filtering of load balancer ${loadBalancerId}`, network.updateLoadBalancerVip, loadBalancerId);
+    }
     await whateverHappens(() => db.finishChildChanges({ loadBalancerId, changes }));
   } catch (err) {
-    await whateverHappens(() => undo.failChildChanges({ loadBalancerId, changes }));
+    await whateverHappens(() => said(`settle: ${what} ERROR, load balancer ${loadBalancerId} back to ACTIVE`, undo.failChildChanges, { loadBalancerId, changes }));
     throw err;
   }
+  return { status: 'ACTIVE', loadBalancerId, changed: changes.map((c) => `${c.operation} ${c.resource} ${c.id}`) };
 }
 
 /*

@@ -2,7 +2,8 @@
  * Housekeeping flows (Octavia's housekeeping manager), each run by a Temporal Schedule
  * (platform/schedules.ts): the spare amphora pool and the cleanup of expired and stuck rows.
  */
-import { executeChild, log, ParentClosePolicy, uuid4 } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, log, ParentClosePolicy, setCurrentDetails, uuid4 } from '@temporalio/workflow';
+import { sparePoolFailsWhenNoneBuilt } from './patches';
 import { flowStartOptions, spareAmphoraFlow, type CleanupInput, type CleanupResult, type SparePoolInput, type SparePoolResult } from '../common/flows';
 import { db, sweep } from './activities';
 import { createAmphora } from './amphora';
@@ -21,11 +22,14 @@ export type { SparePoolInput, SparePoolResult, CleanupInput, CleanupResult } fro
  * or compensates by itself.
  */
 export async function maintainSparePool(input: SparePoolInput): Promise<SparePoolResult> {
-  if (input.poolSize <= 0) return { reserved: 0, built: 0, failed: 0 };
+  if (input.poolSize <= 0) return { reserved: 0, built: 0, failed: 0, summary: 'no pool (SPARE_AMPHORA_POOL_SIZE=0)' };
   const candidateIds = Array.from({ length: input.poolSize }, () => uuid4());
   const reserved = await db.reserveSpareAmphorae({ poolSize: input.poolSize, candidateIds });
   let built = 0;
   let failed = 0;
+  let firstFailure: string | undefined;
+  const progress = () => `built ${built}, failed ${failed} of ${reserved.length} reserved (pool size ${input.poolSize})`;
+  if (reserved.length > 0) setCurrentDetails(`building ${reserved.length} spares: ${progress()}`);
   await forEachBounded(reserved, input.concurrency ?? 5, async (amphoraId) => {
     try {
       const flow = spareAmphoraFlow(amphoraId, input);
@@ -37,11 +41,26 @@ export async function maintainSparePool(input: SparePoolInput): Promise<SparePoo
       built++;
     } catch (err) {
       failed++;
+      firstFailure ??= `amphora ${amphoraId}: ${rootCause(err)}`;
       log.warn('A spare amphora could not be built; the next run replaces it', { amphoraId, error: serializeError(err, { stack: false }) });
     }
+    setCurrentDetails(`building ${reserved.length} spares: ${progress()}`);
   });
   if (reserved.length > 0) log.info('Spare pool refilled', { poolSize: input.poolSize, reserved: reserved.length, built, failed });
-  return { reserved: reserved.length, built, failed };
+  const summary = reserved.length === 0 ? 'pool full: nothing to build' : `built ${built}, failed ${failed}` + (firstFailure ? ` (first failure: ${firstFailure})` : '');
+  // A run whose builds all failed is a failed run, not a Completed one. (Patched: runs started before
+  // it completed; the marker makes their replay take the old path.)
+  if (reserved.length > 0 && built === 0 && sparePoolFailsWhenNoneBuilt()) {
+    throw ApplicationFailure.nonRetryable(`no spare amphora could be built: ${summary}`, 'SparePoolBuildsFailed');
+  }
+  return { reserved: reserved.length, built, failed, summary };
+}
+
+/** The innermost cause of a child's failure (ChildWorkflowFailure -> ActivityFailure -> ApplicationFailure): what went wrong. */
+function rootCause(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  while (e && typeof e === 'object' && e.cause) e = e.cause as typeof e;
+  return e?.message ?? String(err);
 }
 
 /**
@@ -50,6 +69,7 @@ export async function maintainSparePool(input: SparePoolInput): Promise<SparePoo
  * spares stuck BOOTING) with their compute instances.
  */
 export async function cleanupDeleted(input: CleanupInput): Promise<CleanupResult> {
+  setCurrentDetails('purging expired DELETED rows');
   const batchSize = input.batchSize ?? 100;
   const result: CleanupResult = { loadBalancersPurged: 0, amphoraePurged: 0, stuckAmphoraeDeleted: 0, stuckAmphoraeLeft: 0 };
   // Bounded, so a run's history stays small; whatever is left goes at the next run.

@@ -5,16 +5,16 @@
  * The API has already written the PENDING_* state; these flows always leave it: ACTIVE (or DELETED)
  * on success, ERROR after compensation on failure, also when an operator cancels them.
  */
-import { ApplicationFailure, executeChild, patched } from '@temporalio/workflow';
-import { amphoraFailoverFlow, flowStartOptions, type LoadBalancerFlowInput, type LoadBalancerUpdateInput } from '../common/flows';
+import { ApplicationFailure, executeChild, patched, setCurrentDetails } from '@temporalio/workflow';
+import { amphoraFailoverFlow, flowStartOptions, type FlowResult, type LoadBalancerFlowInput, type LoadBalancerUpdateInput } from '../common/flows';
 import { AmphoraRole, Topology } from '../common/status';
-import { agent, compute, db, legacyServerGroup, network, undo } from './activities';
+import { agent, compute, db, legacyServerGroup, network, said, undo } from './activities';
 import { failoverAmphora, plugAmphoraVip, provisionAmphora, startPairVrrp } from './amphora';
 import { dataPlaneSteps, vrrpSteps } from './patches';
 import { allOrNothing } from './bounded';
 import { Saga, whateverHappens } from './saga';
 
-export async function createLoadBalancer(input: LoadBalancerFlowInput): Promise<void> {
+export async function createLoadBalancer(input: LoadBalancerFlowInput): Promise<FlowResult> {
   const { loadBalancerId } = input;
   const saga = new Saga();
   try {
@@ -28,13 +28,14 @@ export async function createLoadBalancer(input: LoadBalancerFlowInput): Promise<
       // before spare pairs existed replay without the claim.)
       const pair = patched('spare-pairs') ? await db.claimSparePair({ loadBalancerId }) : null;
       if (pair) {
-        saga.add('release spare pair', async () => {
-          await undo.releaseSpareAmphora(pair.masterId);
-          await undo.releaseSpareAmphora(pair.backupId);
+        saga.add('undo: release the spare pair to the pool', async () => {
+          await said(`undo: release spare amphora ${pair.masterId} (MASTER) to the pool`, undo.releaseSpareAmphora, pair.masterId);
+          await said(`undo: release spare amphora ${pair.backupId} (BACKUP) to the pool`, undo.releaseSpareAmphora, pair.backupId);
         });
         amphoraIds = [pair.masterId, pair.backupId];
       } else if (await ensureServerGroup(loadBalancerId)) {
-        saga.add('delete server group', () => undo.deleteServerGroup(loadBalancerId));
+        const name = `undo: delete the server group of load balancer ${loadBalancerId}`;
+        saga.add(name, () => said(name, undo.deleteServerGroup, loadBalancerId));
       }
     }
     // The pair is built in parallel; each amphora's undo is on the saga as soon as it exists.
@@ -46,16 +47,21 @@ export async function createLoadBalancer(input: LoadBalancerFlowInput): Promise<
       : await Promise.all(roles.map(provision));
     if (dataPlaneSteps()) {
       const plugged = amphoraIds;
+      setCurrentDetails(`plugging the VIP into amphora ${plugged.join(', ')}`);
       await allOrNothing(plugged.map((id) => () => plugAmphoraVip(saga, id)));
-      await network.updateLoadBalancerVip(loadBalancerId);
+      await said(`update the VIP's filtering of load balancer ${loadBalancerId}`, network.updateLoadBalancerVip, loadBalancerId);
     }
-    await agent.pushLoadBalancerConfig({ loadBalancerId });
+    setCurrentDetails(`configuring amphora ${amphoraIds.join(', ')}`);
+    await said(`push the configuration of load balancer ${loadBalancerId}`, agent.pushLoadBalancerConfig, { loadBalancerId });
     if (topology === Topology.ACTIVE_STANDBY && vrrpSteps()) await startPairVrrp(loadBalancerId, amphoraIds);
     await whateverHappens(() => db.finishLoadBalancerCreate({ loadBalancerId, amphoraIds }));
+    setCurrentDetails(`ACTIVE on amphora ${amphoraIds.join(', ')}`);
+    return { status: 'ACTIVE', loadBalancerId, amphoraIds };
   } catch (err) {
+    setCurrentDetails(`compensating: ${String(err)}`);
     await whateverHappens(async () => {
       await saga.compensate();
-      await undo.markLoadBalancerError(loadBalancerId);
+      await markError(loadBalancerId);
     });
     throw err;
   }
@@ -66,24 +72,30 @@ export async function createLoadBalancer(input: LoadBalancerFlowInput): Promise<
  * compute retry policy). Patched: flows started before it ran it as a local database step.
  */
 function ensureServerGroup(loadBalancerId: string): Promise<string | null> {
-  return patched('server-group-compute-step') ? compute.ensureServerGroup(loadBalancerId) : legacyServerGroup.ensureServerGroup(loadBalancerId);
+  return patched('server-group-compute-step')
+    ? said(`make the anti-affinity server group of load balancer ${loadBalancerId}`, compute.ensureServerGroup, loadBalancerId)
+    : legacyServerGroup.ensureServerGroup(loadBalancerId);
 }
 
 /** update_load_balancer: new values, then the configuration (admin_state_up starts/stops the service). */
-export async function updateLoadBalancer(input: LoadBalancerUpdateInput): Promise<void> {
+export async function updateLoadBalancer(input: LoadBalancerUpdateInput): Promise<FlowResult> {
   const { loadBalancerId } = input;
   try {
     await db.applyLoadBalancerUpdate({ loadBalancerId, updates: input.updates });
-    await agent.pushLoadBalancerConfig({ loadBalancerId });
+    await said(`push the configuration of load balancer ${loadBalancerId} (${Object.keys(input.updates).join(', ') || 'no change'})`, agent.pushLoadBalancerConfig, { loadBalancerId });
     await whateverHappens(() => db.markLoadBalancerActive(loadBalancerId));
   } catch (err) {
-    await whateverHappens(() => undo.markLoadBalancerError(loadBalancerId));
+    await whateverHappens(() => markError(loadBalancerId));
     throw err;
   }
+  return { status: 'ACTIVE', loadBalancerId };
 }
 
+/** The settle of a failed flow: the load balancer ERROR (deletable, fail-over-able). */
+const markError = (loadBalancerId: string) => said(`settle: load balancer ${loadBalancerId} ERROR`, undo.markLoadBalancerError, loadBalancerId);
+
 /** delete_load_balancer (with `?cascade=true` the API lets children through; they go first). */
-export async function deleteLoadBalancer(input: LoadBalancerFlowInput): Promise<void> {
+export async function deleteLoadBalancer(input: LoadBalancerFlowInput): Promise<FlowResult> {
   const { loadBalancerId } = input;
   try {
     await db.deleteLoadBalancerChildren(loadBalancerId);
@@ -91,21 +103,22 @@ export async function deleteLoadBalancer(input: LoadBalancerFlowInput): Promise<
     const withDataPlane = dataPlaneSteps();
     // Each amphora leaves the VIP network (its port deleted), then its instance goes.
     const removeAmphora = async (id: string) => {
-      if (withDataPlane) await network.unplugAmphoraVip(id);
-      await compute.deleteAmphora(id);
+      if (withDataPlane) await said(`unplug the VIP port of amphora ${id}`, network.unplugAmphoraVip, id);
+      await said(`delete amphora instance amphora-${id}`, compute.deleteAmphora, id);
     };
     const results = await Promise.allSettled(amphoraIds.map(removeAmphora));
     const stuck = amphoraIds.filter((_, i) => results[i]?.status === 'rejected');
     if (stuck.length > 0) {
       // Recorded, not forgotten: housekeeping deletes ERROR amphorae with their instances.
-      await whateverHappens(() => Promise.all(stuck.map((id) => undo.markAmphoraError(id))));
+      await whateverHappens(() => Promise.all(stuck.map((id) => said(`record amphora ${id} ERROR (could not be deleted; housekeeping retries)`, undo.markAmphoraError, id))));
       throw ApplicationFailure.nonRetryable(`Could not delete amphorae ${stuck.join(', ')}`, 'DeleteFailed');
     }
     await compute.deleteServerGroup(loadBalancerId);
-    if (withDataPlane) await network.deallocateLoadBalancerVip(loadBalancerId);
+    if (withDataPlane) await said(`deallocate the VIP of load balancer ${loadBalancerId}`, network.deallocateLoadBalancerVip, loadBalancerId);
     await whateverHappens(() => db.markLoadBalancerDeleted(loadBalancerId));
+    return { status: 'DELETED', loadBalancerId, amphoraIds };
   } catch (err) {
-    await whateverHappens(() => undo.markLoadBalancerError(loadBalancerId));
+    await whateverHappens(() => markError(loadBalancerId));
     throw err;
   }
 }
@@ -115,24 +128,28 @@ export async function deleteLoadBalancer(input: LoadBalancerFlowInput): Promise<
  * serving), each as a failoverAmphora child flow under the amphora's own workflow id. A cancelled
  * load balancer failover cancels the running child, which compensates its own replacement.
  */
-export async function failoverLoadBalancer(input: LoadBalancerFlowInput): Promise<void> {
+export async function failoverLoadBalancer(input: LoadBalancerFlowInput): Promise<FlowResult> {
   const { loadBalancerId } = input;
+  const replacements: string[] = [];
   try {
     const amphorae = await db.listLoadBalancerAmphoraeWithRoles(loadBalancerId);
     const order = [AmphoraRole.BACKUP, AmphoraRole.STANDALONE, AmphoraRole.MASTER, null];
     amphorae.sort((a, b) => order.indexOf(a.role) - order.indexOf(b.role));
-    for (const amphora of amphorae) {
+    for (const [i, amphora] of amphorae.entries()) {
+      setCurrentDetails(`failing over amphora ${i + 1}/${amphorae.length}: ${amphora.id} (${amphora.role ?? 'no role'}) in amphora-${amphora.id}-failover`);
       // Labelled as every start is (flowStartOptions): `LoadBalancerId="<id>"` finds the children too.
       const flow = amphoraFailoverFlow({ ...amphora, loadBalancerId }, input.projectId, input, {
         settleLoadBalancer: false,
         why: `load balancer failover`,
       });
-      await executeChild(failoverAmphora, { ...flowStartOptions(flow), args: flow.args });
+      const result = await executeChild(failoverAmphora, { ...flowStartOptions(flow), args: flow.args });
+      replacements.push(...(result?.amphoraIds ?? []));
     }
     await whateverHappens(() => db.markLoadBalancerActive(loadBalancerId));
   } catch (err) {
     // A failed child has compensated its own replacement; the load balancer is settled here.
-    await whateverHappens(() => undo.markLoadBalancerError(loadBalancerId));
+    await whateverHappens(() => markError(loadBalancerId));
     throw err;
   }
+  return { status: 'ACTIVE', loadBalancerId, amphoraIds: replacements };
 }

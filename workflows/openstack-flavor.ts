@@ -11,15 +11,16 @@
  *
  * The API has set REGISTERING / DELETING; these flows always leave it.
  */
-import type { OpenstackFlavorFlowInput } from '../common/flows';
-import { compute, db, undo } from './activities';
+import type { FlowResult, OpenstackFlavorFlowInput } from '../common/flows';
+import { compute, db, said, undo } from './activities';
 import { Saga, whateverHappens } from './saga';
 
-export async function registerOpenstackFlavor({ openstackFlavorId }: OpenstackFlavorFlowInput): Promise<void> {
+export async function registerOpenstackFlavor({ openstackFlavorId }: OpenstackFlavorFlowInput): Promise<FlowResult> {
   const saga = new Saga();
   try {
     await compute.createNovaFlavor(openstackFlavorId);
-    saga.add('delete nova flavor', () => undo.deleteNovaFlavor(openstackFlavorId));
+    const name = `undo: delete the Nova flavor of openstack flavor ${openstackFlavorId}`;
+    saga.add(name, () => said(name, undo.deleteNovaFlavor, openstackFlavorId));
     await compute.verifyNovaFlavor(openstackFlavorId);
     await whateverHappens(() => db.markOpenstackFlavorRegistered(openstackFlavorId));
   } catch (err) {
@@ -29,9 +30,10 @@ export async function registerOpenstackFlavor({ openstackFlavorId }: OpenstackFl
     });
     throw err;
   }
+  return { status: 'REGISTERED' };
 }
 
-export async function deleteOpenstackFlavor({ openstackFlavorId }: OpenstackFlavorFlowInput): Promise<void> {
+export async function deleteOpenstackFlavor({ openstackFlavorId }: OpenstackFlavorFlowInput): Promise<FlowResult> {
   try {
     await compute.deleteNovaFlavor(openstackFlavorId);
     await whateverHappens(() => db.deleteOpenstackFlavorRow(openstackFlavorId));
@@ -39,4 +41,5 @@ export async function deleteOpenstackFlavor({ openstackFlavorId }: OpenstackFlav
     await whateverHappens(() => undo.markOpenstackFlavorError(openstackFlavorId));
     throw err;
   }
+  return { status: 'DELETED' };
 }

@@ -20,3 +20,6 @@ export const vrrpSteps = () => dataPlaneSteps() && patched('vrrp-steps');
  * configuration push; a failover's replacement gets them too. Needs the data plane's steps.
  */
 export const memberNetworkSteps = () => dataPlaneSteps() && patched('member-network-steps');
+
+/** A spare pool run whose builds all failed fails (it completed before, showing Completed in the Web UI). */
+export const sparePoolFailsWhenNoneBuilt = () => patched('spare-pool-fails-when-none-built');

@@ -8,6 +8,7 @@
  *     InstanceNotFoundError        no instance matches the criteria
  *     NotSuspendedError            resume() on an instance that was not suspended
  *     ComputeValidationError       (ours) a flavor / image / zone that does not exist
+ *     AmphoraBootTimeout           (ours) the instance did not become ACTIVE within the boot timeout
  *
  * Every error carries the compute id it concerns (when known) and its cause. `retryable` says whether
  * trying the same call again can succeed (a transient fault) or cannot (bad input, quota, not found);
@@ -67,5 +68,20 @@ export class ComputeValidationError extends AmphoraComputeError {
 export class ComputeNotImplementedError extends AmphoraComputeError {
   constructor(message: string, opts: ComputeErrorOptions = {}) {
     super(message, { retryable: false, ...opts });
+  }
+}
+
+/**
+ * The boot wait gave up: the instance is still BUILD (or UNKNOWN) when AMP_BOOT_TIMEOUT_SECONDS is
+ * nearly over. Final: the flow compensates (deletes the instance), and no poll may follow.
+ */
+export class AmphoraBootTimeout extends AmphoraComputeError {
+  constructor(
+    readonly amphoraId: string,
+    readonly seconds: number,
+    readonly status: string,
+    opts: ComputeErrorOptions = {},
+  ) {
+    super(`amphora ${amphoraId} not ACTIVE after ${seconds} s (status ${status})`, { retryable: false, ...opts });
   }
 }

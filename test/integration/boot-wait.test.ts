@@ -2,14 +2,16 @@
  * The boot wait (workflows/activities.ts bootWait): its heartbeat timeout follows AMP_ACTIVE_WAIT_SEC,
  * so a poll interval longer than the former fixed 10 s heartbeat timeout (Octavia's default interval
  * is 10 s) never times an attempt out; and AMP_BOOT_TIMEOUT_SECONDS bounds the whole wait, retries
- * included (schedule-to-close), not each of several attempts.
+ * included (schedule-to-close), not each of several attempts. A wait that runs out fails by itself
+ * with a clear failure just before the server would time it out, and polls no more: the instance the
+ * compensation deletes is never polled again.
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
-const { EventType, TimeoutType } = temporal.api.enums.v1;
+const { EventType } = temporal.api.enums.v1;
 jest.setTimeout(90_000);
 
 async function create(sys: TestSystem): Promise<{ id: string; handle: WorkflowHandle }> {
@@ -31,6 +33,8 @@ async function bootWaitEvents(handle: WorkflowHandle) {
     scheduleToCloseSeconds: seconds(attrs?.scheduleToCloseTimeout),
     started: ofIt.find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED)?.activityTaskStartedEventAttributes,
     timedOut: ofIt.find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT)?.activityTaskTimedOutEventAttributes,
+    failed: ofIt.find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED)?.activityTaskFailedEventAttributes,
+    summary: scheduled?.userMetadata?.summary,
   };
 }
 
@@ -63,15 +67,47 @@ describe('AMP_BOOT_TIMEOUT_SECONDS', () => {
     await sys?.stop();
   });
 
-  it('bounds the whole wait (schedule-to-close), then the create compensates', async () => {
+  it('bounds the whole wait: it fails by itself, saying so, before its schedule-to-close timeout; then the create compensates and nothing polls the deleted instance', async () => {
     sys.compute.faults = { buildHangs: true };
-    const { id, handle } = await create(sys);
-    await handle.result().catch(() => undefined);
-    const wait = await bootWaitEvents(handle);
-    expect(wait.scheduleToCloseSeconds).toBe(2);
-    expect(wait.timedOut?.failure?.timeoutFailureInfo?.timeoutType).toBe(TimeoutType.TIMEOUT_TYPE_SCHEDULE_TO_CLOSE);
-    const lb = await sys.db.loadBalancer.findUniqueOrThrow({ where: { id } });
-    expect(lb.provisioningStatus).toBe('ERROR');
-    expect((await sys.db.amphora.findMany({ where: { loadBalancerId: id } })).map((a) => a.status)).toEqual(['DELETED']);
+    // Every poll of an instance, and when: none may come after the compensation deleted it.
+    const polls: { at: number; found: boolean }[] = [];
+    const getAmphora = sys.compute.getAmphora.bind(sys.compute);
+    sys.compute.getAmphora = async (lookup) => {
+      try {
+        const instance = await getAmphora(lookup);
+        polls.push({ at: Date.now(), found: true });
+        return instance;
+      } catch (err) {
+        polls.push({ at: Date.now(), found: false });
+        throw err;
+      }
+    };
+    try {
+      const { id, handle } = await create(sys);
+      const failure = await handle.result().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      const ended = Date.now();
+      const wait = await bootWaitEvents(handle);
+      expect(wait.scheduleToCloseSeconds).toBe(2);
+      expect(wait.timedOut).toBeUndefined();
+      const [amphora] = await sys.db.amphora.findMany({ where: { loadBalancerId: id } });
+      const expected = new RegExp(`^amphora ${amphora!.id} not ACTIVE after \\d+ s \\(status BUILD\\)$`);
+      expect(wait.failed?.failure?.message).toMatch(expected);
+      expect(wait.failed?.failure?.applicationFailureInfo).toMatchObject({ type: 'AmphoraBootTimeout', nonRetryable: true });
+      expect(String(wait.summary?.data ? Buffer.from(wait.summary.data).toString() : '')).toContain(`wait for amphora-${amphora!.id} to be ACTIVE`);
+      // The flow's failure names the root cause too.
+      expect(failure).toMatchObject({ cause: { cause: { message: expect.stringMatching(expected) } } });
+      const lb = await sys.db.loadBalancer.findUniqueOrThrow({ where: { id } });
+      expect(lb.provisioningStatus).toBe('ERROR');
+      expect(amphora!.status).toBe('DELETED');
+      // Two more poll intervals: a wait still running would have polled (and not found) the instance by now.
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(polls.filter((p) => p.at > ended)).toEqual([]);
+      expect(polls.every((p) => p.found)).toBe(true);
+    } finally {
+      sys.compute.getAmphora = getAmphora;
+    }
   });
 });

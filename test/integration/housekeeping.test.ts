@@ -73,7 +73,7 @@ describe('spare pool', () => {
 
   it('fills the pool to its size through create_amphora child flows; a full pool builds nothing', async () => {
     const first = await runPool(sys, input);
-    expect(first).toEqual({ reserved: 3, built: 3, failed: 0 });
+    expect(first).toEqual({ reserved: 3, built: 3, failed: 0, summary: 'built 3, failed 0' });
     expect(await ready()).toBe(3);
     const spares = await sys.db.amphora.findMany({ where: { loadBalancerId: null, status: 'READY' } });
     expect(spares.every((s) => s.computeId && s.hostId)).toBe(true);
@@ -81,7 +81,7 @@ describe('spare pool', () => {
       const child = await sys.temporal.workflow.getHandle(`amphora-${s.id}-create`).describe();
       expect(child.status.name).toBe('COMPLETED');
     }
-    expect(await runPool(sys, input)).toEqual({ reserved: 0, built: 0, failed: 0 });
+    expect(await runPool(sys, input)).toEqual({ reserved: 0, built: 0, failed: 0, summary: 'pool full: nothing to build' });
     expect(await ready()).toBe(3);
   });
 
@@ -106,16 +106,40 @@ describe('spare pool', () => {
     expect(await sys.db.amphora.count({ where: spareWhere })).toBe(3);
   });
 
-  it('a spare that fails to build is compensated (instance deleted, row DELETED), never counted READY', async () => {
+  it('a spare that fails to build is compensated (instance deleted, row DELETED), never counted READY; a run whose builds all failed fails, saying why', async () => {
     await emptyPool(sys);
     const before = (await sys.compute.liveInstances()).length;
     sys.compute.faults = { statusError: true };
-    expect(await runPool(sys, input)).toEqual({ reserved: 3, built: 0, failed: 3 });
+    const run = runPool(sys, input);
+    await expect(run).rejects.toMatchObject({
+      cause: { type: 'SparePoolBuildsFailed', message: expect.stringMatching(/^no spare amphora could be built: built 0, failed 3 \(first failure: amphora \S+: Compute instance \S+ of amphora \S+ went to ERROR/) },
+    });
     expect(await sys.db.amphora.count({ where: spareWhere })).toBe(0);
     expect((await sys.compute.liveInstances()).length).toBe(before);
     sys.compute.faults = {};
-    expect(await runPool(sys, input)).toMatchObject({ reserved: 3, built: 3 });
+    expect(await runPool(sys, input)).toMatchObject({ reserved: 3, built: 3, summary: 'built 3, failed 0' });
     expect(await ready()).toBe(3);
+  });
+
+  it('a run in which some builds failed completes and says so in its result', async () => {
+    await emptyPool(sys);
+    // The second of three builds is rejected by the compute service; the others boot.
+    const build = sys.compute.build.bind(sys.compute);
+    let n = 0;
+    sys.compute.build = async (req) => {
+      if (++n === 2) sys.compute.faults = { buildRejected: true };
+      try {
+        return await build(req);
+      } finally {
+        sys.compute.faults = {};
+      }
+    };
+    try {
+      const result = await runPool(sys, { ...input, concurrency: 1 });
+      expect(result).toMatchObject({ reserved: 3, built: 2, failed: 1, summary: expect.stringMatching(/^built 2, failed 1 \(first failure: amphora /) });
+    } finally {
+      sys.compute.build = build;
+    }
   });
 });
 
