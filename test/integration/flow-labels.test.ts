@@ -11,11 +11,13 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { allSearchAttributes } from '../../common/search-attributes';
 import { housekeepingIds } from '../../platform/schedules';
 import { eventually, PROJECT_ID, startTestSystem, type TestSystem } from '../support/system';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 const ROOT = path.resolve(__dirname, '../..');
+const OURS = allSearchAttributes.map((k) => k.name);
 jest.setTimeout(120_000);
 
 /** The source files that may start flows (tests and generated code aside). */
@@ -97,7 +99,8 @@ describe('at run time', () => {
     );
   const attributesOf = async (workflowId: string) => {
     const described = await sys.temporal.workflow.getHandle(workflowId).describe();
-    const attrs = Object.fromEntries(described.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value]));
+    // Ours only (the server adds BuildIds, TemporalChangeVersion, ...).
+    const attrs = Object.fromEntries(described.typedSearchAttributes.getAll().filter((p) => OURS.includes(p.key.name)).map((p) => [p.key.name, p.value]));
     return { attrs, summary: await described.staticSummary(), details: await described.staticDetails() };
   };
 
