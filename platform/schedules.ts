@@ -21,6 +21,7 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowIdConflictPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { Logger } from '../common/logger';
 import { bootSettings, flowStartOptions, housekeepingFlow } from '../common/flows';
+import { restartMonitor } from '../workflows/liveness';
 import type { Config } from '../config';
 import type { CleanupInput, SparePoolInput, AmphoraHealthMonitorInput } from '../common/flows';
 
@@ -119,26 +120,47 @@ export async function upsertSchedule(client: Client, options: ScheduleOptions): 
 }
 
 /**
- * Starts (or restarts) the health monitor. It holds no state of its own, so the running one is replaced
- * (TERMINATE_EXISTING): new settings and new workflow code take effect at once, and a run written by
- * older code is never replayed on newer code.
+ * Starts the health monitor, or restarts the running one with the current settings: signalled
+ * (restartMonitor), it continues as new with them at once, so the Web UI shows one monitor whose runs
+ * are chained by continue-as-new rather than a Terminated monitor per start. The running run's history
+ * is then replayed by this worker's code; if that code cannot replay it (a change without a patch) or
+ * no worker takes the signal, the restart is not seen within `restartWaitMs` once the worker runs,
+ * and the monitor is replaced (TERMINATE_EXISTING) as before. It holds no state (everything is in the
+ * database), so either way nothing is lost. Returns that check, to run once the worker polls.
  */
-export async function startHealthMonitor(client: Client, config: Config): Promise<void> {
+export async function startHealthMonitor(client: Client, config: Config, log?: Logger, restartWaitMs = 20_000): Promise<() => Promise<void>> {
   const flow = healthMonitorFlow(config);
-  await client.workflow.start(flow.workflow, {
-    ...flowStartOptions(flow),
-    taskQueue: config.temporal.taskQueue,
-    args: flow.args,
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.TERMINATE_EXISTING,
-  });
+  const options = { ...flowStartOptions(flow), taskQueue: config.temporal.taskQueue, args: flow.args };
+  const running = await client.workflow
+    .getHandle(options.workflowId)
+    .describe()
+    .then((d) => (d.status.name === 'RUNNING' ? d.runId : undefined))
+    .catch(() => undefined);
+  if (!running) {
+    await client.workflow.start(flow.workflow, { ...options, workflowIdConflictPolicy: WorkflowIdConflictPolicy.TERMINATE_EXISTING });
+    return async () => undefined;
+  }
+  await client.workflow.getHandle(options.workflowId, running).signal(restartMonitor, ...flow.args);
+  return async () => {
+    const deadline = Date.now() + restartWaitMs;
+    while (Date.now() < deadline) {
+      const { runId } = await client.workflow.getHandle(options.workflowId).describe();
+      if (runId !== running) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    log?.warn({ workflowId: options.workflowId, runId: running }, 'The health monitor did not take its restart; replacing it');
+    await client.workflow.start(flow.workflow, { ...options, workflowIdConflictPolicy: WorkflowIdConflictPolicy.TERMINATE_EXISTING });
+  };
 }
 
-export async function startHousekeeping(client: Client, config: Config, log: Logger): Promise<void> {
+/** Sets housekeeping up; returns what to run once the worker polls (the monitor's restart check). */
+export async function startHousekeeping(client: Client, config: Config, log: Logger): Promise<() => Promise<void>> {
   const sparePool = await upsertSchedule(client, sparePoolSchedule(config));
   const cleanup = await upsertSchedule(client, cleanupSchedule(config));
-  await startHealthMonitor(client, config);
+  const monitorRestarted = await startHealthMonitor(client, config, log);
   log.info(
     { schedules: { [housekeepingIds(config).sparePool]: sparePool, [housekeepingIds(config).cleanup]: cleanup }, sparePoolSize: config.housekeeping.sparePoolSize },
     'Housekeeping schedules and health monitor in place',
   );
+  return monitorRestarted;
 }

@@ -105,10 +105,12 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     });
     worker = created.worker;
     closeWorkerConnection = () => created.connection.close();
-    // Before the worker polls: the health monitor it replaces then has no task in this worker's hands.
-    await startHousekeeping(temporal, config, log);
+    // Before the worker polls: the restart of the running health monitor waits for it.
+    const monitorRestarted = await startHousekeeping(temporal, config, log);
     workerDone = worker.run();
     workerDone.catch((err) => log.fatal({ err }, 'The Temporal worker stopped with an error'));
+    // In the background: a monitor that does not take its restart is replaced (platform/schedules.ts).
+    monitorRestarted().catch((err) => log.warn({ err }, 'Could not check the health monitor restart'));
     const pending = await reconcilePendingFlows(db, temporal, config, log);
     log.info({ taskQueue: config.temporal.taskQueue, compute: compute.name, pendingObjects: pending }, 'Worker running');
   }

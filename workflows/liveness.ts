@@ -11,10 +11,13 @@
  */
 import {
   ChildWorkflowCancellationType,
+  condition,
   continueAsNew,
+  defineSignal,
   log,
   ParentClosePolicy,
-  sleep,
+  setCurrentDetails,
+  setHandler,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -26,8 +29,20 @@ import { serializeError } from '../common/error-chain';
 
 export type { AmphoraHealthMonitorInput } from '../common/flows';
 
+/**
+ * A worker start-up's restart of the running monitor (platform/schedules.ts startHealthMonitor): it
+ * continues as new with these settings at once, so the monitor stays one execution (its runs chained
+ * by continue-as-new) instead of a Terminated execution per start. The same settings change nothing.
+ */
+export const restartMonitor = defineSignal<[AmphoraHealthMonitorInput]>('restartMonitor');
+
 export async function monitorAmphoraHealth(input: AmphoraHealthMonitorInput): Promise<void> {
   const checks = input.checksPerRun ?? 300;
+  let restart: AmphoraHealthMonitorInput | undefined;
+  setHandler(restartMonitor, (next) => {
+    restart = next;
+  });
+  let failoversStarted = 0;
   for (let i = 0; i < checks; i++) {
     try {
       const result = await db.checkAmphoraHealth({
@@ -36,6 +51,7 @@ export async function monitorAmphoraHealth(input: AmphoraHealthMonitorInput): Pr
         failoverThreshold: input.failoverThreshold,
         failoverThreads: input.failoverThreads,
       });
+      failoversStarted += result.failover.length;
       await Promise.all([
         ...result.failover.map((amphoraId) =>
           startFailover(amphoraId).catch((err) => log.error('Could not start a failover', { amphoraId, error: serializeError(err, { stack: false }) })),
@@ -48,10 +64,13 @@ export async function monitorAmphoraHealth(input: AmphoraHealthMonitorInput): Pr
       // A failed check (database unreachable) must not end the monitor: the next one tries again.
       log.error('Health check failed', { error: serializeError(err, { stack: false }) });
     }
+    setCurrentDetails(`check ${i + 1}/${checks} of this run, every ${input.checkIntervalSeconds} s; failovers started by this run: ${failoversStarted} (its child workflows)`);
     if (workflowInfo().continueAsNewSuggested) break;
-    await sleep(input.checkIntervalSeconds * 1000);
+    // The wait between checks, cut short by a restart. (A timer as sleep() made: runs without a
+    // restart record the same commands.)
+    if (await condition(() => restart !== undefined, input.checkIntervalSeconds * 1000)) break;
   }
-  await continueAsNew<typeof monitorAmphoraHealth>(input);
+  await continueAsNew<typeof monitorAmphoraHealth>(restart ?? input);
 }
 
 /**
