@@ -130,26 +130,33 @@ export async function upsertSchedule(client: Client, options: ScheduleOptions): 
  */
 export async function startHealthMonitor(client: Client, config: Config, log?: Logger, restartWaitMs = 20_000): Promise<() => Promise<void>> {
   const flow = healthMonitorFlow(config);
-  const options = { ...flowStartOptions(flow), taskQueue: config.temporal.taskQueue, args: flow.args };
+  const { workflowId } = flowStartOptions(flow);
+  const replace = () =>
+    client.workflow.start(flow.workflow, {
+      ...flowStartOptions(flow),
+      taskQueue: config.temporal.taskQueue,
+      args: flow.args,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.TERMINATE_EXISTING,
+    });
   const running = await client.workflow
-    .getHandle(options.workflowId)
+    .getHandle(workflowId)
     .describe()
     .then((d) => (d.status.name === 'RUNNING' ? d.runId : undefined))
     .catch(() => undefined);
   if (!running) {
-    await client.workflow.start(flow.workflow, { ...options, workflowIdConflictPolicy: WorkflowIdConflictPolicy.TERMINATE_EXISTING });
+    await replace();
     return async () => undefined;
   }
-  await client.workflow.getHandle(options.workflowId, running).signal(restartMonitor, ...flow.args);
+  await client.workflow.getHandle(workflowId, running).signal(restartMonitor, ...flow.args);
   return async () => {
     const deadline = Date.now() + restartWaitMs;
     while (Date.now() < deadline) {
-      const { runId } = await client.workflow.getHandle(options.workflowId).describe();
+      const { runId } = await client.workflow.getHandle(workflowId).describe();
       if (runId !== running) return;
       await new Promise((r) => setTimeout(r, 250));
     }
-    log?.warn({ workflowId: options.workflowId, runId: running }, 'The health monitor did not take its restart; replacing it');
-    await client.workflow.start(flow.workflow, { ...options, workflowIdConflictPolicy: WorkflowIdConflictPolicy.TERMINATE_EXISTING });
+    log?.warn({ workflowId, runId: running }, 'The health monitor did not take its restart; replacing it');
+    await replace();
   };
 }
 

@@ -93,8 +93,8 @@ async function tellPairAboutReplacement(loadBalancerId: string, replacementId: s
   const pair = await db.listLoadBalancerAmphoraeWithRoles(loadBalancerId);
   const results = await Promise.allSettled(
     pair.map(async ({ id }) => {
-      await peerAgent.pushLoadBalancerConfig({ loadBalancerId, amphoraIds: [id] });
-      if (id !== replacementId) await peerAgent.configureAmphoraVrrp({ loadBalancerId, amphoraId: id });
+      await said(`tell amphora ${id} about its new peer ${replacementId}: configuration`, peerAgent.pushLoadBalancerConfig, { loadBalancerId, amphoraIds: [id] });
+      if (id !== replacementId) await said(`tell amphora ${id} about its new peer ${replacementId}: keepalived`, peerAgent.configureAmphoraVrrp, { loadBalancerId, amphoraId: id });
     }),
   );
   results.forEach((r, i) => {
@@ -127,7 +127,7 @@ export async function deleteAmphora({ amphoraId }: AmphoraFlowInput): Promise<Fl
   try {
     await said(`delete amphora instance amphora-${amphoraId}`, compute.deleteAmphora, amphoraId);
   } catch (err) {
-    await whateverHappens(() => undo.markAmphoraError(amphoraId));
+    await whateverHappens(() => said(`record amphora ${amphoraId} ERROR (could not be deleted; housekeeping retries)`, undo.markAmphoraError, amphoraId));
     throw err;
   }
   return { status: 'DELETED', amphoraIds: [amphoraId] };
@@ -169,7 +169,7 @@ export async function failoverAmphora(input: FailoverInput): Promise<FlowResult>
     }
     if (memberNetworkSteps()) {
       // The replacement on its members' networks (their NICs go with its instance if it is undone).
-      const plugs = await network.plugMemberNetworks({ loadBalancerId, amphoraIds: [newId] });
+      const plugs = await said(`plug amphora ${newId} into its members' networks (ports)`, network.plugMemberNetworks, { loadBalancerId, amphoraIds: [newId] });
       if (plugs.length > 0) await said(`plug amphora ${newId} into its members' networks`, agent.plugMemberNetworksOnAmphorae, plugs);
     }
     await said(`push the configuration of load balancer ${loadBalancerId} to amphora ${newId}`, agent.pushLoadBalancerConfig, { loadBalancerId, amphoraIds: [newId] });
@@ -187,7 +187,7 @@ export async function failoverAmphora(input: FailoverInput): Promise<FlowResult>
       await saga.compensate();
       // Settled exactly once, by whoever owns the load balancer's PENDING state: a second settle could
       // overwrite the PENDING state of the next request.
-      if (loadBalancerId && input.settleLoadBalancer) await undo.markLoadBalancerError(loadBalancerId);
+      if (loadBalancerId && input.settleLoadBalancer) await said(`settle: load balancer ${loadBalancerId} ERROR`, undo.markLoadBalancerError, loadBalancerId);
     });
     throw err;
   }

@@ -22,7 +22,7 @@ export async function changeChildren({ loadBalancerId, changes }: ChildFlowInput
     // The amphorae on their members' networks before the configuration names those members; a
     // network no member needs any more is unplugged (a pool's delete takes its members with it).
     if (changes.some((c) => c.resource === 'member' || (c.resource === 'pool' && c.operation === 'delete')) && memberNetworkSteps()) {
-      const plugs = await network.plugMemberNetworks({ loadBalancerId, exclude });
+      const plugs = await said(`plug amphorae of load balancer ${loadBalancerId} into their members' networks (ports)`, network.plugMemberNetworks, { loadBalancerId, exclude });
       if (plugs.length > 0) await said(`plug amphorae into their members' networks`, agent.plugMemberNetworksOnAmphorae, plugs);
     }
     await said(`push the configuration of load balancer ${loadBalancerId} (${what})`, agent.pushLoadBalancerConfig, { loadBalancerId, exclude });

@@ -5,7 +5,7 @@
 import { ApplicationFailure, executeChild, log, ParentClosePolicy, setCurrentDetails, uuid4 } from '@temporalio/workflow';
 import { sparePoolFailsWhenNoneBuilt } from './patches';
 import { flowStartOptions, spareAmphoraFlow, type CleanupInput, type CleanupResult, type SparePoolInput, type SparePoolResult } from '../common/flows';
-import { db, sweep } from './activities';
+import { db, said, sweep } from './activities';
 import { createAmphora } from './amphora';
 import { forEachBounded } from './bounded';
 import { serializeError } from '../common/error-chain';
@@ -90,7 +90,7 @@ export async function cleanupDeleted(input: CleanupInput): Promise<CleanupResult
   });
   await forEachBounded(stuck, 5, async (amphoraId) => {
     try {
-      await sweep.deleteAmphora(amphoraId);
+      await said(`delete stuck amphora ${amphoraId} with its instance amphora-${amphoraId}`, sweep.deleteAmphora, amphoraId);
       result.stuckAmphoraeDeleted++;
     } catch (err) {
       result.stuckAmphoraeLeft++;

@@ -113,7 +113,7 @@ export async function deleteLoadBalancer(input: LoadBalancerFlowInput): Promise<
       await whateverHappens(() => Promise.all(stuck.map((id) => said(`record amphora ${id} ERROR (could not be deleted; housekeeping retries)`, undo.markAmphoraError, id))));
       throw ApplicationFailure.nonRetryable(`Could not delete amphorae ${stuck.join(', ')}`, 'DeleteFailed');
     }
-    await compute.deleteServerGroup(loadBalancerId);
+    await said(`delete the server group of load balancer ${loadBalancerId} (if any)`, compute.deleteServerGroup, loadBalancerId);
     if (withDataPlane) await said(`deallocate the VIP of load balancer ${loadBalancerId}`, network.deallocateLoadBalancerVip, loadBalancerId);
     await whateverHappens(() => db.markLoadBalancerDeleted(loadBalancerId));
     return { status: 'DELETED', loadBalancerId, amphoraIds };

@@ -18,15 +18,15 @@ import { Saga, whateverHappens } from './saga';
 export async function registerOpenstackFlavor({ openstackFlavorId }: OpenstackFlavorFlowInput): Promise<FlowResult> {
   const saga = new Saga();
   try {
-    await compute.createNovaFlavor(openstackFlavorId);
+    await said(`create the Nova flavor of openstack flavor ${openstackFlavorId}`, compute.createNovaFlavor, openstackFlavorId);
     const name = `undo: delete the Nova flavor of openstack flavor ${openstackFlavorId}`;
     saga.add(name, () => said(name, undo.deleteNovaFlavor, openstackFlavorId));
-    await compute.verifyNovaFlavor(openstackFlavorId);
+    await said(`confirm Nova has the flavor of openstack flavor ${openstackFlavorId}`, compute.verifyNovaFlavor, openstackFlavorId);
     await whateverHappens(() => db.markOpenstackFlavorRegistered(openstackFlavorId));
   } catch (err) {
     await whateverHappens(async () => {
       await saga.compensate();
-      await undo.markOpenstackFlavorError(openstackFlavorId);
+      await said(`settle: openstack flavor ${openstackFlavorId} ERROR`, undo.markOpenstackFlavorError, openstackFlavorId);
     });
     throw err;
   }
@@ -35,10 +35,10 @@ export async function registerOpenstackFlavor({ openstackFlavorId }: OpenstackFl
 
 export async function deleteOpenstackFlavor({ openstackFlavorId }: OpenstackFlavorFlowInput): Promise<FlowResult> {
   try {
-    await compute.deleteNovaFlavor(openstackFlavorId);
+    await said(`delete the Nova flavor of openstack flavor ${openstackFlavorId}`, compute.deleteNovaFlavor, openstackFlavorId);
     await whateverHappens(() => db.deleteOpenstackFlavorRow(openstackFlavorId));
   } catch (err) {
-    await whateverHappens(() => undo.markOpenstackFlavorError(openstackFlavorId));
+    await whateverHappens(() => said(`settle: openstack flavor ${openstackFlavorId} ERROR`, undo.markOpenstackFlavorError, openstackFlavorId));
     throw err;
   }
   return { status: 'DELETED' };
