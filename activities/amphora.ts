@@ -48,7 +48,8 @@ export function amphoraActivities({ db, compute, amphoraDriver, config }: Activi
       const boot = await amphoraDriver.bootFiles(amphoraId, row.loadBalancer?.topology ?? config.compute.topology);
       const computeId = await compute.build({
         name: computeName(amphoraId),
-        configDriveFiles: boot?.configDriveFiles,
+        // No files (a no-op amphora): no config drive at all.
+        configDriveFiles: boot && Object.keys(boot.configDriveFiles).length > 0 ? boot.configDriveFiles : undefined,
         flavorId: row.computeFlavor ?? amp.flavorId,
         imageId: row.imageId ?? amp.imageId,
         serverGroupId: row.loadBalancer?.serverGroupId ?? undefined,

@@ -6,6 +6,7 @@
 import { DomainError } from '../common/errors';
 import { AmphoraStatus, ProvisioningStatus } from '../common/status';
 import { memberNetworkDelta } from '../domain/member-networks';
+import { DEFAULT_VRRP_ID } from '../drivers/amphora/rest/keepalived';
 import type { AmphoraNetworkConfig, MemberNic, Vip } from '../drivers/network/port';
 import type { ActivityDeps } from './deps';
 
@@ -41,7 +42,8 @@ export function networkActivities({ db, network, config }: ActivityDeps) {
       const net = await network.plugVip({ amphoraId, computeId: amphora.computeId ?? '' }, vip, lb.topology);
       await db.amphora.update({
         where: { id: amphoraId },
-        data: { vrrpIp: net.vrrpIp, vrrpPortId: net.vrrpPortId, haIp: net.haIp, haPortId: net.haPortId, updatedAt: new Date() },
+        // vrrp_id 1 on every amphora, whatever its topology, as Octavia's UpdateAmphoraeVIPData records it.
+        data: { vrrpIp: net.vrrpIp, vrrpPortId: net.vrrpPortId, haIp: net.haIp, haPortId: net.haPortId, vrrpId: DEFAULT_VRRP_ID, updatedAt: new Date() },
       });
       return net;
     },

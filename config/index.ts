@@ -23,6 +23,49 @@ const bool = (def: boolean) =>
 
 export const projectRoot = path.resolve(__dirname, '..');
 
+/**
+ * NOOP_FAULTS: comma-separated `<step>:<fault>[:<value>]`, each fault always or with the probability
+ * `value` (0..1); latencies in milliseconds. What each does to a flow is in the README (Trying faults by hand).
+ */
+export const NOOP_FAULT_RULES = {
+  /** The compute service fails the build (retryable: the flow retries it). */
+  'build:error': 'buildFails',
+  /** The compute service refuses the build (final: the flow compensates at once). */
+  'build:reject': 'buildRejected',
+  /** The instance never leaves BUILD (the boot wait times out). */
+  'build:hang': 'buildHangs',
+  /** The instance goes to ERROR while it boots. */
+  'boot:error': 'statusError',
+  /** Instance deletes fail (compensations and deletes leave ERROR amphorae for housekeeping). */
+  'delete:error': 'deleteFails',
+  /** The amphora rejects its configuration (final: the flow compensates). */
+  'config:error': 'configFails',
+  /** Every compute call / configuration push takes this many milliseconds. */
+  'compute:latency': 'computeLatencyMs',
+  'config:latency': 'configLatencyMs',
+} as const;
+
+export type NoopFaultSettings = Partial<Record<(typeof NOOP_FAULT_RULES)[keyof typeof NOOP_FAULT_RULES], number>>;
+
+export function parseNoopFaults(spec: string): NoopFaultSettings {
+  const faults: NoopFaultSettings = {};
+  for (const rule of spec.split(',').map((r) => r.trim()).filter(Boolean)) {
+    const [step = '', fault = '', value, ...rest] = rule.split(':');
+    const name = `${step}:${fault}`;
+    const key = (NOOP_FAULT_RULES as Record<string, keyof NoopFaultSettings>)[name];
+    if (!key || rest.length > 0) {
+      throw new Error(`unknown fault "${rule}" (known: ${Object.keys(NOOP_FAULT_RULES).join(', ')})`);
+    }
+    const latency = fault === 'latency';
+    const n = value === undefined ? (latency ? NaN : 1) : Number(value);
+    if (latency ? !(Number.isInteger(n) && n >= 0) : !(n >= 0 && n <= 1)) {
+      throw new Error(`"${rule}" needs ${latency ? 'a latency in milliseconds' : 'a probability between 0 and 1'}`);
+    }
+    faults[key] = n;
+  }
+  return faults;
+}
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -63,6 +106,23 @@ const envSchema = z.object({
     .string()
     .default(path.join(projectRoot, '.data', 'noop-compute.json'))
     .transform((v) => v || undefined),
+  /**
+   * No-op amphora driver: simulated heartbeats, as if each amphora ran Octavia's agent (a demo of the
+   * health manager). Off by default: Octavia's no-op driver sends none, so operating statuses stay OFFLINE.
+   */
+  NOOP_HEARTBEATS: bool(false),
+  /** No-op drivers: faults to inject, for watching compensations by hand (noopFaults below). */
+  NOOP_FAULTS: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      try {
+        return parseNoopFaults(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   /** Octavia's amp_active_wait_sec: how often a booting amphora's compute status is polled. */
   AMP_ACTIVE_WAIT_SEC: z.coerce.number().positive().default(1),
   /** How long an amphora may take to boot before the build is failed and compensated. */
@@ -108,6 +168,7 @@ const envSchema = z.object({
 });
 
 export type Env = z.infer<typeof envSchema>;
+
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const parsed = envSchema.safeParse(withDataPlaneDefaults(env));
@@ -177,6 +238,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       heartbeatKey: heartbeatKey(e.HEARTBEAT_KEY, e.HEARTBEAT_KEY_FILE),
       bindIp: e.HEALTH_MANAGER_BIND_IP,
       bindPort: e.HEALTH_MANAGER_BIND_PORT,
+    },
+    /** The no-op drivers' simulation: heartbeats, where its amphorae's state is kept, injected faults. */
+    noop: {
+      heartbeats: e.NOOP_HEARTBEATS,
+      /** Beside NOOP_STATE_FILE (none when that is memory only). */
+      amphoraStatePath: e.NOOP_STATE_FILE ? path.join(path.dirname(e.NOOP_STATE_FILE), 'noop-amphorae.json') : undefined,
+      faults: e.NOOP_FAULTS,
     },
     /** The data plane: amphora driver, certificates, heartbeat key, the local cloud (config/data-plane.ts). */
     dataPlane: dataPlaneConfig(e),

@@ -9,7 +9,7 @@ import type { Worker } from '@temporalio/worker';
 import { computeName } from '../activities/amphora';
 import { createAmphoraDriver, NoopAmphoraDriver, type AmphoraDriver } from '../drivers/amphora';
 import { createCertificateAuthority } from '../drivers/certificates';
-import { createComputeDriver, LocalComputeDriver, type AmphoraComputeDriver } from '../drivers/compute';
+import { createComputeDriver, InstanceNotFoundError, LocalComputeDriver, type AmphoraComputeDriver } from '../drivers/compute';
 import { createNetworkDriver, type NetworkDriver } from '../drivers/network';
 import { recordHeartbeat } from '../db/heartbeats';
 import { createPrismaClient, type Db } from '../db/prisma';
@@ -129,14 +129,19 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
   }
 
   if (amphoraDriver instanceof NoopAmphoraDriver) {
-    // The simulated amphorae heartbeat while their simulated instance exists.
+    // The simulated amphorae heartbeat while their simulated instance exists (a compute fault is no
+    // answer: the amphora is taken as alive).
     amphoraDriver.instanceAlive ??= (amphoraId) =>
       compute.getAmphora({ name: computeName(amphoraId) }).then(
         () => true,
-        () => false,
+        (err: unknown) => {
+          if (err instanceof InstanceNotFoundError) return false;
+          throw err;
+        },
       );
-    // Only for the driver made here: a test hands in its own and turns heartbeats on when it needs them.
-    if (!opts.amphoraDriver && heartbeats) {
+    // Opt-in (NOOP_HEARTBEATS), as Octavia's no-op driver sends none; only for the driver made here: a
+    // test hands in its own and turns heartbeats on when it needs them.
+    if (!opts.amphoraDriver && heartbeats && config.noop.heartbeats) {
       amphoraDriver.startHeartbeats({
         target: heartbeats.address,
         intervalMs: config.health.heartbeatIntervalSeconds * 1000,

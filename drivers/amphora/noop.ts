@@ -1,16 +1,22 @@
 /**
  * The no-op amphora driver: accepts every configuration and remembers the last one per amphora, so tests
  * can check what a flow pushed; reports zero traffic and every member UP. `failUpdates` injects a fault
- * into configuration pushes.
+ * into configuration pushes (always, or with a probability: NOOP_FAULTS=config:error:0.3).
  *
- * It also plays the amphora agents' heartbeats, so the health manager has something to watch on a
- * laptop: once `startHeartbeats` is called (platform/system.ts does, for the driver it creates; a test
- * system hands in its own driver, so tests have none until they call it), every amphora it holds a
- * configuration for sends a heartbeat every interval to the health manager's UDP receiver, in the
+ * What it was pushed survives a restart of the control plane when `statePath` is set (`npm start` keeps
+ * it beside NOOP_STATE_FILE), as a real amphora keeps its configuration while the controller restarts:
+ * the simulated amphorae go on heartbeating after a restart instead of being failed over.
+ *
+ * Like Octavia's no-op driver it sends no heartbeats. As an opt-in simulation for demos
+ * (NOOP_HEARTBEATS=true, platform/system.ts; tests call `startHeartbeats` themselves), every amphora it
+ * holds a configuration for sends a heartbeat every interval to the health manager's UDP receiver, in the
  * agent's envelope (drivers/amphora/heartbeat.ts), with its listeners, pools and members as haproxy
  * would report them and no traffic. An amphora stops when its compute instance is gone
- * (`instanceAlive`) or when a test silences it (`silence`).
+ * (`instanceAlive`; it is then forgotten) or when a test silences it (`silence`).
  */
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { AmphoraComputeError } from '../compute/errors';
 import { HeartbeatSender, type HeartbeatMemberStatus, type HeartbeatMessage, type HeartbeatTarget } from './heartbeat';
 import type { AmphoraNetworkConfig, MemberNic } from '../network/port';
@@ -24,12 +30,36 @@ export interface HeartbeatOptions {
   key: string;
 }
 
+export interface NoopAmphoraOptions {
+  /** Where pushed configurations survive a restart (unset: memory only). */
+  statePath?: string;
+  /** [certificates] cert_validity_time: the cert_expiration Octavia records for every amphora it builds. */
+  certValiditySeconds?: number;
+  /** Configuration pushes fail: true always, a number with that probability. */
+  failUpdates?: boolean | number;
+  latencyMs?: number;
+  random?: () => number;
+}
+
+/** What is kept across restarts: everything a flow pushed, nothing a test injected. */
+interface NoopAmphoraState {
+  configs: [string, LoadBalancerConfig][];
+  running: [string, boolean][];
+  vipPlugs: [string, { vipAddress: string; network: AmphoraNetworkConfig }][];
+  agentConfigs: [string, string][];
+  vrrpConfigs: [string, string][];
+  vrrpStarted: string[];
+}
+
+/** Octavia's default [certificates] cert_validity_time: 30 days. */
+const DEFAULT_CERT_VALIDITY_SECONDS = 2592000;
+
 export class NoopAmphoraDriver implements AmphoraDriver {
   readonly name = 'noop';
-  /** Inject: configuration pushes fail (non-retryable, so flows compensate at once). */
-  failUpdates = false;
+  /** Inject: configuration pushes fail (non-retryable, so flows compensate at once); a number: with that probability. */
+  failUpdates: boolean | number;
   /** Inject: every configuration push takes this long (holds a flow in its PENDING state). */
-  latencyMs = 0;
+  latencyMs: number;
   private readonly configs = new Map<string, LoadBalancerConfig>();
   private readonly running = new Map<string, boolean>();
   /** What each amphora was asked besides its configuration (tests read them, as configOf). */
@@ -37,6 +67,10 @@ export class NoopAmphoraDriver implements AmphoraDriver {
   readonly agentConfigs = new Map<string, string>();
   readonly vrrpConfigs = new Map<string, string>();
   readonly vrrpStarted = new Set<string>();
+  private readonly statePath: string | undefined;
+  private readonly certValiditySeconds: number;
+  private readonly random: () => number;
+  private saving: Promise<void> = Promise.resolve();
   /** Whether an amphora's compute instance still exists: a deleted amphora stops heartbeating. */
   instanceAlive?: (amphoraId: string) => Promise<boolean>;
   /** Inject: what a member reports (default UP when its pool has a health monitor, "no check" without). */
@@ -48,31 +82,47 @@ export class NoopAmphoraDriver implements AmphoraDriver {
   private heartbeatRound: Promise<void> = Promise.resolve();
   private seq = 0;
 
-  /** No-op amphorae boot from nothing. */
+  constructor(opts: NoopAmphoraOptions = {}) {
+    this.statePath = opts.statePath;
+    this.certValiditySeconds = opts.certValiditySeconds ?? DEFAULT_CERT_VALIDITY_SECONDS;
+    this.failUpdates = opts.failUpdates ?? false;
+    this.latencyMs = opts.latencyMs ?? 0;
+    this.random = opts.random ?? Math.random;
+    this.load();
+  }
+
+  /**
+   * No-op amphorae boot from nothing; their certificate's expiry is what Octavia records (it signs a
+   * server certificate for every amphora, whatever its amphora driver).
+   */
   async bootFiles(): Promise<AmphoraBoot | null> {
-    return null;
+    return { configDriveFiles: {}, certExpiration: new Date(Date.now() + this.certValiditySeconds * 1000) };
   }
 
   async updateConfig(amphora: AmphoraTarget, config: LoadBalancerConfig): Promise<void> {
     if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs));
-    if (this.failUpdates) {
+    if (this.failUpdates === true || (typeof this.failUpdates === 'number' && this.random() < this.failUpdates)) {
       throw new AmphoraComputeError(`Injected fault: amphora ${amphora.amphoraId} rejected its configuration.`, { retryable: false });
     }
     this.configs.set(amphora.amphoraId, structuredClone(config));
     this.running.set(amphora.amphoraId, config.enabled);
+    await this.save();
   }
 
   async start(amphora: AmphoraTarget): Promise<void> {
     this.running.set(amphora.amphoraId, true);
+    await this.save();
   }
 
   async stop(amphora: AmphoraTarget): Promise<void> {
     this.running.set(amphora.amphoraId, false);
+    await this.save();
   }
 
   async removeConfig(amphora: AmphoraTarget): Promise<void> {
     this.configs.delete(amphora.amphoraId);
     this.running.delete(amphora.amphoraId);
+    await this.save();
   }
 
   /** What the recorded Octavia 11 agent reports (shared/reference/amphora-agent, GET /1.0/info). */
@@ -88,6 +138,7 @@ export class NoopAmphoraDriver implements AmphoraDriver {
 
   async plugVip(amphora: AmphoraTarget, vipAddress: string, network: AmphoraNetworkConfig): Promise<void> {
     this.vipPlugs.set(amphora.amphoraId, structuredClone({ vipAddress, network }));
+    await this.save();
   }
 
   /** Per amphora, the member NICs brought up on it (post_network_plug), by MAC. */
@@ -101,6 +152,7 @@ export class NoopAmphoraDriver implements AmphoraDriver {
 
   async updateAgentConfig(amphora: AmphoraTarget, agentConfig: string): Promise<void> {
     this.agentConfigs.set(amphora.amphoraId, agentConfig);
+    await this.save();
   }
 
   /** What Octavia's agent always names the VIP NIC. */
@@ -110,10 +162,12 @@ export class NoopAmphoraDriver implements AmphoraDriver {
 
   async uploadVrrpConfig(amphora: AmphoraTarget, keepalivedConfig: string): Promise<void> {
     this.vrrpConfigs.set(amphora.amphoraId, keepalivedConfig);
+    await this.save();
   }
 
   async startVrrp(amphora: AmphoraTarget): Promise<void> {
     this.vrrpStarted.add(amphora.amphoraId);
+    await this.save();
   }
 
   /** Starts emitting heartbeats (replacing any previous emission): the first round at once. */
@@ -163,7 +217,12 @@ export class NoopAmphoraDriver implements AmphoraDriver {
     await Promise.all(
       [...this.configs.keys()].map(async (amphoraId) => {
         if (this.silenced.has(amphoraId)) return;
-        if (this.instanceAlive && !(await this.instanceAlive(amphoraId).catch(() => true))) return;
+        if (this.instanceAlive && !(await this.instanceAlive(amphoraId).catch(() => true))) {
+          // Its instance is gone for good (deleted, failed over): forget it, so the state kept across
+          // restarts does not grow with every amphora ever built.
+          if (this.configs.delete(amphoraId)) await this.forget(amphoraId);
+          return;
+        }
         const message = this.heartbeatMessage(amphoraId);
         if (!message || this.silenced.has(amphoraId)) return;
         // A datagram the receiver never gets is what UDP does; the next interval sends another.
@@ -197,5 +256,53 @@ export class NoopAmphoraDriver implements AmphoraDriver {
   /** The configuration last pushed to an amphora (tests). */
   configOf(amphoraId: string): LoadBalancerConfig | undefined {
     return this.configs.get(amphoraId);
+  }
+
+  private async forget(amphoraId: string): Promise<void> {
+    for (const map of [this.running, this.vipPlugs, this.agentConfigs, this.vrrpConfigs]) map.delete(amphoraId);
+    this.vrrpStarted.delete(amphoraId);
+    await this.save().catch(() => undefined);
+  }
+
+  /** Reads what a previous process was pushed (once, at construction: before any flow step runs here). */
+  private load(): void {
+    if (!this.statePath) return;
+    let state: NoopAmphoraState;
+    try {
+      state = JSON.parse(readFileSync(this.statePath, 'utf8')) as NoopAmphoraState;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    for (const [id, c] of state.configs) this.configs.set(id, c);
+    for (const [id, r] of state.running) this.running.set(id, r);
+    for (const [id, v] of state.vipPlugs) this.vipPlugs.set(id, v);
+    for (const [id, a] of state.agentConfigs) this.agentConfigs.set(id, a);
+    for (const [id, v] of state.vrrpConfigs) this.vrrpConfigs.set(id, v);
+    for (const id of state.vrrpStarted) this.vrrpStarted.add(id);
+  }
+
+  /**
+   * Write-through, serialised, atomic (write then rename): once a step that changed an amphora has
+   * returned, what it changed is on disk, so even a SIGKILL right after loses nothing.
+   */
+  private save(): Promise<void> {
+    const file = this.statePath;
+    if (!file) return Promise.resolve();
+    const state: NoopAmphoraState = {
+      configs: [...this.configs],
+      running: [...this.running],
+      vipPlugs: [...this.vipPlugs],
+      agentConfigs: [...this.agentConfigs],
+      vrrpConfigs: [...this.vrrpConfigs],
+      vrrpStarted: [...this.vrrpStarted],
+    };
+    const snapshot = JSON.stringify(state);
+    this.saving = this.saving.then(async () => {
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(`${file}.tmp`, snapshot);
+      await rename(`${file}.tmp`, file);
+    });
+    return this.saving;
   }
 }

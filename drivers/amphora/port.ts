@@ -190,6 +190,7 @@ export interface AmphoraHealthReport {
  */
 /** What an amphora is built with so its agent starts configured (config-drive files), and until when. */
 export interface AmphoraBoot {
+  /** Empty: the amphora needs no config drive (no-op). */
   configDriveFiles: Record<string, string>;
   /** The agent certificate's notAfter (the amphora's cert_expiration). */
   certExpiration: Date;
@@ -197,7 +198,7 @@ export interface AmphoraBoot {
 
 export interface AmphoraDriver {
   readonly name: string;
-  /** The config drive of a new amphora; null when the driver's amphorae need none (no-op). */
+  /** The config drive of a new amphora and its certificate's expiry; null when there is neither. */
   bootFiles(amphoraId: string, topology: 'SINGLE' | 'ACTIVE_STANDBY'): Promise<AmphoraBoot | null>;
   /** The agent's version and its HAProxy's (waits for the agent as a booting amphora needs). */
   getInfo(amphora: AmphoraTarget): Promise<AmphoraInfo>;

@@ -4,17 +4,14 @@ import type { NetworkDriver } from '../network/port';
 import { LocalNetworkDriver } from '../network/local';
 import { LocalComputeDriver } from './local';
 import { AmphoraComputeDriver } from './port';
-import { NoopComputeDriver } from './noop';
+import { NoopComputeDriver, type NoopOptions } from './noop';
 import { createNovaDriver } from './nova';
 
 /** `network`: the local compute driver hot-plugs the local network driver's ports (attachPort). */
 export function createComputeDriver(config: Config, network?: NetworkDriver): AmphoraComputeDriver {
   switch (config.compute.driver) {
     case 'noop':
-      return new NoopComputeDriver({
-        buildDelayMs: config.compute.noop.buildDelayMs,
-        statePath: config.compute.noop.statePath,
-      });
+      return new NoopComputeDriver(noopComputeOptions(config));
     case 'nova':
       return createNovaDriver(config.openstack);
     case 'local': {
@@ -30,6 +27,23 @@ export function createComputeDriver(config: Config, network?: NetworkDriver): Am
       });
     }
   }
+}
+
+/** The no-op compute driver's settings (NOOP_*): its state file, its build delay, NOOP_FAULTS. */
+export function noopComputeOptions(config: Config): NoopOptions {
+  const f = config.noop.faults;
+  return {
+    buildDelayMs: config.compute.noop.buildDelayMs,
+    statePath: config.compute.noop.statePath,
+    faults: {
+      buildFails: f.buildFails,
+      buildRejected: f.buildRejected,
+      buildHangs: f.buildHangs,
+      statusError: f.statusError,
+      deleteFails: f.deleteFails,
+      latencyMs: f.computeLatencyMs,
+    },
+  };
 }
 
 export * from './port';

@@ -6,7 +6,8 @@
  * Its instances live in memory and, when `statePath` is set (as `npm start` does), in a small JSON
  * file, so that a flow interrupted by a restart of the process still finds the instances it built.
  *
- * Fault injection (`faults`) lets tests break any step of a flow to prove its compensation.
+ * Fault injection (`faults`) lets tests break any step of a flow to prove its compensation, and an
+ * operator watch one (NOOP_FAULTS): each fault is `true` (always) or a probability.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -23,17 +24,20 @@ import {
 } from './port';
 import { AmphoraBuildError, ComputeValidationError, DeleteFailed, InstanceNotFoundError } from './errors';
 
+/** true: always; a number: with that probability (each call, or each instance built for the status faults). */
+type Fault = boolean | number;
+
 export interface NoopFaults {
   /** build() throws a retryable AmphoraBuildError (a compute service fault). */
-  buildFails?: boolean;
+  buildFails?: Fault;
   /** build() throws a non-retryable AmphoraBuildError (e.g. bad flavor). */
-  buildRejected?: boolean;
-  /** Instances never leave BUILD. */
-  buildHangs?: boolean;
-  /** Instances go to ERROR instead of ACTIVE. */
-  statusError?: boolean;
+  buildRejected?: Fault;
+  /** Instances never leave BUILD (true: every instance, now; a probability: instances built from now on). */
+  buildHangs?: Fault;
+  /** Instances go to ERROR instead of ACTIVE (as buildHangs). */
+  statusError?: Fault;
   /** delete() throws DeleteFailed. */
-  deleteFails?: boolean;
+  deleteFails?: Fault;
   /** Added to every call. */
   latencyMs?: number;
 }
@@ -48,6 +52,8 @@ export interface NoopOptions {
   statePath?: string;
   faults?: NoopFaults;
   now?: () => number;
+  /** What a probability is drawn against (tests make it predictable). */
+  random?: () => number;
 }
 
 interface NoopInstance {
@@ -56,6 +62,8 @@ interface NoopInstance {
   createdAt: number;
   deleted: boolean;
   request: Omit<BuildRequest, 'userData' | 'configDriveFiles'>;
+  /** A status fault drawn for this instance when it was built. */
+  fault?: 'hang' | 'error';
 }
 
 export class NoopComputeDriver extends AmphoraComputeDriver {
@@ -69,6 +77,7 @@ export class NoopComputeDriver extends AmphoraComputeDriver {
   private readonly ports = new Map<string, Set<string>>();
   private readonly statePath: string | undefined;
   private readonly now: () => number;
+  private readonly random: () => number;
   private instances: Map<string, NoopInstance> | undefined;
   private saving: Promise<void> = Promise.resolve();
 
@@ -79,6 +88,12 @@ export class NoopComputeDriver extends AmphoraComputeDriver {
     this.statePath = opts.statePath;
     this.faults = opts.faults ?? {};
     this.now = opts.now ?? Date.now;
+    this.random = opts.random ?? Math.random;
+  }
+
+  /** Whether an injected fault strikes this time. */
+  private strikes(fault: Fault | undefined): boolean {
+    return fault === true || (typeof fault === 'number' && fault > 0 && this.random() < fault);
   }
 
   /** Instances that exist (not deleted): what a leak check counts. */
@@ -89,15 +104,19 @@ export class NoopComputeDriver extends AmphoraComputeDriver {
 
   protected async doBuild(request: BuildRequest): Promise<string> {
     await this.latency();
-    if (this.faults.buildRejected) {
+    if (this.strikes(this.faults.buildRejected)) {
       throw new AmphoraBuildError('Injected fault: flavor rejected by the compute service.', { retryable: false });
     }
-    if (this.faults.buildFails) throw new AmphoraBuildError('Injected fault: compute service failed to build.');
+    if (this.strikes(this.faults.buildFails)) throw new AmphoraBuildError('Injected fault: compute service failed to build.');
     const all = await this.load();
     const existing = [...all.values()].find((i) => i.name === request.name && !i.deleted);
     if (existing) return existing.id;
     const { userData: _u, configDriveFiles: _c, ...kept } = request;
     const instance: NoopInstance = { id: randomUUID(), name: request.name, createdAt: this.now(), deleted: false, request: kept };
+    // A probability is drawn once per instance, so its status stays what it was (true is checked live).
+    const { buildHangs, statusError } = this.faults;
+    if (typeof statusError === 'number' && this.strikes(statusError)) instance.fault = 'error';
+    else if (typeof buildHangs === 'number' && this.strikes(buildHangs)) instance.fault = 'hang';
     all.set(instance.id, instance);
     await this.save();
     return instance.id;
@@ -105,7 +124,7 @@ export class NoopComputeDriver extends AmphoraComputeDriver {
 
   async delete(computeId: string): Promise<void> {
     await this.latency();
-    if (this.faults.deleteFails) throw new DeleteFailed(`Injected fault: could not delete ${computeId}.`, { computeId });
+    if (this.strikes(this.faults.deleteFails)) throw new DeleteFailed(`Injected fault: could not delete ${computeId}.`, { computeId });
     const instance = (await this.load()).get(computeId);
     if (!instance || instance.deleted) return;
     instance.deleted = true;
@@ -194,8 +213,8 @@ export class NoopComputeDriver extends AmphoraComputeDriver {
 
   private describe(i: NoopInstance): ComputeInstance {
     let status: ComputeStatus = ComputeStatus.ACTIVE;
-    if (this.faults.statusError) status = ComputeStatus.ERROR;
-    else if (this.faults.buildHangs || this.now() - i.createdAt < this.buildDelayMs) status = ComputeStatus.BUILD;
+    if (this.faults.statusError === true || i.fault === 'error') status = ComputeStatus.ERROR;
+    else if (this.faults.buildHangs === true || i.fault === 'hang' || this.now() - i.createdAt < this.buildDelayMs) status = ComputeStatus.BUILD;
     return {
       id: i.id,
       name: i.name,

@@ -1,14 +1,18 @@
 /**
  * The no-op network driver, as Octavia's (octavia/network/drivers/noop_driver): every subnet, network
  * and port exists, a VIP is the requested address or 198.51.100.1 with made-up port and network ids,
- * and plugging an amphora gives it made-up VRRP/HA ports carrying 198.51.100.1. Nothing is plugged
+ * and plugging an amphora gives it a made-up VRRP port carrying 198.51.100.1 (its HA port is the VIP's). Nothing is plugged
  * anywhere; what each call was asked is remembered for tests.
  *
  * The API's VIP validation sees what Octavia's no-op network driver answers: every network holds every
  * subnet asked about (and one made up, its first), each with 254 free addresses; QoS is enabled and
  * every policy exists; a subnet keeps the network it was first seen on.
+ *
+ * Unlike Octavia's, the made-up ids are not random: each is derived from what it belongs to (the load
+ * balancer for its VIP, the amphora for its VRRP port, the subnet for its network), so a retried step,
+ * a second worker or a restarted process finds the same ids, as a real network service would.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type {
   AmphoraNetworkConfig,
   AmphoraRef,
@@ -26,6 +30,17 @@ import type {
 } from './port';
 
 const NOOP_ADDRESS = '198.51.100.1';
+/** The namespace of the no-op driver's name-based UUIDs: fixed, so ids stay the same across releases. */
+const NAMESPACE = Buffer.from('5b0c1e4a8d7f4f4e9a3b2c6d1e0f7a8b', 'hex');
+
+/** An RFC 4122 version 5 UUID (SHA-1, name-based): the same name always gives the same id. */
+export function noopId(name: string): string {
+  const hash = createHash('sha1').update(NAMESPACE).update(name, 'utf8').digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 /**
  * A network's subnets as Octavia's no-op driver has them (its ItIsInsideMe list): asking whether one is
@@ -56,11 +71,13 @@ export class NoopNetworkDriver implements NetworkDriver {
   readonly plugged = new Set<string>();
 
   async allocateVip(request: VipRequest): Promise<Vip> {
+    const lb = request.loadBalancerId;
+    const subnetId = request.subnetId ?? noopId(`vip-subnet:${lb}`);
     return {
       ipAddress: request.ipAddress ?? NOOP_ADDRESS,
-      portId: request.portId ?? randomUUID(),
-      subnetId: request.subnetId ?? randomUUID(),
-      networkId: request.networkId ?? randomUUID(),
+      portId: request.portId ?? noopId(`vip-port:${lb}`),
+      subnetId,
+      networkId: request.networkId ?? (await this.getSubnet(subnetId)).networkId,
       qosPolicyId: request.qosPolicyId ?? null,
     };
   }
@@ -72,7 +89,7 @@ export class NoopNetworkDriver implements NetworkDriver {
   async plugVip(amphora: AmphoraRef, vip: Vip): Promise<AmphoraNetworkConfig> {
     this.plugged.add(amphora.amphoraId);
     return {
-      vrrpPortId: randomUUID(),
+      vrrpPortId: noopId(`vrrp-port:${amphora.amphoraId}`),
       vrrpIp: NOOP_ADDRESS,
       haPortId: vip.portId,
       haIp: vip.ipAddress,
@@ -103,7 +120,7 @@ export class NoopNetworkDriver implements NetworkDriver {
       const subnetId = [...(await this.getNetwork(networkId)).subnetIds][0]!;
       nic = {
         networkId,
-        portId: randomUUID(),
+        portId: noopId(`member-port:${amphora.computeId}:${networkId}`),
         macAddress: 'fa:16:3e:00:00:02',
         mtu: 1500,
         fixedIps: [{ subnetId, ipAddress: '198.51.100.2', subnetCidr: '198.51.100.0/24', gateway: '198.51.100.254', hostRoutes: [] }],
@@ -128,7 +145,7 @@ export class NoopNetworkDriver implements NetworkDriver {
   async getSubnet(subnetId: string): Promise<Subnet> {
     let networkId = this.subnetNetworks.get(subnetId);
     if (!networkId) {
-      networkId = randomUUID();
+      networkId = noopId(`network-of-subnet:${subnetId}`);
       this.subnetNetworks.set(subnetId, networkId);
     }
     return { id: subnetId, networkId, cidr: '198.51.100.0/24', ipVersion: 4, gatewayIp: '198.51.100.254', hostRoutes: [] };
@@ -138,7 +155,7 @@ export class NoopNetworkDriver implements NetworkDriver {
     let subnets = this.networkSubnets.get(networkId);
     if (!subnets) {
       subnets = new AnySubnet((subnetId) => this.subnetNetworks.set(subnetId, networkId));
-      subnets.includes(randomUUID());
+      subnets.includes(noopId(`subnet-of-network:${networkId}`));
       this.networkSubnets.set(networkId, subnets);
     }
     return { id: networkId, name: 'noop', subnetIds: subnets, mtu: 1500 };
@@ -159,6 +176,12 @@ export class NoopNetworkDriver implements NetworkDriver {
   }
 
   async getPort(portId: string): Promise<Port> {
-    return { id: portId, name: 'noop', networkId: randomUUID(), macAddress: 'fa:16:3e:00:00:01', fixedIps: [{ subnetId: randomUUID(), ipAddress: NOOP_ADDRESS }] };
+    return {
+      id: portId,
+      name: 'noop',
+      networkId: noopId(`network-of-port:${portId}`),
+      macAddress: 'fa:16:3e:00:00:01',
+      fixedIps: [{ subnetId: noopId(`subnet-of-port:${portId}`), ipAddress: NOOP_ADDRESS }],
+    };
   }
 }

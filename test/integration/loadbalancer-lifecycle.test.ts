@@ -123,6 +123,31 @@ describe('SINGLE topology', () => {
     expect(shown.body.amphorae.map((a: { id: string }) => a.id)).toEqual([fresh[0]!.id]);
   });
 
+  it("shows an amphora with the no-op network's VRRP and HA ports, vrrp_id 1 and its certificate's expiry, as Octavia does", async () => {
+    const id = await createActiveLb(sys);
+    const lb = (await sys.api('GET', `/v2/lbaas/loadbalancers/${id}`)).body.loadbalancer;
+    const [row] = await amphoraeOf(sys, id);
+    const res = await sys.api('GET', `/v2/octavia/amphorae/${row!.id}`);
+    expect(res.status).toBe(200);
+    const amphora = res.body.amphora;
+    expect(amphora).toMatchObject({
+      vrrp_port_id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+      ha_port_id: lb.vip_port_id,
+      vrrp_ip: '198.51.100.1',
+      ha_ip: lb.vip_address,
+      vrrp_id: 1,
+    });
+    // [certificates] cert_validity_time: 30 days from the build, in Octavia's date format.
+    expect(amphora.cert_expiration).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+    const days = (Date.parse(`${amphora.cert_expiration}Z`) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(29.9);
+    expect(days).toBeLessThanOrEqual(30);
+    // A second plug of the same amphora (a retried step) finds the same port.
+    expect((await sys.network.plugVip({ amphoraId: row!.id, computeId: row!.computeId! }, {
+      ipAddress: lb.vip_address, portId: lb.vip_port_id, subnetId: lb.vip_subnet_id, networkId: lb.vip_network_id,
+    }, 'SINGLE')).vrrpPortId).toBe(amphora.vrrp_port_id);
+  });
+
   it('fails over an amphora whose compute instance is already gone', async () => {
     const id = await createActiveLb(sys);
     const [old] = await amphoraeOf(sys, id);

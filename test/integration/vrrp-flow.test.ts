@@ -116,7 +116,8 @@ test('a SINGLE load balancer gets no VRRP group and no keepalived', async () => 
   const [amphora] = await liveAmphorae(lb.id);
   expect(await sys.db.vrrpGroup.findUnique({ where: { loadBalancerId: lb.id } })).toBeNull();
   expect(sys.amphoraDriver.vrrpConfigs.has(amphora!.id)).toBe(false);
-  expect([amphora!.vrrpId, amphora!.vrrpInterface]).toEqual([null, null]);
+  // vrrp_id 1 on every plugged amphora, as Octavia's UpdateAmphoraeVIPData records it; no keepalived interface.
+  expect([amphora!.vrrpId, amphora!.vrrpInterface, amphora!.vrrpPriority]).toEqual([1, null, null]);
 });
 
 test('a create whose keepalived cannot be configured compensates: LB ERROR, both amphorae gone', async () => {

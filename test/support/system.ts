@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
-import { NoopAmphoraDriver } from '../../drivers/amphora';
-import { NoopComputeDriver, type AmphoraComputeDriver } from '../../drivers/compute';
+import { NoopAmphoraDriver, noopAmphoraOptions } from '../../drivers/amphora';
+import { NoopComputeDriver, noopComputeOptions, type AmphoraComputeDriver } from '../../drivers/compute';
 import { logger, type Logger } from '../../common/logger';
 import { loadConfig, type Config } from '../../config';
 import { startSystem, type RunningSystem } from '../../platform/system';
@@ -57,8 +57,9 @@ export async function startTestSystem(
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     ...env,
   });
-  const compute = opts.compute ? opts.compute(config) : new NoopComputeDriver({ buildDelayMs: config.compute.noop.buildDelayMs });
-  const amphoraDriver = new NoopAmphoraDriver();
+  // The drivers npm start makes (NOOP_FAULTS included), in memory only: no state file of a test outlives it.
+  const compute = opts.compute ? opts.compute(config) : new NoopComputeDriver({ ...noopComputeOptions(config), statePath: undefined });
+  const amphoraDriver = new NoopAmphoraDriver({ ...noopAmphoraOptions(config), statePath: undefined });
   const failingSteps = new Set<string>();
   const system = await startSystem({
     config,
