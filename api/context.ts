@@ -40,15 +40,19 @@ export function authorize(req: Request, action: Action, targetProject: string | 
  * (`<resource>:get_all-global`) gets them all, or the `project_id` it asks for; anyone else may list
  * one project only, its own or the one it names, if the policy lets it (else 403).
  */
-export function listScope(req: Request, resource: ListedResource): { projectId?: string } {
+export function listScope(req: Request, resource: ListedResource): { projectId?: string | { in: string[] } } {
   const ctx = requestContext(req);
   const asked = req.query.project_id;
-  const named = asked === undefined ? undefined : String([asked].flat()[0]);
-  if (allows(`${resource}:get_all-global`, ctx, named)) return named === undefined ? {} : { projectId: named };
-  const projectId = named ?? ctx.projectId;
-  if (projectId === undefined) throw new NotAuthorized();
-  authorize(req, `${resource}:get_all`, projectId);
-  return { projectId };
+  // The list's own project_id filter then picks among them (one value or several).
+  const named = asked === undefined ? [] : [asked].flat().map(String);
+  if (allows(`${resource}:get_all-global`, ctx, named[0])) return {};
+  if (named.length > 0) {
+    for (const projectId of named) authorize(req, `${resource}:get_all`, projectId);
+    return { projectId: { in: named } };
+  }
+  if (ctx.projectId === undefined) throw new NotAuthorized();
+  authorize(req, `${resource}:get_all`, ctx.projectId);
+  return { projectId: ctx.projectId };
 }
 
 /**
