@@ -3,15 +3,22 @@
  * API code runs: a method a path's controller has no handler for is a 405 naming the ones it has
  * (`Allow`), with pecan's body; PATCH is one on every path, and so is HEAD (pecan serves no implicit
  * HEAD), but for version discovery at `/`. Built from the routes' own contract (api/contract.ts):
- * a collection and its items are one controller in Octavia, so they allow what either answers.
+ * a collection and its items are one controller in Octavia, so they allow what either answers, and a
+ * PUT or DELETE of the collection's own path reaches the item's handler without its id: WSME's 400
+ * `Missing argument: "<its parameter>"`.
  */
+import type { DomainError } from '../common/errors';
 import type { RequestHandler } from 'express';
-import { MethodNotAllowed } from '../common/errors';
+import { MethodNotAllowed, MissingArgument } from '../common/errors';
 import type { Mount } from './openapi';
 
 interface PathMethods {
   pattern: RegExp;
   allow: Set<string>;
+  /** The methods a route of this very path answers. */
+  served: Set<string>;
+  /** A collection's own path (its router's `/`), where the item's PUT and DELETE lack their id. */
+  collection?: string;
   /** Under a parent named in the path (a pool's members): pecan looks the parent up first. */
   nested: boolean;
 }
@@ -22,11 +29,21 @@ interface PathMethods {
  */
 export const DEFERRED_405 = 'methodNotAllowed';
 
+/** The parameter Octavia's item handlers take the id in, where it is not `id` (by collection and method). */
+const idParameter: Record<string, Partial<Record<'PUT' | 'DELETE', string>>> = {
+  '/v2/lbaas/flavors': { DELETE: 'flavor_id' },
+  '/v2/lbaas/flavorprofiles': { DELETE: 'flavor_profile_id' },
+  '/v2/lbaas/availabilityzones': { PUT: 'name', DELETE: 'availability_zone_name' },
+  '/v2/lbaas/availabilityzoneprofiles': { DELETE: 'availability_zone_profile_id' },
+  '/v2/lbaas/quotas': { PUT: 'project_id', DELETE: 'project_id' },
+  '/v2/quotas': { PUT: 'project_id', DELETE: 'project_id' },
+};
+
 const join = (base: string, path: string) => (base.replace(/\/$/, '') + (path === '/' ? '' : path)) || '/';
 const patternOf = (path: string) => new RegExp(`^${path.replace(/:\w+/g, '[^/]+').replace(/\//g, '\\/')}\\/?$`);
 
 function pathMethods(mounts: Mount[]): PathMethods[] {
-  const byPath = new Map<string, { allow: Set<string>; nested: boolean }>();
+  const byPath = new Map<string, { allow: Set<string>; served: Set<string>; nested: boolean; collection?: string }>();
   for (const mount of mounts) {
     const ops = mount.routes.operations;
     // A router's `/` and `/:key` are one pecan controller: its collection and its items.
@@ -36,13 +53,15 @@ function pathMethods(mounts: Mount[]): PathMethods[] {
       const bases = mount.path.startsWith('/v2/') ? [mount.path, mount.path.replace('/v2/', '/v2.0/')] : [mount.path];
       for (const base of bases) {
         const full = join(base, op.path);
-        const entry = byPath.get(full) ?? { allow: new Set<string>(), nested: mount.path.includes(':') };
+        const entry = byPath.get(full) ?? { allow: new Set<string>(), served: new Set<string>(), nested: mount.path.includes(':') };
         for (const m of own) entry.allow.add(m);
+        entry.served.add(op.method.toUpperCase());
+        if (op.path === '/' && ops.some((o) => /^\/:\w+$/.test(o.path))) entry.collection = mount.path;
         byPath.set(full, entry);
       }
     }
   }
-  return [...byPath].map(([path, { allow, nested }]) => ({ pattern: patternOf(path), allow, nested }));
+  return [...byPath].map(([path, entry]) => ({ pattern: patternOf(path), ...entry }));
 }
 
 /** Answers pecan's 405 for a known path and a method none of its routes answers; anything else goes on. */
@@ -53,8 +72,14 @@ export function methodGuard(mounts: Mount[]): RequestHandler {
     const matching = paths.filter((p) => p.pattern.test(req.path));
     if (matching.length === 0) return next();
     const allow = new Set(matching.flatMap((p) => [...p.allow]));
-    if (allow.has(req.method)) return next();
-    const fault = new MethodNotAllowed([...allow].sort());
+    let fault: DomainError;
+    if (!allow.has(req.method)) fault = new MethodNotAllowed([...allow].sort());
+    else {
+      const collection = matching.find((p) => p.collection)?.collection;
+      const served = matching.some((p) => p.served.has(req.method));
+      if (served || !collection || (req.method !== 'PUT' && req.method !== 'DELETE')) return next();
+      fault = new MissingArgument(idParameter[collection]?.[req.method] ?? 'id');
+    }
     if (!matching.every((p) => p.nested)) throw fault;
     res.locals[DEFERRED_405] = fault;
     next();

@@ -116,6 +116,13 @@ export class ListenerNoChildren extends ApiFault {
   }
 }
 
+/** WSME's refusal of a call without a parameter its handler needs (a PUT or DELETE of a collection's path). */
+export class MissingArgument extends ApiFault {
+  constructor(name: string) {
+    super(400, `Missing argument: "${name}"`);
+  }
+}
+
 export class InvalidFilter extends ApiFault {
   constructor() {
     super(400, 'One or more arguments are either duplicate or invalid');

@@ -75,6 +75,28 @@ describe('personas', () => {
     await eventually(async () => ((await as('lb-member', 'GET', `/v2/lbaas/pools/${own.body.pool.id}`)).body.pool.provisioning_status === 'ACTIVE' ? true : undefined));
   });
 
+  it("lists show the caller's project; naming another project is 403, as Octavia's _auth_get_all", async () => {
+    const forbidden = { status: 403, body: { faultstring: 'Policy does not allow this request to be performed.' } };
+    const mine = tokens['lb-member'].projectId;
+    const theirs = tokens['lb-other'].projectId;
+    expect((await as('lb-member', 'GET', `/v2/lbaas/loadbalancers?project_id=${mine}`)).body.loadbalancers.map((l: { id: string }) => l.id)).toContain(lbId);
+    expect(await as('lb-member', 'GET', `/v2/lbaas/loadbalancers?project_id=${theirs}`)).toMatchObject(forbidden);
+    expect(await as('lb-observer', 'GET', `/v2/lbaas/pools?project_id=${theirs}`)).toMatchObject(forbidden);
+    // A global observer lists any project it names, and every project when it names none.
+    expect((await as('lb-global-observer', 'GET', `/v2/lbaas/loadbalancers?project_id=${theirs}`)).body.loadbalancers).toEqual([]);
+    expect((await as('lb-global-observer', 'GET', `/v2/lbaas/loadbalancers?project_id=${mine}`)).body.loadbalancers.map((l: { id: string }) => l.id)).toContain(lbId);
+  });
+
+  it("load balancer failover is admin only (Octavia's put_failover), even for the owning member", async () => {
+    expect(await as('lb-member', 'PUT', `/v2/lbaas/loadbalancers/${lbId}/failover`)).toMatchObject({
+      status: 403,
+      body: { faultstring: 'Policy does not allow this request to be performed.' },
+    });
+    expect((await sys.db.loadBalancer.findUniqueOrThrow({ where: { id: lbId } })).provisioningStatus).toBe('ACTIVE');
+    expect((await as('os-admin', 'PUT', `/v2/lbaas/loadbalancers/${lbId}/failover`)).status).toBe(202);
+    await eventually(async () => ((await as('lb-member', 'GET', `/v2/lbaas/loadbalancers/${lbId}`)).body.loadbalancer.provisioning_status === 'ACTIVE' ? true : undefined), 30000);
+  });
+
   it('a global observer reads every project, writes none', async () => {
     const list = await as('lb-global-observer', 'GET', `/v2/lbaas/loadbalancers?id=${lbId}`);
     expect(list.body.loadbalancers.map((l: { id: string }) => l.id)).toEqual([lbId]);
