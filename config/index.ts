@@ -144,7 +144,8 @@ const envSchema = z.object({
   /** Housekeeping and health manager ([house_keeping], [health_manager]; README: Housekeeping and health). */
   SPARE_AMPHORA_POOL_SIZE: int(0),
   SPARE_CHECK_INTERVAL: seconds(30),
-  CLEANUP_INTERVAL: seconds(30),
+  /** Octavia's is 30 s; here each run is a workflow execution, and rows expire after a week (README). */
+  CLEANUP_INTERVAL: seconds(300),
   AMPHORA_EXPIRY_AGE: seconds(604800),
   LOAD_BALANCER_EXPIRY_AGE: seconds(604800),
   /** Ours (Octavia has none): how long an amphora stays ERROR before housekeeping deletes it. */

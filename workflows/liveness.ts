@@ -5,9 +5,9 @@
  *
  * Why not a Schedule: a check every 3 seconds would be ~29 000 workflow executions a day in the Web UI
  * and in visibility; one execution that sleeps between checks costs a timer each. It holds no state
- * (everything is in the database), so the worker start-up replaces it (conflict policy
- * TERMINATE_EXISTING): new settings and new workflow code take effect at once, and a history written
- * by older code is never replayed on newer code.
+ * (everything is in the database), so each worker start-up restarts it: signalled (restartMonitor), it
+ * continues as new with the new settings, one execution in the Web UI rather than a Terminated one
+ * per start; one that does not take the signal is replaced (platform/schedules.ts startHealthMonitor).
  */
 import {
   ChildWorkflowCancellationType,
