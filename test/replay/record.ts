@@ -21,6 +21,8 @@ import { eventually, startTestSystem, type TestSystem } from '../support/system'
 
 const OUT = path.resolve(__dirname, '../fixtures/histories');
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
+/** A member subnet the no-op network driver puts on a network of its own (not the VIP's). */
+const MEMBER_SUBNET = '3f1c2d4e-6a7b-4c8d-9e0f-1a2b3c4d5e6f';
 const BOOT = { bootTimeoutSeconds: 30, activeWaitSeconds: 0.05 };
 
 /** The first free file name for `name`: `<name>.json`, else `<name>.<n>.json`. */
@@ -120,7 +122,8 @@ const scenarios: Record<string, Scenario> = {
     await whenSettled(single, lb);
     const pool = await single.api('POST', '/v2/lbaas/pools', { pool: { protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN', listener_id: listener } });
     await handleOf(single, `pool-${pool.body.pool.id}-create`).result();
-    await single.api('PUT', `/v2/lbaas/pools/${pool.body.pool.id}/members`, { members: [{ address: '192.0.2.10', protocol_port: 80 }] });
+    // A member on another network than the VIP's: the batch plugs it (member-network-steps).
+    await single.api('PUT', `/v2/lbaas/pools/${pool.body.pool.id}/members`, { members: [{ address: '192.0.2.10', protocol_port: 80, subnet_id: MEMBER_SUBNET }] });
     const [batch] = await listFlows(single, `LoadBalancerId="${lb}" AND Operation="members"`);
     await save(handleOf(single, batch!), 'change-children-batch-members-ok');
     await whenSettled(single, lb);
