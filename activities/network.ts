@@ -48,11 +48,16 @@ export function networkActivities({ db, network, config }: ActivityDeps) {
       return net;
     },
 
-    /** unplug_vip (compensation, delete and failover of the old amphora). Nothing plugged is fine. */
+    /**
+     * unplug_vip (compensation, delete and failover of the old amphora). Nothing plugged is fine. The
+     * row stops naming the VRRP port, which is gone: a failover that fails after this leaves an amphora
+     * the database knows to be off the VIP network (its address stays, for the pair's peers).
+     */
     async unplugAmphoraVip(amphoraId: string): Promise<void> {
       const { amphora, vip } = await amphoraWithVip(amphoraId);
       if (!vip) return;
       await network.unplugVip({ amphoraId, computeId: amphora.computeId ?? '' }, vip);
+      if (amphora.vrrpPortId) await db.amphora.update({ where: { id: amphoraId }, data: { vrrpPortId: null, updatedAt: new Date() } });
     },
 
     /** update_vip: the VIP's filtering follows the listeners that are not being deleted. */
