@@ -51,7 +51,8 @@ function reasonOf(issue: z.core.$ZodIssue): string {
     case 'invalid_format':
       return issue.format === 'uuid' || issue.format === 'guid' ? 'Value should be UUID format' : issue.message;
     case 'invalid_value':
-      return `Value should be one of: ${issue.values.map(String).join(', ')}`;
+      // A type of its own (Octavia's AlpnProtocolType, ...) says so in its schema's message.
+      return issue.message.startsWith('Invalid') ? `Value should be one of: ${issue.values.map(String).join(', ')}` : issue.message;
     default:
       return issue.message;
   }
@@ -73,7 +74,11 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown, argumen
     throw new UnknownAttributes([argument, ...keys].join('.'), issue.keys);
   }
   if (issue.code === 'custom' && issue.params?.validationFailure) throw new ValidationFailure(issue.message);
-  throw new InvalidInput(keys.at(-1) ?? argument, issue.input, reasonOf(issue));
+  // WSME checks a list attribute's items as one value: a bad item reports the whole list.
+  const last = issue.path.map((p) => typeof p).lastIndexOf('string');
+  const inList = last >= 0 && last < issue.path.length - 1;
+  const value = inList ? issue.path.slice(0, last + 1).reduce<unknown>((v, p) => (v as Record<PropertyKey, unknown> | undefined)?.[p], input) : issue.input;
+  throw new InvalidInput(keys.at(-1) ?? argument, value, reasonOf(issue));
 }
 
 /** Reusable field types with Octavia's limits. */
@@ -86,15 +91,17 @@ export const fields = {
   ip: () =>
     z.string().refine((v) => isIP(v) !== 0, { message: 'Value should be IPv4 or IPv6 format' }),
   tags: () => z.array(z.string().max(255)),
+  // An address alone is a CIDR too (its /32 or /128), as Python's ip_network reads it; stored
+  // normalised (domain/validate.ts normalizeCidr).
   cidr: () =>
     z.string().refine(
       (v) => {
         const [addr, len, ...rest] = v.split('/');
         const family = isIP(addr ?? '');
-        const bits = Number(len);
-        return rest.length === 0 && family !== 0 && /^\d+$/.test(len ?? '') && bits <= (family === 4 ? 32 : 128);
+        if (rest.length > 0 || family === 0) return false;
+        return len === undefined || (/^\d+$/.test(len) && Number(len) <= (family === 4 ? 32 : 128));
       },
-      { message: 'Value should be a valid CIDR' },
+      { message: 'Value should be IPv4 or IPv6 CIDR format' },
     ),
 };
 

@@ -5,14 +5,17 @@
  * objects, and throw Octavia's faults. The HTTP shape of a request (types, bounds, patterns) stays in
  * the zod schemas of api/schemas/.
  */
-import { BlockList, isIPv6 } from 'node:net';
+import { BlockList, isIP, isIPv6 } from 'node:net';
 import {
   CertificateRetrieval,
+  DuplicateListener,
   InvalidL7PolicyArgs,
   InvalidOption,
   InvalidSubresource,
   L7RuleValidation,
+  ListenerNoChildren,
   ValidationFailure,
+  pyRepr,
 } from '../common/errors';
 import { NetworkObjectNotFound } from '../drivers/network/errors';
 import type { NetworkDriver } from '../drivers/network/port';
@@ -35,6 +38,137 @@ export function checkListenerPoolProtocol(listenerProtocol: string, poolProtocol
   if (!listenerPoolProtocols[listenerProtocol]?.includes(poolProtocol)) {
     throw new ValidationFailure(`The pool protocol '${poolProtocol}' is invalid while the listener protocol is '${listenerProtocol}'.`);
   }
+}
+
+/** Octavia's L4_PROTOCOL_MAP: the transport a listener protocol runs over (HTTP, HTTPS, ... are TCP). */
+const transportOf = (protocol: string) => (protocol === 'UDP' || protocol === 'SCTP' ? protocol : 'TCP');
+
+/**
+ * A port takes one listener per transport: an HTTP and a TCP listener on one port collide (both TCP),
+ * a UDP one does not. `others` are the load balancer's listeners on that port; the fault names the
+ * protocol of the one in the way, as Octavia's DuplicateListenerEntry does.
+ */
+export function checkListenerPortFree(protocol: string, port: number, others: readonly { protocol: string }[]): void {
+  const clash = others.find((l) => transportOf(l.protocol) === transportOf(protocol));
+  if (clash) throw new DuplicateListener(clash.protocol, port);
+}
+
+/** A listener's default pool: none on a PROMETHEUS listener, and one that may take its traffic. */
+export function checkListenerDefaultPool(listenerProtocol: string, poolProtocol: string): void {
+  if (listenerProtocol === 'PROMETHEUS') throw new ListenerNoChildren('PROMETHEUS');
+  checkListenerPoolProtocol(listenerProtocol, poolProtocol);
+}
+
+// octavia_lib's SUPPORTED_HTTP_HEADERS and SUPPORTED_SSL_HEADERS.
+const HTTP_HEADERS = ['X-Forwarded-For', 'X-Forwarded-Port', 'X-Forwarded-Proto'];
+const SSL_HEADERS = ['X-SSL-Client-Verify', 'X-SSL-Client-Has-Cert', 'X-SSL-Client-DN', 'X-SSL-Client-CN', 'X-SSL-Issuer', 'X-SSL-Client-SHA1', 'X-SSL-Client-Not-Before', 'X-SSL-Client-Not-After'];
+
+/**
+ * Octavia's _validate_insert_headers: only HTTP and TERMINATED_HTTPS listeners insert headers, only
+ * the ones haproxy knows, the client certificate ones only where TLS ends. `shown` prints the names as
+ * Octavia does in the second message (a POST passes `dict_keys([...])`, a PUT a list).
+ */
+export function checkInsertHeaders(protocol: string, names: readonly string[], shown: (names: readonly string[]) => string): void {
+  if (protocol !== 'HTTP' && protocol !== 'TERMINATED_HTTPS') throw new InvalidOption('insert-headers', `a ${protocol} protocol listener.`);
+  if (names.some((n) => !HTTP_HEADERS.includes(n) && !SSL_HEADERS.includes(n))) throw new InvalidOption(shown(names), 'insert_headers');
+  const ssl = names.filter((n) => SSL_HEADERS.includes(n));
+  if (protocol !== 'TERMINATED_HTTPS' && ssl.length > 0) throw new InvalidOption(pyRepr(ssl), `${protocol} protocol listener.`);
+}
+
+export interface ListenerTlsRefs {
+  default_tls_container_ref?: string | null;
+  sni_container_refs?: readonly string[] | null;
+}
+
+const hasTlsRefs = (l: ListenerTlsRefs) => Boolean(l.default_tls_container_ref) || (l.sni_container_refs?.length ?? 0) > 0;
+
+/**
+ * Certificates belong to the listeners that end TLS (TERMINATED_HTTPS, PROMETHEUS with TLS), which
+ * need one; UDP and SCTP take none (Octavia's _validate_create_listener).
+ */
+export function checkListenerTls(protocol: string, l: ListenerTlsRefs): void {
+  const refs = hasTlsRefs(l);
+  if ((protocol === 'UDP' || protocol === 'SCTP') && refs) throw new ValidationFailure(`${protocol} protocol listener does not support TLS.`);
+  const offloads = protocol === 'TERMINATED_HTTPS' || (protocol === 'PROMETHEUS' && refs);
+  if (!offloads && refs) throw new ValidationFailure(`Certificate container references are not allowed on ${protocol} protocol listeners.`);
+  if (offloads && !refs) {
+    throw new ValidationFailure(
+      `An SNI or default certificate container reference must be provided for ${protocol === 'PROMETHEUS' ? 'PROMETHEUS with TLS' : protocol} protocol listeners.`,
+    );
+  }
+}
+
+/** The same on a PUT, against the listener's protocol (Octavia's _validate_listener_PUT). */
+export function checkListenerTlsUpdate(protocol: string, l: ListenerTlsRefs & { insert_headers?: Record<string, string> | null }): void {
+  const refs = hasTlsRefs(l);
+  if ((protocol === 'UDP' || protocol === 'SCTP') && (refs || Object.keys(l.insert_headers ?? {}).length > 0)) {
+    throw new ValidationFailure(`${protocol} protocol listener does not support TLS or header insertion.`);
+  }
+  const offloads = protocol === 'TERMINATED_HTTPS' || (protocol === 'PROMETHEUS' && refs);
+  if (!offloads && refs) throw new ValidationFailure(`Certificate container references are not allowed on ${protocol} protocol listeners.`);
+}
+
+/** The IP version of a CIDR or an address. */
+const versionOf = (cidrOrAddress: string) => isIP(cidrOrAddress.split('/')[0] ?? '');
+
+/** An allowed CIDR must be of the VIP's IP version (Octavia's _validate_cidr_compatible_with_vip). */
+export function checkCidrsMatchVip(vipAddress: string | null | undefined, cidrs: readonly string[] | null | undefined): void {
+  if (!vipAddress) return;
+  for (const cidr of cidrs ?? []) {
+    if ((versionOf(cidr) === 6) !== (versionOf(vipAddress) === 6)) {
+      throw new ValidationFailure(`CIDR ${cidr} IP version incompatible with VIP ${vipAddress} IP version.`);
+    }
+  }
+}
+
+/** An address as a number (IPv4: 32 bits, IPv6: 128, an embedded dotted IPv4 tail included). */
+function addressBits(address: string, version: 4 | 6): bigint {
+  if (version === 4) return address.split('.').reduce((n, part) => (n << 8n) | BigInt(Number(part)), 0n);
+  let text = address;
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4) {
+    const n = addressBits(v4[1]!, 4);
+    text = `${text.slice(0, -v4[1]!.length)}${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  return groups.reduce((n, g) => (n << 16n) | BigInt(parseInt(g, 16)), 0n);
+}
+
+/** Python's str() of an IPv6 address: lower case, the longest run of two or more zero groups as `::`. */
+function formatIpv6(bits: bigint): string {
+  const groups = Array.from({ length: 8 }, (_, i) => Number((bits >> BigInt((7 - i) * 16)) & 0xffffn));
+  let best = { at: -1, len: 0 };
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > best.len) best = { at: i, len: j - i };
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best.len < 2) return hex.join(':');
+  return `${hex.slice(0, best.at).join(':')}::${hex.slice(best.at + best.len).join(':')}`;
+}
+
+/**
+ * A CIDR as Octavia stores it (its CidrType: `ip_network(value, strict=False).with_prefixlen`): the
+ * network address with its prefix length, host bits cleared; an address alone is its /32 or /128.
+ */
+export function normalizeCidr(cidr: string): string {
+  const [address = '', prefix] = cidr.split('/');
+  const version = isIP(address) as 4 | 6;
+  const width = version === 4 ? 32 : 128;
+  const len = prefix === undefined ? width : Number(prefix);
+  const all = (1n << BigInt(width)) - 1n;
+  const network = addressBits(address, version) & (all ^ ((1n << BigInt(width - len)) - 1n));
+  const text = version === 4 ? [24n, 16n, 8n, 0n].map((shift) => String((network >> shift) & 0xffn)).join('.') : formatIpv6(network);
+  return `${text}/${len}`;
 }
 
 /** The listener protocols L7 policies apply to (haproxy's HTTP mode). */

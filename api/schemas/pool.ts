@@ -45,7 +45,8 @@ const mutable = {
   tls_enabled: z.boolean().optional(),
   tls_ciphers: optional(z.string().max(2048)),
   tls_versions: optional(z.array(z.string().max(32))),
-  alpn_protocols: optional(z.array(z.enum(alpnProtocols))),
+  // Octavia's AlpnProtocolType, with its own message.
+  alpn_protocols: optional(z.array(z.enum(alpnProtocols, { message: 'Value should be a valid ALPN protocol ID' }))),
 };
 
 export const poolCreate = z

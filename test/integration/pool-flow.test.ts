@@ -214,7 +214,7 @@ describe('create', () => {
     await refused('POST', '/v2/lbaas/pools', post({ tls_enabled: true, tls_versions: ['TLSv1.3'] }),
       fault(400, 'Validation failure: tls_versions cannot be set: pools of this deployment have no TLS settings.'));
     await refused('POST', '/v2/lbaas/pools', post({ alpn_protocols: ['h3'] }),
-      fault(400, "Invalid input for field/attribute alpn_protocols. Value: 'h3'. Value should be one of: http/1.0, http/1.1, h2"));
+      fault(400, "Invalid input for field/attribute alpn_protocols. Value: '['h3']'. Value should be a valid ALPN protocol ID"));
   });
 });
 
