@@ -10,7 +10,7 @@ import { amphoraFailoverFlow, flowStartOptions, type FlowResult, type LoadBalanc
 import { AmphoraRole, Topology } from '../common/status';
 import { agent, compute, db, legacyServerGroup, network, said, undo } from './activities';
 import { failoverAmphora, plugAmphoraVip, provisionAmphora, startPairVrrp } from './amphora';
-import { dataPlaneSteps, vrrpSteps } from './patches';
+import { createMemberNetworkSteps, dataPlaneSteps, vrrpSteps } from './patches';
 import { allOrNothing } from './bounded';
 import { Saga, whateverHappens } from './saga';
 
@@ -50,6 +50,15 @@ export async function createLoadBalancer(input: LoadBalancerFlowInput): Promise<
       setCurrentDetails(`plugging the VIP into amphora ${plugged.join(', ')}`);
       await allOrNothing(plugged.map((id) => () => plugAmphoraVip(saga, id)));
       await said(`update the VIP's filtering of load balancer ${loadBalancerId}`, network.updateLoadBalancerVip, loadBalancerId);
+      // A single-call create's members: the amphorae on their networks before the configuration names
+      // them. Their NICs go with the instances if the create is undone (the saga deletes those).
+      if (createMemberNetworkSteps()) {
+        const plugs = await said(`plug the amphorae of load balancer ${loadBalancerId} into its members' networks`, network.plugMemberNetworks, {
+          loadBalancerId,
+          amphoraIds: plugged,
+        });
+        if (plugs.length > 0) await said(`plug the members' networks on the amphorae of load balancer ${loadBalancerId}`, agent.plugMemberNetworksOnAmphorae, plugs);
+      }
     }
     setCurrentDetails(`configuring amphora ${amphoraIds.join(', ')}`);
     await said(`push the configuration of load balancer ${loadBalancerId}`, agent.pushLoadBalancerConfig, { loadBalancerId });

@@ -23,3 +23,10 @@ export const memberNetworkSteps = () => dataPlaneSteps() && patched('member-netw
 
 /** A spare pool run whose builds all failed fails (it completed before, showing Completed in the Web UI). */
 export const sparePoolFailsWhenNoneBuilt = () => patched('spare-pool-fails-when-none-built');
+
+/**
+ * A single-call create's members: the create flow plugs the new amphorae into their members'
+ * networks after the VIP and before the configuration push (Octavia's _create_listeners_flow:
+ * CalculateDelta, HandleNetworkDeltas, AmphoraePostNetworkPlug). Needs the data plane's steps.
+ */
+export const createMemberNetworkSteps = () => dataPlaneSteps() && patched('create-member-networks');

@@ -10,6 +10,7 @@ import { PROJECT_ID, startTestSystem, type TestSystem } from '../support/system'
 
 jest.setTimeout(120_000);
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
+const MEMBER_SUBNET = '5d7b3c1e-2f4a-4b6c-8d9e-0a1b2c3d4e5f';
 
 /** Octavia's shape of the request its own functional tests send (test_with_one_of_everything). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -46,7 +47,15 @@ function fullTree(name = 'graph'): { loadbalancer: any } {
         },
         { name: 'tcp', protocol: 'TCP', protocol_port: 8443, default_pool: { name: 'api' } },
       ],
-      pools: [{ name: 'api', protocol: 'HTTP', lb_algorithm: 'LEAST_CONNECTIONS', members: [{ address: '10.0.0.21', protocol_port: 9000 }] }],
+      pools: [
+        {
+          name: 'api',
+          protocol: 'HTTP',
+          lb_algorithm: 'LEAST_CONNECTIONS',
+          // On a subnet of its own: the amphora is plugged into its network by the create flow.
+          members: [{ address: '10.0.0.21', protocol_port: 9000, subnet_id: MEMBER_SUBNET }],
+        },
+      ],
     },
   };
 }
@@ -155,6 +164,9 @@ describe('single-call create', () => {
     const config = sys.amphoraDriver.configOf(amphora!.id)!;
     expect(config.listeners.map((l) => l.protocolPort).sort()).toEqual([80, 8443]);
     expect(config.pools.map((p) => p.id).sort()).toEqual([api.id, web.id].sort());
+    // ... and the amphora was plugged into the member subnet's network before it (patch create-member-networks).
+    const memberNetwork = (await sys.network.getSubnet(MEMBER_SUBNET)).networkId;
+    expect([...(sys.amphoraDriver.networkPlugs.get(amphora!.id)?.values() ?? [])].map((nic) => nic.networkId)).toEqual([memberNetwork]);
 
     // The cascade delete removes it all.
     expect((await sys.api('DELETE', `/v2/lbaas/loadbalancers/${lb.id}?cascade=true`)).status).toBe(204);
@@ -263,7 +275,7 @@ describe('single-call create', () => {
     }
   });
 
-  it.each(['buildAmphoraCompute', 'plugAmphoraVip', 'plugVipOnAmphora', 'updateLoadBalancerVip', 'pushLoadBalancerConfig', 'finishLoadBalancerCreate'])(
+  it.each(['buildAmphoraCompute', 'plugAmphoraVip', 'plugVipOnAmphora', 'updateLoadBalancerVip', 'plugMemberNetworks', 'plugMemberNetworksOnAmphorae', 'pushLoadBalancerConfig', 'finishLoadBalancerCreate'])(
     'a fault at %s leaves no half-made tree: all ERROR, no amphora left; the cascade delete removes it',
     async (step) => {
       sys.failingSteps.add(step);

@@ -66,6 +66,17 @@ const scenarios: Record<string, Scenario> = {
     await save(handleOf(single, `loadbalancer-${id}-create`), 'create-loadbalancer-ok');
   },
 
+  async 'create-loadbalancer-tree-ok'({ single }) {
+    // A single-call create whose member is on a subnet of its own: the create-member-networks branch.
+    const member = { address: '10.0.0.5', protocol_port: 80, subnet_id: '5d7b3c1e-2f4a-4b6c-8d9e-0a1b2c3d4e5f' };
+    const pool = { name: 'web', protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN', members: [member] };
+    const res = await single.api('POST', '/v2/lbaas/loadbalancers', {
+      loadbalancer: { vip_subnet_id: SUBNET, listeners: [{ protocol: 'HTTP', protocol_port: 80, default_pool: pool }] },
+    });
+    if (res.status !== 201) throw new Error(`create: ${res.status} ${res.text}`);
+    await save(handleOf(single, `loadbalancer-${res.body.loadbalancer.id}-create`), 'create-loadbalancer-tree-ok');
+  },
+
   async 'create-loadbalancer-compensated'({ single }) {
     single.compute.faults = { statusError: true };
     try {
