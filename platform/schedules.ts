@@ -128,7 +128,12 @@ export async function upsertSchedule(client: Client, options: ScheduleOptions): 
  * and the monitor is replaced (TERMINATE_EXISTING) as before. It holds no state (everything is in the
  * database), so either way nothing is lost. Returns that check, to run once the worker polls.
  */
-export async function startHealthMonitor(client: Client, config: Config, log?: Logger, restartWaitMs = 20_000): Promise<() => Promise<void>> {
+export async function startHealthMonitor(
+  client: Client,
+  config: Config,
+  log?: Logger,
+  restartWaitMs = 20_000,
+): Promise<(stop?: AbortSignal) => Promise<void>> {
   const flow = healthMonitorFlow(config);
   const { workflowId } = flowStartOptions(flow);
   const replace = () =>
@@ -148,9 +153,11 @@ export async function startHealthMonitor(client: Client, config: Config, log?: L
     return async () => undefined;
   }
   await client.workflow.getHandle(workflowId, running).signal(restartMonitor, ...flow.args);
-  return async () => {
+  return async (stop) => {
     const deadline = Date.now() + restartWaitMs;
     while (Date.now() < deadline) {
+      // The system stops meanwhile: the next start-up restarts the monitor again.
+      if (stop?.aborted) return;
       const { runId } = await client.workflow.getHandle(workflowId).describe();
       if (runId !== running) return;
       await new Promise((r) => setTimeout(r, 250));
@@ -161,7 +168,7 @@ export async function startHealthMonitor(client: Client, config: Config, log?: L
 }
 
 /** Sets housekeeping up; returns what to run once the worker polls (the monitor's restart check). */
-export async function startHousekeeping(client: Client, config: Config, log: Logger): Promise<() => Promise<void>> {
+export async function startHousekeeping(client: Client, config: Config, log: Logger): Promise<(stop?: AbortSignal) => Promise<void>> {
   const sparePool = await upsertSchedule(client, sparePoolSchedule(config));
   const cleanup = await upsertSchedule(client, cleanupSchedule(config));
   const monitorRestarted = await startHealthMonitor(client, config, log);

@@ -94,6 +94,8 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       heartbeatKey: config.health.heartbeatKey.reveal(),
     }));
 
+  const stopping = new AbortController();
+  let monitorCheck: Promise<void> | undefined;
   if (opts.worker !== false) {
     const created = await createWorker({
       config,
@@ -110,7 +112,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     workerDone = worker.run();
     workerDone.catch((err) => log.fatal({ err }, 'The Temporal worker stopped with an error'));
     // In the background: a monitor that does not take its restart is replaced (platform/schedules.ts).
-    monitorRestarted().catch((err) => log.warn({ err }, 'Could not check the health monitor restart'));
+    monitorCheck = monitorRestarted(stopping.signal).catch((err) => log.warn({ err }, 'Could not check the health monitor restart'));
     const pending = await reconcilePendingFlows(db, temporal, config, log);
     log.info({ taskQueue: config.temporal.taskQueue, compute: compute.name, pendingObjects: pending }, 'Worker running');
   }
@@ -168,6 +170,8 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
         s.closeIdleConnections();
         await closed;
       }
+      stopping.abort();
+      await monitorCheck;
       if (worker) {
         worker.shutdown();
         await workerDone?.catch(() => undefined);
