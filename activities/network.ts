@@ -6,6 +6,7 @@
 import { DomainError } from '../common/errors';
 import { AmphoraStatus, ProvisioningStatus } from '../common/status';
 import { memberNetworkDelta } from '../domain/member-networks';
+import { HAPROXY_BASE_PEER_PORT } from '../drivers/amphora/port';
 import { DEFAULT_VRRP_ID } from '../drivers/amphora/rest/keepalived';
 import type { AmphoraNetworkConfig, MemberNic, Vip } from '../drivers/network/port';
 import type { ActivityDeps } from './deps';
@@ -68,7 +69,7 @@ export function networkActivities({ db, network, config }: ActivityDeps) {
       });
       const vip = vipOf(lb);
       if (!vip) return;
-      const listeners = lb.listeners.map((l) => ({ protocol: l.protocol, protocolPort: l.protocolPort, allowedCidrs: l.allowedCidrs }));
+      const listeners = lb.listeners.map((l) => ({ protocol: l.protocol, protocolPort: l.protocolPort, allowedCidrs: l.allowedCidrs, peerPort: HAPROXY_BASE_PEER_PORT }));
       await network.updateVip(loadBalancerId, vip, listeners, lb.topology);
     },
 

@@ -140,6 +140,12 @@ export interface L7PolicyConfig {
   }>;
 }
 
+/**
+ * Octavia's HAPROXY_BASE_PEER_PORT: the TCP port ACTIVE_STANDBY HAProxies sync their stick tables on
+ * (one peers section per load balancer here, so every listener's peer port is this one).
+ */
+export const HAPROXY_BASE_PEER_PORT = 1025;
+
 export interface AmphoraTarget {
   amphoraId: string;
   /** Management address the controller reaches the amphora agent on. */

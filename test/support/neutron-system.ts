@@ -5,6 +5,7 @@
  * real Nova does. `leaks()` compares what Neutron holds with what the database knows.
  */
 import { createNovaDriver, type NovaComputeDriver } from '../../drivers/compute';
+import { HAPROXY_BASE_PEER_PORT } from '../../drivers/amphora/port';
 import { securityGroupName } from '../../drivers/network/neutron';
 import { logger } from '../../common/logger';
 import { startNeutronCloud, type NeutronCloud } from '../emulators/neutron';
@@ -68,8 +69,11 @@ export async function startNeutronTestSystem(env: Record<string, string> = {}): 
     for (const lb of lbs) {
       if (lb.vipPortId) want.add(`port ${lb.vipPortId}`);
       want.add(`group ${securityGroupName(lb.id)}`);
-      for (const l of lb.listeners) {
-        if (l.provisioningStatus === 'DELETED' || l.provisioningStatus === 'PENDING_DELETE') continue;
+      const live = lb.listeners.filter((l) => l.provisioningStatus !== 'DELETED' && l.provisioningStatus !== 'PENDING_DELETE');
+      // HAProxy's peer port (HAPROXY_BASE_PEER_PORT), opened with the first listener.
+      if (live.some((l) => l.provisioningStatus !== 'ERROR')) want.add(`rule ${securityGroupName(lb.id)} tcp/${HAPROXY_BASE_PEER_PORT}/`);
+      else if (live.length > 0) either.add(`rule ${securityGroupName(lb.id)} tcp/${HAPROXY_BASE_PEER_PORT}/`);
+      for (const l of live) {
         const protocol = l.protocol === 'UDP' ? 'udp' : l.protocol === 'SCTP' ? 'sctp' : 'tcp';
         for (const cidr of l.allowedCidrs.length ? l.allowedCidrs : [null]) {
           (l.provisioningStatus === 'ERROR' ? either : want).add(`rule ${securityGroupName(lb.id)} ${protocol}/${l.protocolPort}/${cidr ?? ''}`);

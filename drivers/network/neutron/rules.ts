@@ -1,7 +1,7 @@
 /**
  * The VIP security group's ingress rules, as Octavia's _update_security_group_rules decides them: one
  * rule per listener port and protocol (tcp, or udp / sctp for those listeners), one per allowed CIDR
- * when the listener has some; rules of other protocols (VRRP 112, AH 51) and egress rules are never
+ * when the listener has some, and one per listener peer port (tcp, from anywhere); rules of other protocols (VRRP 112, AH 51) and egress rules are never
  * removed. A rule is identified as Octavia does, by (port_range_max, protocol, remote_ip_prefix).
  */
 import type { VipListener } from '../port';
@@ -27,6 +27,10 @@ export function listenerRules(listeners: VipListener[]): ListenerRule[] {
     const protocol = l.protocol === 'UDP' ? 'udp' : l.protocol === 'SCTP' ? 'sctp' : 'tcp';
     const cidrs = l.allowedCidrs.length ? l.allowedCidrs : [null];
     for (const cidr of cidrs) out.set(key(l.protocolPort, protocol, cidr), { protocol, port: l.protocolPort, cidr });
+  }
+  // The peer port carries HAProxy's stick-table sync (TCP): open to all unless a listener opened it so.
+  for (const l of listeners) {
+    if (l.peerPort && !out.has(key(l.peerPort, 'tcp', '0.0.0.0/0'))) out.set(key(l.peerPort, 'tcp', null), { protocol: 'tcp', port: l.peerPort, cidr: null });
   }
   return [...out.values()];
 }

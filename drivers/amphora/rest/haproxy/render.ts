@@ -6,7 +6,7 @@
  * holds what Octavia itself renders for each feature (scripts/octavia-haproxy-oracle.py).
  */
 import { createHash } from 'node:crypto';
-import type { LoadBalancerConfig } from '../../port';
+import { HAPROXY_BASE_PEER_PORT, type LoadBalancerConfig } from '../../port';
 import { AmphoraDriverNotSupported } from '../../errors';
 import { backend } from './backend';
 import { haproxyFeatures, type HaproxyRenderContext } from './context';
@@ -16,7 +16,7 @@ import { esc } from './text';
 import { unrenderable } from './unsupported';
 
 /** Octavia's HAPROXY_BASE_PEER_PORT. */
-const PEER_PORT = 1025;
+const PEER_PORT = HAPROXY_BASE_PEER_PORT;
 
 /**
  * The peer name HAProxy knows an amphora by (Octavia's hash_amp_id: base64 of the SHA-1 of its id with
