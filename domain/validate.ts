@@ -190,7 +190,14 @@ export interface SessionPersistenceFields {
 }
 
 /** Octavia's pool session persistence rules: per protocol, then validate.check_session_persistence. */
-export function checkSessionPersistence(protocol: string, sp: SessionPersistenceFields | null | undefined): void {
+/** validate.check_session_persistence's refused cookie name characters (controls, space, separators); a name without any Latin-1 character is refused too. */
+const BAD_COOKIE_NAME = /[\x00-\x20\x22\x28-\x29\x2c\x2f\x3a-\x40\x5b-\x5d\x7b\x7d\x7f]/;
+
+export function checkSessionPersistence(
+  protocol: string,
+  sp: SessionPersistenceFields | null | undefined,
+  operation: 'create' | 'update' = 'create',
+): void {
   if (!sp) return;
   if (isDatagram(protocol)) {
     if (sp.type === 'SOURCE_IP' && sp.cookie_name) {
@@ -203,10 +210,14 @@ export function checkSessionPersistence(protocol: string, sp: SessionPersistence
       throw new ValidationFailure(`Session persistence of type ${sp.type} is not supported for UDP/SCTP protocol pools.`);
     }
   } else if (sp.persistence_timeout || sp.persistence_granularity) {
-    throw new ValidationFailure('persistence_timeout and persistence_granularity is only for UDP and SCTP protocol pools.');
+    // Octavia's PUT still says UDP alone.
+    throw new ValidationFailure(`persistence_timeout and persistence_granularity is only for ${operation === 'create' ? 'UDP and SCTP' : 'UDP'} protocol pools.`);
   }
   if (sp.cookie_name && sp.type !== 'APP_COOKIE') {
     throw new ValidationFailure('Field "cookie_name" can only be specified with session persistence of type "APP_COOKIE".');
+  }
+  if (sp.cookie_name && (BAD_COOKIE_NAME.test(sp.cookie_name) || !/[\x00-\xff]/.test(sp.cookie_name))) {
+    throw new ValidationFailure('Supplied "cookie_name" is invalid.');
   }
   if (sp.type === 'APP_COOKIE' && !sp.cookie_name) {
     throw new ValidationFailure('Field "cookie_name" must be specified when using the "APP_COOKIE" session persistence type.');

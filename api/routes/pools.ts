@@ -1,5 +1,5 @@
 /** /v2/lbaas/pools (Octavia api-ref: Pools). Members are under /pools/{id}/members (routes/members.ts). */
-import { checkAlgorithm, checkListenerPoolProtocol, checkPoolTls, checkSessionPersistence, type SessionPersistenceFields } from '../../domain/validate';
+import { checkAlgorithm, checkListenerDefaultPool, checkPoolTls, checkSessionPersistence, type SessionPersistenceFields } from '../../domain/validate';
 import { authorize } from '../context';
 import { ProvisioningStatus } from '../../common/status';
 import { Prisma } from '../../generated/prisma/client';
@@ -33,7 +33,8 @@ export function poolRoutes(deps: ApiDeps): ApiRouter {
     const lb = await findLoadBalancer(deps, pool.loadbalancer_id ?? listener!.loadBalancerId);
     authorize(req, 'pool:post', lb.projectId);
     if (listener) {
-      checkListenerPoolProtocol(listener.protocol, pool.protocol);
+      // A PROMETHEUS listener has no pool (ListenerNoChildren), else the pool takes its protocol.
+      checkListenerDefaultPool(listener.protocol, pool.protocol);
       if (lb.id !== listener.loadBalancerId) {
         throw new ValidationFailure(`Listener ${listener.id} is not on Load Balancer ${lb.id}.`);
       }
@@ -67,7 +68,7 @@ export function poolRoutes(deps: ApiDeps): ApiRouter {
       const type = update.session_persistence.type ?? sessionPersistenceOf(current.sessionPersistence)?.type;
       if (!type) throw new ValidationFailure('Field "type" must be specified for a session persistence.');
       const requested = { ...update.session_persistence, type };
-      checkSessionPersistence(current.protocol, requested);
+      checkSessionPersistence(current.protocol, requested, 'update');
       sp = storedSessionPersistence(requested);
     } else {
       sp = update.session_persistence; // null (clear) or undefined (unchanged)
