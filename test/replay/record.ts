@@ -190,6 +190,21 @@ const scenarios: Record<string, Scenario> = {
     );
   },
 
+  async 'maintain-spare-pool-all-failed'({ quiet }) {
+    // Every build of the run fails (the instance goes to ERROR): the run fails (patch spare-pool-fails-when-none-built).
+    quiet.compute.faults = { statusError: true };
+    try {
+      const pool = await quiet.temporal.workflow.start('maintainSparePool', {
+        taskQueue: quiet.config.temporal.taskQueue,
+        workflowId: `record-spare-pool-${randomUUID()}`,
+        args: [{ poolSize: 1, ...BOOT, concurrency: 1 }],
+      });
+      await save(pool, 'maintain-spare-pool-all-failed');
+    } finally {
+      quiet.compute.faults = {};
+    }
+  },
+
   async 'monitor-amphora-health-failover'({ quiet }) {
     // The system's own monitor checks once an hour here; this run's first check finds the stale
     // amphora and starts its failover as a child, and the run continues as new after a few checks.
