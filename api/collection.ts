@@ -6,7 +6,7 @@
 import type { Request, Response } from 'express';
 import { policies, type Action, type ListedResource } from '../domain/policy';
 import { authorize, listScope } from './context';
-import { DEFERRED_405 } from './methods';
+import { DEFERRED_FAULT } from './methods';
 import type { ApiRouter } from './contract';
 import type { ApiDeps } from './deps';
 import { findOr404 } from './lifecycle';
@@ -143,8 +143,8 @@ export function nestedCollection<X extends Resource<any, any, any>, P extends { 
     const id = String(req.params[parent.param] ?? '');
     const found = isUuid(id) ? await parent.load(id, req) : null;
     if (!found) return parent.missing(id, res);
-    // A method the path has no route for, now that its parent is there (api/methods.ts).
-    if (res.locals[DEFERRED_405]) throw res.locals[DEFERRED_405];
+    // What the path's routing refused, now that its parent is there (api/methods.ts).
+    if (res.locals[DEFERRED_FAULT]) throw res.locals[DEFERRED_FAULT];
     res.locals.parent = found;
     next();
   });

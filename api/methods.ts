@@ -7,9 +7,8 @@
  * PUT or DELETE of the collection's own path reaches the item's handler without its id: WSME's 400
  * `Missing argument: "<its parameter>"`.
  */
-import type { DomainError } from '../common/errors';
 import type { RequestHandler } from 'express';
-import { MethodNotAllowed, MissingArgument } from '../common/errors';
+import { MethodNotAllowed, MissingArgument, type DomainError } from '../common/errors';
 import type { Mount } from './openapi';
 
 interface PathMethods {
@@ -24,10 +23,11 @@ interface PathMethods {
 }
 
 /**
- * Where a 405 under a parent waits until the parent is found: Octavia's controllers look it up while
- * routing, so a missing parent is its 404 whatever the method (api/collection.ts nestedCollection).
+ * Where the fault of a path under a parent waits until the parent is found: Octavia's controllers look
+ * it up while routing, so a missing parent is its 404 whatever the method (api/collection.ts
+ * nestedCollection).
  */
-export const DEFERRED_405 = 'methodNotAllowed';
+export const DEFERRED_FAULT = 'routingFault';
 
 /** The parameter Octavia's item handlers take the id in, where it is not `id` (by collection and method). */
 const idParameter: Record<string, Partial<Record<'PUT' | 'DELETE', string>>> = {
@@ -40,7 +40,7 @@ const idParameter: Record<string, Partial<Record<'PUT' | 'DELETE', string>>> = {
 };
 
 const join = (base: string, path: string) => (base.replace(/\/$/, '') + (path === '/' ? '' : path)) || '/';
-const patternOf = (path: string) => new RegExp(`^${path.replace(/:\w+/g, '[^/]+').replace(/\//g, '\\/')}\\/?$`);
+const patternOf = (path: string) => new RegExp(`^${path.replace(/[.]/g, '\\.').replace(/:\w+/g, '[^/]+').replace(/\//g, '\\/')}\\/?$`);
 
 function pathMethods(mounts: Mount[]): PathMethods[] {
   const byPath = new Map<string, { allow: Set<string>; served: Set<string>; nested: boolean; collection?: string }>();
@@ -81,7 +81,7 @@ export function methodGuard(mounts: Mount[]): RequestHandler {
       fault = new MissingArgument(idParameter[collection]?.[req.method] ?? 'id');
     }
     if (!matching.every((p) => p.nested)) throw fault;
-    res.locals[DEFERRED_405] = fault;
+    res.locals[DEFERRED_FAULT] = fault;
     next();
   };
 }
