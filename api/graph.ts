@@ -24,8 +24,13 @@ import type { Db } from '../db/prisma';
 import { enforceQuota } from '../domain/quotas';
 import {
   checkAlgorithm,
+  checkCidrsMatchVip,
+  checkInsertHeaders,
   checkL7Listener,
+  checkListenerDefaultPool,
   checkListenerPoolProtocol,
+  checkListenerPortFree,
+  checkListenerTls,
   checkMemberSubnets,
   checkMonitorDomainName,
   checkMonitorHttpFields,
@@ -36,13 +41,14 @@ import {
   l7PolicyTargetsCleared,
   l7ruleData,
   MAX_L7RULES_PER_L7POLICY,
+  normalizeCidr,
   sanitizeL7PolicyApiArgs,
 } from '../domain/validate';
 import {
-  DuplicateListener,
   DuplicateMember,
   ListenerNoChildren,
   NotFound,
+  pyRepr,
   SingleCreateDetailsMissing,
   TooManyRules,
   ValidationFailure,
@@ -163,9 +169,11 @@ export async function planGraph(deps: ApiDeps, lb: LoadBalancerCreate): Promise<
   };
 
   // Each listener as a listener POST checks it, with its policies and rules as theirs do.
-  const ports = new Set<string>();
-  const listeners = listenerBodies.map((body, i): PlannedListener => {
+  const onPorts = new Map<number, { protocol: string }[]>();
+  const listeners = listenerBodies.map((request, i): PlannedListener => {
     const id = randomUUID();
+    // Allowed CIDRs are stored as a listener POST stores them: network address and prefix length.
+    const body = request.allowed_cidrs ? { ...request, allowed_cidrs: request.allowed_cidrs.map(normalizeCidr) } : request;
     checkListenerSupported(deps, body);
     const policies = body.l7policies ?? [];
     const defaultPoolName = defaultPoolNames[i];
@@ -175,10 +183,15 @@ export async function planGraph(deps: ApiDeps, lb: LoadBalancerCreate): Promise<
     // No pool of a load balancer that does not exist yet can have this id (Octavia's _validate_pool).
     if (body.default_pool_id) throw new NotFound('Pool', body.default_pool_id);
     const defaultPool = defaultPoolName ? poolNamed(defaultPoolName) : null;
-    if (defaultPool) checkListenerPoolProtocol(body.protocol, defaultPool.body.protocol);
-    const port = `${body.protocol} ${body.protocol_port}`;
-    if (ports.has(port)) throw new DuplicateListener(body.protocol, body.protocol_port);
-    ports.add(port);
+    if (defaultPool) checkListenerDefaultPool(body.protocol, defaultPool.body.protocol);
+    // Octavia's _validate_create_listener, in its order (the VIP's IP version when the VIP is known: writeGraph).
+    if (body.insert_headers && Object.keys(body.insert_headers).length > 0) {
+      checkInsertHeaders(body.protocol, Object.keys(body.insert_headers), (names) => `dict_keys(${pyRepr(names)})`);
+    }
+    checkListenerTls(body.protocol, body);
+    const onPort = onPorts.get(body.protocol_port) ?? [];
+    checkListenerPortFree(body.protocol, body.protocol_port, onPort);
+    onPorts.set(body.protocol_port, [...onPort, { protocol: body.protocol }]);
 
     const ordered: PlannedPolicy[] = [];
     policies.forEach((p, j) => {
@@ -201,9 +214,13 @@ export async function planGraph(deps: ApiDeps, lb: LoadBalancerCreate): Promise<
   return { pools, listeners };
 }
 
-/** Writes the planned tree under the new load balancer (PENDING_CREATE), within the quotas of its project. */
-export async function writeGraph(tx: Tx, plan: GraphPlan, lb: { id: string; projectId: string }): Promise<void> {
+/**
+ * Writes the planned tree under the new load balancer (PENDING_CREATE), within the quotas of its
+ * project, once its listeners' allowed CIDRs are known to be of its VIP's IP version.
+ */
+export async function writeGraph(tx: Tx, plan: GraphPlan, lb: { id: string; projectId: string; vipAddress: string | null }): Promise<void> {
   const { projectId } = lb;
+  for (const l of plan.listeners) checkCidrsMatchVip(lb.vipAddress, l.body.allowed_cidrs);
   const policies = plan.listeners.flatMap((l) => l.policies);
   const counts = [
     ['pool', plan.pools.length],
