@@ -20,7 +20,7 @@ import { LoadBalancerId } from '../common/search-attributes';
 export async function reconcilePendingFlows(db: Db, client: Client, config: Config, log: Logger): Promise<number> {
   const pending = await db.loadBalancer.findMany({
     where: { provisioningStatus: { in: [ProvisioningStatus.PENDING_CREATE, ProvisioningStatus.PENDING_DELETE] } },
-    select: { id: true, projectId: true, provisioningStatus: true },
+    select: { id: true, projectId: true, provisioningStatus: true, name: true, topology: true },
   });
   for (const lb of pending) {
     const flow = lb.provisioningStatus === ProvisioningStatus.PENDING_CREATE ? loadBalancerFlows.create : loadBalancerFlows.delete;
