@@ -12,6 +12,8 @@ import { amphoraConfigDriveFiles, DEFAULT_AGENT_CONFIG, renderAgentConfig } from
 import { AmphoraAgentClient, DEFAULT_AGENT_CLIENT_SETTINGS } from '../../drivers/amphora/rest/client';
 import { RestAmphoraDriver, type HaproxyRenderer } from '../../drivers/amphora/rest/driver';
 import { ComputeStatus } from '../../drivers/compute';
+import { amphoraNetns } from '../../drivers/compute/local/names';
+import { ensureVeth, ipDelete } from '../../drivers/network/local/ip';
 import type { AmphoraNetworkConfig } from '../../drivers/network/port';
 import { makeTestPki } from '../emulators/amphora-agent/pki';
 import { lb, listener } from '../fixtures/amphora-config';
@@ -77,6 +79,30 @@ describeAsRoot('the rest driver against the real amphora agent', () => {
     await driver.plugVip(target, vip, net);
     const iface = await callAgent(cloud, { ip: target.lbNetworkIp!, amphoraId: AMPHORA_ID }, 'GET', `/1.0/interface/${vip}`);
     expect(iface).toMatchObject({ status: 200, body: { message: 'OK', interface: 'eth1' } });
+  });
+
+  it('brings a member network NIC up (POST /1.0/plug/network): moved into the haproxy namespace with its address; again is an update', async () => {
+    // A NIC hot-plugged as Nova would (down, unconfigured, its port's MAC), its other end left alone.
+    const mac = 'fa:16:3e:5e:0a:01';
+    const outer = `mn${computeId.slice(0, 8)}`;
+    await ensureVeth({ name: outer, peerName: 'eth2', peerNetns: amphoraNetns(computeId), peerMac: mac });
+    try {
+      const nic = {
+        networkId: randomUUID(),
+        portId: randomUUID(),
+        macAddress: mac,
+        mtu: 1450,
+        fixedIps: [{ subnetId: randomUUID(), ipAddress: '10.95.0.5', subnetCidr: '10.95.0.0/24', gateway: '10.95.0.1', hostRoutes: [] }],
+      };
+      await driver.plugNetwork(target, nic);
+      const iface = await callAgent(cloud, { ip: target.lbNetworkIp!, amphoraId: AMPHORA_ID }, 'GET', '/1.0/interface/10.95.0.5');
+      expect(iface).toMatchObject({ status: 200, body: { message: 'OK', interface: expect.stringMatching(/^eth\d+$/) } });
+      // The agent answers 202 "Updated existing interface" the second time: nothing new plugged.
+      await driver.plugNetwork(target, nic);
+      expect(await callAgent(cloud, { ip: target.lbNetworkIp!, amphoraId: AMPHORA_ID }, 'GET', '/1.0/interface/10.95.0.5')).toMatchObject({ status: 200, body: iface.body });
+    } finally {
+      await ipDelete(['link', 'del', outer]).catch(() => undefined);
+    }
   });
 
   it('installs the rendered configuration, reloads (which starts it), and removes it', async () => {
