@@ -2,7 +2,7 @@
  * Which methods each path of the API answers, as Octavia's web framework (pecan) decides before any
  * API code runs: a method a path's controller has no handler for is a 405 naming the ones it has
  * (`Allow`), with pecan's body; PATCH is one on every path, and so is HEAD (pecan serves no implicit
- * HEAD), but for version discovery at `/`. Built from the routes' own contract (api/contract.ts):
+ * HEAD), but for version discovery at `/`; OPTIONS is pecan's empty 200. Built from the routes' own contract (api/contract.ts):
  * a collection and its items are one controller in Octavia, so they allow what either answers, and a
  * PUT or DELETE of the collection's own path reaches the item's handler without its id: WSME's 400
  * `Missing argument: "<its parameter>"`.
@@ -68,9 +68,11 @@ function pathMethods(mounts: Mount[]): PathMethods[] {
 export function methodGuard(mounts: Mount[]): RequestHandler {
   const paths = pathMethods(mounts);
   return (req, res, next) => {
-    if (req.method === 'OPTIONS' || (req.method === 'HEAD' && req.path === '/')) return next();
+    if (req.method === 'HEAD' && req.path === '/') return next();
     const matching = paths.filter((p) => p.pattern.test(req.path));
     if (matching.length === 0) return next();
+    // pecan answers OPTIONS of any path itself: 200, nothing else.
+    if (req.method === 'OPTIONS') return void res.status(200).end();
     const allow = new Set(matching.flatMap((p) => [...p.allow]));
     let fault: DomainError;
     if (!allow.has(req.method)) fault = new MethodNotAllowed([...allow].sort());

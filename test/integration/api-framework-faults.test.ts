@@ -102,3 +102,8 @@ it('HEAD is a 405 with no body (pecan serves no implicit HEAD), but for version 
   expect({ status: res.status, allow: res.headers.get('allow'), body: await res.text() }).toEqual({ status: 405, allow: 'DELETE, GET, POST, PUT', body: '' });
   expect((await fetch(`${sys.apiUrl}/`, { method: 'HEAD' })).status).toBe(200);
 });
+
+it("OPTIONS is pecan's empty 200", async () => {
+  const res = await fetch(`${sys.apiUrl}/v2/lbaas/loadbalancers/${ids.lb}`, { method: 'OPTIONS', headers: { 'x-project-id': PROJECT_ID } });
+  expect({ status: res.status, type: res.headers.get('content-type'), body: await res.text() }).toEqual({ status: 200, type: null, body: '' });
+});
