@@ -32,7 +32,8 @@ export const objectFields = {
   id: stored(z.guid(), { readOnly: true }),
   provisioning_status: stored(z.enum(ProvisioningStatus), { readOnly: true }),
   operating_status: stored(z.enum(OperatingStatus), { readOnly: true }),
-  admin_state_up: stored(z.boolean(), { column: 'enabled' }),
+  // Octavia's to_dict takes a null admin_state_up as False.
+  admin_state_up: stored(z.boolean(), { column: 'enabled', write: (v) => v ?? false }),
   project_id: stored(z.string(), { readOnly: true }),
   created_at: stored(z.string(), { readOnly: true }),
   updated_at: stored(z.string().nullable(), { readOnly: true }),

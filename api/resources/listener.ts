@@ -15,7 +15,12 @@ export const listenerInclude = {
 /** `l7Policies`: a listener read without them (just created) has none yet. */
 export type ListenerRow = Listener & { l7Policies?: { id: string }[] };
 
-const timeout = () => stored(z.number().int());
+/**
+ * A field a PUT may send as null to put back Octavia's default (its _set_default_on_none): the
+ * connection limit, the timeouts ([haproxy_amphora] defaults), the client authentication.
+ */
+const defaulted = <S extends z.ZodType>(schema: S, fallback: unknown) => stored(schema, { write: (v) => v ?? fallback });
+const timeout = (fallback: number) => defaulted(z.number().int(), fallback);
 const loadBalancerId = stored(z.guid(), { column: 'loadBalancerId' });
 
 export const listeners = resource<ListenerRow>()({
@@ -29,19 +34,20 @@ export const listeners = resource<ListenerRow>()({
     description: text(),
     protocol: stored(z.enum(ListenerProtocol)),
     protocol_port: stored(z.number().int()),
-    connection_limit: stored(z.number().int()),
+    connection_limit: defaulted(z.number().int(), -1),
     default_tls_container_ref: stored(z.string().nullable()),
     sni_container_refs: stored(z.array(z.string())),
     default_pool_id: stored(z.guid().nullable()),
     l7policies: refsOf('l7Policies'),
-    insert_headers: stored(z.record(z.string(), z.string())),
+    // null clears them.
+    insert_headers: defaulted(z.record(z.string(), z.string()), {}),
     loadbalancers: refTo('loadBalancerId'),
-    timeout_client_data: timeout(),
-    timeout_member_connect: timeout(),
-    timeout_member_data: timeout(),
-    timeout_tcp_inspect: timeout(),
+    timeout_client_data: timeout(50000),
+    timeout_member_connect: timeout(5000),
+    timeout_member_data: timeout(50000),
+    timeout_tcp_inspect: timeout(0),
     client_ca_tls_container_ref: absent(),
-    client_authentication: stored(z.string()),
+    client_authentication: defaulted(z.string(), 'NONE'),
     client_crl_container_ref: absent(),
     // Octavia shows an empty list of CIDRs as null.
     allowed_cidrs: stored(z.array(z.string()).nullable(), { show: (cidrs: string[]) => (cidrs.length > 0 ? cidrs : null) }),

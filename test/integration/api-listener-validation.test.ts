@@ -156,3 +156,29 @@ describe('the default pool', () => {
       fault(400, "Validation failure: The pool protocol 'UDP' is invalid while the listener protocol is 'TCP'."));
   });
 });
+
+describe('null puts back the default (Octavia\'s _set_default_on_none)', () => {
+  it('the connection limit, timeouts, client authentication and headers; a null admin_state_up is False', async () => {
+    const listener = await createListener({
+      protocol: 'HTTP', protocol_port: 90, connection_limit: 10, timeout_client_data: 1000, timeout_member_connect: 1000, timeout_member_data: 1000,
+      timeout_tcp_inspect: 1000, insert_headers: { 'X-Forwarded-For': 'true' },
+    });
+    // `openstack loadbalancer listener unset --connection-limit --timeout-client-data ...` sends nulls.
+    const nulls = { connection_limit: null, timeout_client_data: null, timeout_member_connect: null, timeout_member_data: null, timeout_tcp_inspect: null, client_authentication: null, insert_headers: null };
+    const put = await sys.api('PUT', `/v2/lbaas/listeners/${listener.id}`, { listener: nulls });
+    const defaults = { connection_limit: -1, timeout_client_data: 50000, timeout_member_connect: 5000, timeout_member_data: 50000, timeout_tcp_inspect: 0, client_authentication: 'NONE', insert_headers: {} };
+    expect({ status: put.status, listener: put.body.listener }).toMatchObject({ status: 200, listener: defaults });
+    await active();
+    expect((await sys.api('GET', `/v2/lbaas/listeners/${listener.id}`)).body.listener).toMatchObject({ ...defaults, provisioning_status: 'ACTIVE' });
+
+    const off = await sys.api('PUT', `/v2/lbaas/listeners/${listener.id}`, { listener: { admin_state_up: null } });
+    expect(off.body.listener.admin_state_up).toBe(false);
+    await active();
+    expect((await sys.api('GET', `/v2/lbaas/listeners/${listener.id}`)).body.listener).toMatchObject({ admin_state_up: false, provisioning_status: 'ACTIVE' });
+  });
+
+  it('on create too', async () => {
+    const listener = await createListener({ protocol: 'TCP', protocol_port: 91, connection_limit: null, timeout_client_data: null });
+    expect(listener).toMatchObject({ connection_limit: -1, timeout_client_data: 50000 });
+  });
+});
