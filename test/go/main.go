@@ -3,7 +3,9 @@
 // object at a time, updates, lists, the status tree, statistics and the cascade delete. It prints one
 // line per step; test/integration/gophercloud.test.ts builds it, runs it and compares the lines.
 //
-// Usage: lifecycle <api url> <project id>
+// Usage: lifecycle <api url> <project id>                          (noauth: the project in X-Project-Id)
+//
+//	lifecycle --keystone <auth url> <user> <password> <project>  (Keystone v3; the endpoint from its catalog)
 package main
 
 import (
@@ -17,6 +19,8 @@ import (
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack"
+	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
 	"github.com/gophercloud/gophercloud/v2/openstack/loadbalancer/v2/l7policies"
 	"github.com/gophercloud/gophercloud/v2/openstack/loadbalancer/v2/listeners"
 	"github.com/gophercloud/gophercloud/v2/openstack/loadbalancer/v2/loadbalancers"
@@ -105,12 +109,36 @@ func statusOf(err error) int {
 	return 0
 }
 
-func main() {
-	if len(os.Args) != 3 {
-		fail(errors.New("usage: lifecycle <api url> <project id>"))
+// keystoneClient authenticates as Terraform's provider does (password, project scope) and finds the
+// load-balancer endpoint in the token's catalog; the project is the token's.
+func keystoneClient(authURL, user, password, projectName string) (*gophercloud.ServiceClient, string) {
+	provider := must(openstack.AuthenticatedClient(ctx, gophercloud.AuthOptions{
+		IdentityEndpoint: authURL,
+		Username:         user,
+		Password:         password,
+		DomainName:       "Default",
+		TenantName:       projectName,
+	}))
+	result, ok := provider.GetAuthResult().(tokens.CreateResult)
+	if !ok {
+		fail(errors.New("not a Keystone v3 token"))
 	}
-	project := os.Args[2]
-	c := client(os.Args[1], project)
+	project := must(result.ExtractProject())
+	return must(openstack.NewLoadBalancerV2(provider, gophercloud.EndpointOpts{Region: "RegionOne"})), project.ID
+}
+
+func main() {
+	var c *gophercloud.ServiceClient
+	var project string
+	switch {
+	case len(os.Args) == 3:
+		project = os.Args[2]
+		c = client(os.Args[1], project)
+	case len(os.Args) == 6 && os.Args[1] == "--keystone":
+		c, project = keystoneClient(os.Args[2], os.Args[3], os.Args[4], os.Args[5])
+	default:
+		fail(errors.New("usage: lifecycle <api url> <project id> | lifecycle --keystone <auth url> <user> <password> <project>"))
+	}
 
 	// Quotas at /v2/quotas (gophercloud's path; Terraform's openstack_lb_quota_v2).
 	q := must(quotas.Update(ctx, c, project, quotas.UpdateOpts{Loadbalancer: ptr(5), Listener: ptr(10), Member: ptr(20), Pool: ptr(10), Healthmonitor: ptr(10), L7Policy: ptr(10), L7Rule: ptr(10)}).Extract())

@@ -123,4 +123,6 @@ export interface Endpoints {
   imageUrl: string;
   /** The catalog's network endpoint, when a Neutron is mounted (network.ts). */
   networkUrl?: string;
+  /** The catalog's load-balancer endpoint (our API), once a test publishes it. */
+  loadBalancerUrl?: string;
 }

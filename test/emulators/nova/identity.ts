@@ -60,6 +60,7 @@ export class Identity {
       service('identity', 'keystone', `${this.endpoints.authUrl}/`),
       service('image', 'glance', this.endpoints.imageUrl),
       ...(this.endpoints.networkUrl ? [service('network', 'neutron', this.endpoints.networkUrl)] : []),
+      ...(this.endpoints.loadBalancerUrl ? [service('load-balancer', 'octavia', this.endpoints.loadBalancerUrl)] : []),
     ];
   }
 

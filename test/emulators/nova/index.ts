@@ -134,6 +134,8 @@ export interface NovaEmulator {
   requests: RecordedRequest[];
   /** Makes every issued token invalid at once (the next call with one gets 401), to test refresh. */
   expireTokens(): void;
+  /** Publishes our API in the catalog as the 'load-balancer' service (for clients that find it there, as gophercloud). */
+  publishLoadBalancer(url: string): void;
   /** Server records (not deleted) for leak checks. A server being deleted is listed until it is gone. */
   liveServers(): Array<{ id: string; name: string; status: string; taskState: string | null }>;
   /** Registers a network ("in Neutron") for `networks: [{uuid}]`; returns its id. */
@@ -378,6 +380,9 @@ export async function startNovaEmulator(opts: NovaEmulatorOptions = {}): Promise
     faults,
     requests,
     expireTokens: () => state.expireTokens(),
+    publishLoadBalancer: (url: string) => {
+      ep.loadBalancerUrl = url;
+    },
     liveServers: () => {
       state.tick();
       return [...state.servers.values()]
