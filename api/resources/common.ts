@@ -17,6 +17,12 @@ export const refTo = <K extends string>(column: K) => computed(z.array(refSchema
 /** A name or description: stored null, shown `""` (as Octavia shows it). */
 export const text = () => stored(z.string(), { show: (v: string | null) => v ?? '' });
 
+/**
+ * A field a request may send as null to put back Octavia's default (its controllers'
+ * _set_default_on_none): stored as the default, never as null.
+ */
+export const defaulted = <S extends z.ZodType>(schema: S, fallback: unknown) => stored(schema, { write: (v) => v ?? fallback });
+
 /** What Octavia shows of a feature this deployment does not have (TLS settings, VRRP details). */
 export const absent = (schema: z.ZodType = z.string()) => computed(schema.nullable(), () => null);
 

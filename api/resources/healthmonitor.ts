@@ -5,7 +5,7 @@ import { isHttpMonitor } from '../../domain/validate';
 import { newChild } from '../lifecycle';
 import { body, resource, stored } from '../resource';
 import { healthMonitorCreateRoot, healthMonitorTypes, healthMonitorUpdateRoot, type HealthMonitorSingleCreate, type HealthMonitorTypeName } from '../schemas/healthmonitor';
-import { objectFields, refTo, text } from './common';
+import { defaulted, objectFields, refTo, text } from './common';
 
 /** The database enum spells TLS_HELLO and UDP_CONNECT; Octavia's wire names have hyphens. */
 export const healthMonitorTypeToWire = (t: string) => t.replace('_', '-') as HealthMonitorTypeName;
@@ -28,10 +28,11 @@ export const healthMonitors = resource<HealthMonitor>()({
     delay: stored(z.number().int()),
     timeout: stored(z.number().int()),
     max_retries: stored(z.number().int()),
-    max_retries_down: stored(z.number().int()),
-    http_method: stored(z.string().nullable()),
-    url_path: stored(z.string().nullable()),
-    expected_codes: stored(z.string().nullable()),
+    max_retries_down: defaulted(z.number().int(), 3),
+    // The HTTP settings of an HTTP(S) monitor (newHealthMonitor: none for other types).
+    http_method: defaulted(z.string().nullable(), 'GET'),
+    url_path: defaulted(z.string().nullable(), '/'),
+    expected_codes: defaulted(z.string().nullable(), '200'),
     pools: refTo('poolId'),
     http_version: stored(z.number().nullable(), { show: (v: unknown) => (v === null ? null : Number(v)) }),
     domain_name: stored(z.string().nullable()),

@@ -5,7 +5,7 @@ import { ListenerProtocol } from '../../common/status';
 import { body, resource, stored } from '../resource';
 import { listenerCreateRoot, listenerUpdateRoot, type ListenerSingleCreate } from '../schemas/listener';
 import { newChild } from '../lifecycle';
-import { absent, absentTlsLists, objectFields, refsOf, refTo, text } from './common';
+import { absent, absentTlsLists, defaulted, objectFields, refsOf, refTo, text } from './common';
 
 /** A listener's policies as its view lists them: in evaluation order. */
 export const listenerInclude = {
@@ -15,11 +15,7 @@ export const listenerInclude = {
 /** `l7Policies`: a listener read without them (just created) has none yet. */
 export type ListenerRow = Listener & { l7Policies?: { id: string }[] };
 
-/**
- * A field a PUT may send as null to put back Octavia's default (its _set_default_on_none): the
- * connection limit, the timeouts ([haproxy_amphora] defaults), the client authentication.
- */
-const defaulted = <S extends z.ZodType>(schema: S, fallback: unknown) => stored(schema, { write: (v) => v ?? fallback });
+/** The timeouts' defaults are Octavia's [haproxy_amphora] ones. */
 const timeout = (fallback: number) => defaulted(z.number().int(), fallback);
 const loadBalancerId = stored(z.guid(), { column: 'loadBalancerId' });
 

@@ -5,7 +5,7 @@ import { OperatingStatus } from '../../common/status';
 import { newChild } from '../lifecycle';
 import { body, resource, stored } from '../resource';
 import { memberCreateRoot, membersBatchRoot, memberUpdateRoot, type MemberCreate } from '../schemas/member';
-import { objectFields, text } from './common';
+import { defaulted, objectFields, text } from './common';
 
 export const members = resource<Member>()({
   model: 'member',
@@ -17,8 +17,8 @@ export const members = resource<Member>()({
     name: text(),
     address: stored(z.string(), { column: 'ipAddress' }),
     protocol_port: stored(z.number().int()),
-    weight: stored(z.number().int()),
-    backup: stored(z.boolean()),
+    weight: defaulted(z.number().int(), 1),
+    backup: defaulted(z.boolean(), false),
     subnet_id: stored(z.string().nullable()),
     monitor_address: stored(z.string().nullable()),
     monitor_port: stored(z.number().int().nullable()),
@@ -39,7 +39,5 @@ export const members = resource<Member>()({
 export const newMember = (m: MemberCreate, pool: { id: string; projectId: string }, operatingStatus: OperatingStatus = OperatingStatus.NO_MONITOR) => ({
   ...(members.toColumns(m) as Pick<Prisma.MemberUncheckedCreateInput, 'ipAddress' | 'protocolPort'>),
   ...newChild(pool.projectId, operatingStatus),
-  weight: m.weight ?? 1,
-  backup: m.backup ?? false,
   poolId: pool.id,
 });

@@ -66,14 +66,8 @@ export function healthMonitorRoutes(deps: ApiDeps): ApiRouter {
         update.http_version !== undefined ? update.http_version : current.httpVersion === null ? null : Number(current.httpVersion),
       );
       if (type === 'UDP-CONNECT') checkMonitorTypeForPool(pool.protocol, type, update.delay);
-      // null puts these back to their defaults (Octavia's _set_default_on_none).
-      return healthMonitors.toColumns({
-        ...update,
-        ...(update.http_method === null ? { http_method: 'GET' } : {}),
-        ...(update.url_path === null ? { url_path: '/' } : {}),
-        ...(update.expected_codes === null ? { expected_codes: '200' } : {}),
-        ...(update.max_retries_down === null ? { max_retries_down: 3 } : {}),
-      });
+      // null puts these back to their defaults (the resource's `defaulted` fields).
+      return healthMonitors.toColumns(update);
     },
   });
   return routes;

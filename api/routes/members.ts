@@ -150,7 +150,7 @@ export function memberRoutes(deps: ApiDeps): ApiRouter {
     update: async (_current, body) => {
       const update = body().member;
       // Octavia resets these to their defaults when null is sent.
-      return members.toColumns({ ...update, ...(update.weight === null ? { weight: 1 } : {}), ...(update.backup === null ? { backup: false } : {}) });
+      return members.toColumns(update);
     },
   });
   return routes;
