@@ -1,10 +1,11 @@
 /**
  * The network driver port, shaped after Octavia's AbstractNetworkDriver (octavia/network/base.py): how
- * a load balancer gets its VIP, how each amphora is plugged into the VIP's network, and what the API
- * checks before it accepts a `vip_subnet_id`, `vip_network_id` or `vip_port_id`.
+ * a load balancer gets its VIP, how each amphora is plugged into the VIP's network and its members'
+ * networks, and what the API looks up before it accepts a `vip_subnet_id`, `vip_network_id`,
+ * `vip_port_id`, `vip_qos_policy_id` or a member's `subnet_id` (the rules: domain/validate.ts).
  *
  * Implementations: `noop` (addresses made up, nothing plugged: the default), `local` (one tenant network
- * on this machine, in namespaces the project makes) and, next, `neutron` (Octavia's allowed-address-pairs
+ * on this machine, in namespaces the project makes) and `neutron` (Octavia's allowed-address-pairs
  * driver). Every call is idempotent: flows retry them, and a re-entry finds what the first try made.
  */
 

@@ -18,7 +18,8 @@ export interface NeutronTestSystem extends TestSystem<NovaComputeDriver> {
   vipSubnetId: string;
   /**
    * Octavia's objects in Neutron the database does not know (`extra`) and those it knows that Neutron
-   * lacks (`missing`): VIP and VRRP ports, `lb-<id>` groups, and each group's listener rules.
+   * lacks (`missing`): VIP and VRRP ports, `lb-<id>` groups, each group's listener rules, and the ports
+   * Nova made for amphorae (member networks), which must belong to a live amphora's instance.
    */
   leaks(): Promise<{ extra: string[]; missing: string[] }>;
 }
@@ -81,7 +82,12 @@ export async function startNeutronTestSystem(env: Record<string, string> = {}): 
       }
     }
     for (const a of amphorae) want.add(`port ${a.vrrpPortId}`);
+    // Ports Nova made for an instance (member networks): only on a live amphora's instance.
+    const instances = new Set(
+      (await sys.db.amphora.findMany({ where: { status: { not: 'DELETED' }, computeId: { not: null } }, select: { computeId: true } })).map((a) => a.computeId),
+    );
     const have = new Set<string>();
+    for (const p of inv.ports) if (p.deviceOwner === 'compute:nova' && !instances.has(p.deviceId)) have.add(`nova port ${p.id} of ${p.deviceId || 'nothing'}`);
     // Ours, and a user's port a load balancer uses as its VIP.
     const vipPorts = new Set(lbs.map((lb) => lb.vipPortId));
     for (const p of inv.ports) if (p.deviceOwner === 'Octavia' || p.name.startsWith('octavia-lb-') || vipPorts.has(p.id)) have.add(`port ${p.id}`);
