@@ -35,6 +35,7 @@ export interface FieldSpec<R = any> {
   write?: (value: unknown) => unknown;
   /** Shown, never written from a body (ids, statuses, times, the project). */
   readOnly?: boolean;
+
   /** A filter that is not a plain match on the column (a relation, another spelling); false: none. */
   filter?: false | { kind: FilterKind; match: (value: string | number | boolean) => Where };
 }
@@ -82,7 +83,7 @@ export interface ResourceSpec<F extends Record<string, FieldSpec>, B extends Bod
 
 export type ViewOf<F extends Record<string, FieldSpec>> = { [K in keyof F]: z.output<F[K]['schema']> };
 
-interface ResolvedField extends FieldSpec {
+export interface ResolvedField extends FieldSpec {
   wire: string;
   column: string | null;
   read: (row: Row) => unknown;
@@ -138,7 +139,7 @@ export class Resource<R, F extends Record<string, FieldSpec> = Record<string, Fi
   /** `{<singular>: ...}` and `{<plural>: [...], <links>: [...]}`. */
   readonly showSchema: z.ZodObject;
   readonly listSchema: z.ZodObject;
-  private readonly fields: ResolvedField[];
+  readonly fields: readonly ResolvedField[];
   private readonly extraFilters: ResolvedField[];
   private filterSpec: FilterSpec | undefined;
 

@@ -8,7 +8,7 @@ import {
   availabilityZoneProfileUpdateRoot,
   availabilityZoneUpdateRoot,
 } from '../schemas/availability-zone';
-import { text } from './common';
+import { defaulted, text } from './common';
 
 /** Keyed by name, as in Octavia. */
 export const availabilityZones = resource<AvailabilityZone>()({
@@ -21,7 +21,7 @@ export const availabilityZones = resource<AvailabilityZone>()({
   fields: {
     name: stored(z.string()),
     description: text(),
-    enabled: stored(z.boolean()),
+    enabled: defaulted(z.boolean(), true),
     availability_zone_profile_id: stored(z.guid()),
   },
   bodies: {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Flavor, FlavorProfile } from '../../generated/prisma/client';
 import { body, resource, stored } from '../resource';
 import { flavorCreateRoot, flavorProfileCreateRoot, flavorProfileUpdateRoot, flavorUpdateRoot } from '../schemas/flavor';
-import { text } from './common';
+import { defaulted, text } from './common';
 
 export const flavors = resource<Flavor>()({
   model: 'flavor',
@@ -15,7 +15,7 @@ export const flavors = resource<Flavor>()({
     id: stored(z.guid()),
     name: stored(z.string()),
     description: text(),
-    enabled: stored(z.boolean()),
+    enabled: defaulted(z.boolean(), true),
     flavor_profile_id: stored(z.guid()),
   },
   bodies: {

@@ -5,7 +5,7 @@ import type { L7Rule, Prisma } from '../../generated/prisma/client';
 import { newChild } from '../lifecycle';
 import { body, resource, stored } from '../resource';
 import { l7RuleCreateRoot, l7RuleUpdateRoot, type L7RuleCreate } from '../schemas/l7rule';
-import { objectFields } from './common';
+import { defaulted, objectFields } from './common';
 
 export const l7Rules = resource<L7Rule>()({
   model: 'l7Rule',
@@ -18,7 +18,7 @@ export const l7Rules = resource<L7Rule>()({
     compare_type: stored(z.enum(L7RuleCompareType)),
     key: stored(z.string().nullable()),
     value: stored(z.string()),
-    invert: stored(z.boolean()),
+    invert: defaulted(z.boolean(), false),
   },
   bodies: {
     create: body(l7RuleCreateRoot, 'rule_'),

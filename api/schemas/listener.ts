@@ -1,7 +1,7 @@
 /** Listener request bodies (Octavia api-ref: Listeners). */
 import { z } from 'zod';
 import { fields } from '../validation';
-import { inheritedProject, optional } from './common';
+import { inheritedProject, int32, optional } from './common';
 import { l7PolicySingleCreate } from './l7policy';
 import { poolSingleCreate } from './pool';
 
@@ -15,7 +15,7 @@ const mutable = {
   name: optional(fields.name()),
   description: optional(fields.description()),
   admin_state_up: optional(z.boolean()),
-  connection_limit: optional(z.number().int().min(-1)),
+  connection_limit: optional(int32().min(-1)),
   default_pool_id: optional(fields.uuid()),
   default_tls_container_ref: optional(z.string().max(255)),
   sni_container_refs: optional(z.array(z.string().max(255))),

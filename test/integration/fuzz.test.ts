@@ -15,7 +15,7 @@
  */
 import fc from 'fast-check';
 import { VIP_SUBNET, createTree, watchFlows, type Flows } from '../support/fixtures';
-import { startTestSystem, type TestSystem } from '../support/system';
+import { PROJECT_ID, startTestSystem, type TestSystem } from '../support/system';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 400);
 const SEED = process.env.FUZZ_SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.FUZZ_SEED);
@@ -34,8 +34,27 @@ interface Operation {
 let sys: TestSystem;
 let flows: Flows;
 let operations: Operation[];
-/** Ids that exist: the test project's tree and another project's load balancer. */
-const knownIds: string[] = [];
+
+/**
+ * Ids that exist, by kind (a wrapper name without underscores: loadbalancer, pool, l7policy, rule...):
+ * the test project's tree, another project's load balancer, and whatever the run creates. Requests
+ * mostly name an existing object of the kind their path or field wants, so they reach past the lookup.
+ */
+const known = new Map<string, string[]>();
+const remember = (kind: string, id: unknown) => {
+  if (typeof id === 'string') known.set(kind, [...(known.get(kind) ?? []), id]);
+};
+/** The kind a path parameter (by its collection segment) or a body field names. */
+const SEGMENT_KINDS: Record<string, string> = {
+  loadbalancers: 'loadbalancer', listeners: 'listener', pools: 'pool', poolId: 'pool', members: 'member',
+  healthmonitors: 'healthmonitor', l7policies: 'l7policy', l7policyId: 'l7policy', rules: 'rule',
+  flavorprofiles: 'flavorprofile', flavors: 'flavor', availabilityzoneprofiles: 'availabilityzoneprofile',
+  availabilityzones: 'availabilityzone', amphorae: 'amphora', openstack_flavors: 'openstackflavor',
+  projectId: 'project', provider: 'provider',
+};
+/** Names that stay valid whatever is deleted (a project's quotas reset, not the project). */
+const FIXED_KINDS = new Set(['project', 'provider', 'subnet']);
+const fieldKind = (field: string) => field.replace(/_id$/, '').replace(/^(default|redirect|vip)_/, '').replace(/_/g, '');
 
 /** Tables the API writes (heartbeat tables are the health manager's and move on their own). */
 let tables: string[];
@@ -45,6 +64,31 @@ const digest = async (): Promise<string> => {
   );
   return rows[0]!.d;
 };
+
+/** Objects of every kind for requests to name: a whole tree, a flavor and a zone, another project's load balancer. */
+async function seed() {
+  const tree = await createTree(sys, { vipSubnetId: VIP_SUBNET, listener: { protocol: 'HTTP', protocol_port: 80 }, pool: { protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN' }, members: [{ address: '192.0.2.10', protocol_port: 80 }], healthMonitor: { type: 'HTTP', delay: 5, timeout: 3, max_retries: 2 } });
+  remember('loadbalancer', tree.loadBalancerId);
+  remember('listener', tree.listenerId);
+  remember('pool', tree.poolId);
+  remember('member', tree.memberIds[0]);
+  remember('healthmonitor', tree.healthMonitorId);
+  const made = async (path: string, body: Record<string, unknown>, project?: string) => {
+    const res = await sys.api('POST', path, body, project ? { 'x-project-id': project } : {});
+    if (res.status !== 201) throw new Error(`seeding POST ${path}: ${res.status} ${res.text}`);
+    await flows.settled();
+    const [wrapper, view] = Object.entries(res.body as Record<string, Schema>)[0]!;
+    remember(wrapper.replace(/_/g, ''), view.id ?? view.name);
+    return (view.id ?? view.name) as string;
+  };
+  const policy = await made('/v2/lbaas/l7policies', { l7policy: { listener_id: tree.listenerId, action: 'REJECT' } });
+  await made(`/v2/lbaas/l7policies/${policy}/rules`, { rule: { type: 'PATH', compare_type: 'STARTS_WITH', value: '/api' } });
+  const profile = await made('/v2/lbaas/flavorprofiles', { flavorprofile: { name: 'fuzz', provider_name: 'amphora', flavor_data: '{}' } });
+  await made('/v2/lbaas/flavors', { flavor: { name: `fuzz-${profile}`, flavor_profile_id: profile } });
+  const zoneProfile = await made('/v2/lbaas/availabilityzoneprofiles', { availability_zone_profile: { name: 'fuzz', provider_name: 'amphora', availability_zone_data: '{}' } });
+  await made('/v2/lbaas/availabilityzones', { availability_zone: { name: `fuzz-${zoneProfile}`, availability_zone_profile_id: zoneProfile } });
+  await made('/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } }, OTHER_PROJECT);
+}
 
 beforeAll(async () => {
   sys = await startTestSystem();
@@ -58,12 +102,12 @@ beforeAll(async () => {
       body: op.requestBody?.content?.['application/json']?.schema,
     })),
   );
-  const tree = await createTree(sys, { vipSubnetId: VIP_SUBNET, listener: { protocol: 'HTTP', protocol_port: 80 }, pool: { protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN' }, members: [{ address: '192.0.2.10', protocol_port: 80 }], healthMonitor: { type: 'HTTP', delay: 5, timeout: 3, max_retries: 2 } });
-  knownIds.push(tree.loadBalancerId, tree.listenerId!, tree.poolId!, ...tree.memberIds, tree.healthMonitorId!);
-  const other = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } }, { 'x-project-id': OTHER_PROJECT });
-  expect(other.status).toBe(201);
-  knownIds.push(other.body.loadbalancer.id);
-  await flows.settled();
+  remember('project', PROJECT_ID);
+  remember('project', OTHER_PROJECT);
+  remember('subnet', VIP_SUBNET);
+  for (const provider of ['amphora', 'octavia', 'noop_driver', 'f5']) remember('provider', provider);
+  await seed();
+  for (const amphora of await sys.db.amphora.findMany()) remember('amphora', amphora.id);
   const names = await sys.db.$queryRawUnsafe<{ t: string }[]>(
     `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT IN ('_prisma_migrations', 'amphora_health', 'listener_statistics') ORDER BY 1`,
   );
@@ -87,18 +131,23 @@ const anything: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, oddScalar, fc.array(tie('value'), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 8 }), tie('value'), { maxKeys: 3 })),
 })).value;
 
-const idArb = fc.oneof(
-  fc.constantFrom(...['00000000-0000-0000-0000-000000000000', 'not-a-uuid', '%00', '..', 'x'.repeat(300), '1', '%F0%9F%92%A5', '%zz', 'a%2Fb']),
-  fc.uuid(),
-  fc.nat().map((i) => knownIds[i % knownIds.length]!),
+const ODD_IDS = ['00000000-0000-0000-0000-000000000000', 'not-a-uuid', '%00', '..', 'x'.repeat(300), '1', '%F0%9F%92%A5', '%zz', 'a%2Fb'];
+/** Mostly an existing id of `kind` (any existing one when the kind has none), else unknown or malformed. */
+const idArb = (kind?: string) => fc.oneof(
+  { weight: 6, arbitrary: fc.nat().map((i) => {
+    const ids = (kind && known.get(kind)) || [...known.values()].flat();
+    return ids[i % ids.length]!;
+  }) },
+  { weight: 1, arbitrary: fc.uuid() },
+  { weight: 1, arbitrary: fc.constantFrom(...ODD_IDS) },
 );
 
 /** A value valid by a (JSON) schema, as far as the schema says; the API's own rules refuse the rest. */
-function fromSchema(schema: Schema | undefined, depth = 0): fc.Arbitrary<unknown> {
+function fromSchema(schema: Schema | undefined, depth = 0, field = ''): fc.Arbitrary<unknown> {
   if (!schema || depth > 4) return oddScalar;
   if (schema.enum) return fc.constantFrom(...(schema.enum as unknown[]));
   const alternatives = (schema.anyOf ?? schema.oneOf) as Schema[] | undefined;
-  if (alternatives) return fc.oneof(...alternatives.map((s) => fromSchema(s, depth + 1)));
+  if (alternatives) return fc.oneof(...alternatives.map((s) => fromSchema(s, depth + 1, field)));
   const types = ([] as string[]).concat(schema.type ?? 'string');
   return fc.oneof(...types.map((type): fc.Arbitrary<unknown> => {
     switch (type) {
@@ -111,13 +160,13 @@ function fromSchema(schema: Schema | undefined, depth = 0): fc.Arbitrary<unknown
       case 'number':
         return fc.double({ min: schema.minimum ?? -1, max: schema.maximum ?? 1e6, noNaN: true });
       case 'array':
-        return fc.array(fromSchema(schema.items, depth + 1), { maxLength: 3 });
+        return fc.array(fromSchema(schema.items, depth + 1, field), { maxLength: 3 });
       case 'object': {
         const props = Object.entries((schema.properties ?? {}) as Record<string, Schema>);
-        return fc.record(Object.fromEntries(props.map(([k, s]) => [k, fromSchema(s, depth + 1)])), { requiredKeys: schema.required ?? [] });
+        return fc.record(Object.fromEntries(props.map(([k, s]) => [k, fromSchema(s, depth + 1, k)])), { requiredKeys: schema.required ?? [] });
       }
       default:
-        if (schema.format === 'uuid') return idArb;
+        if (schema.format === 'uuid' || known.has(fieldKind(field))) return idArb(fieldKind(field));
         if (schema.example !== undefined) return fc.oneof(fc.constant(schema.example), fc.string({ maxLength: schema.maxLength ?? 30 }));
         return fc.string({ maxLength: Math.min(schema.maxLength ?? 30, 300) });
     }
@@ -132,7 +181,7 @@ function mutate(body: unknown): fc.Arbitrary<unknown> {
   const fields = Object.keys(inner);
   const withInner = (next: unknown) => ({ ...(body as object), [wrapper]: next });
   return fc.oneof(
-    fc.constant(body),
+    { weight: 4, arbitrary: fc.constant(body) },
     fields.length ? fc.tuple(fc.constantFrom(...fields), anything).map(([f, v]) => withInner({ ...inner, [f]: v })) : fc.constant(body),
     fields.length ? fc.constantFrom(...fields).map((f) => withInner(Object.fromEntries(Object.entries(inner).filter(([k]) => k !== f)))) : fc.constant(body),
     fc.tuple(fc.string({ unit: 'binary', maxLength: 12 }), anything).map(([f, v]) => withInner({ ...inner, [f]: v })),
@@ -148,7 +197,7 @@ interface FuzzRequest {
   headers: Record<string, string>;
 }
 
-const queryValue = fc.oneof(fc.constantFrom('%00', 'a%00b', '%zz', '', ',', '-1', 'abc', 'true', 'maybe', 'name:up', 'id:desc', '%F0%9F%92%A5'), idArb.map((v) => encodeURIComponent(String(v))), fc.string({ unit: 'binary', maxLength: 20 }).map(encodeURIComponent));
+const queryValue = fc.oneof(fc.constantFrom('%00', 'a%00b', '%zz', '', ',', '-1', 'abc', 'true', 'maybe', 'name:up', 'id:desc', '%F0%9F%92%A5'), idArb().map((v) => encodeURIComponent(String(v))), fc.string({ unit: 'binary', maxLength: 20 }).map(encodeURIComponent));
 const queryFor = (op: Operation) =>
   fc.array(fc.tuple(fc.oneof(fc.constantFrom(...op.query, 'limit', 'marker', 'sort', 'fields', 'page_reverse', 'cascade', 'tags', 'not-tags-any'), fc.string({ maxLength: 8 }).map(encodeURIComponent)), queryValue), { maxLength: 3 })
     .map((pairs) => (pairs.length ? `?${pairs.map(([k, v]) => `${k}=${v}`).join('&')}` : ''));
@@ -157,9 +206,12 @@ const requestArb: fc.Arbitrary<FuzzRequest> = fc.constant(null).chain(() => {
   const op = fc.constantFrom(...operations);
   const documented = op.chain((o) => fc.record({
     method: fc.oneof({ weight: 9, arbitrary: fc.constant(o.method) }, { weight: 1, arbitrary: fc.constantFrom('PATCH', 'DELETE', 'PUT', 'POST', 'GET', 'HEAD', 'OPTIONS') }),
-    path: fc.tuple(fc.array(idArb, { minLength: 4, maxLength: 4 }), fc.constantFrom('', '', '', '/', '/x', '//')).map(([ids, tail]) => {
+    path: fc.tuple(
+      fc.tuple(...[...o.template.matchAll(/([\w-]+)\/\{(\w+)\}/g)].map(([, segment, param]) => idArb(SEGMENT_KINDS[param!] ?? SEGMENT_KINDS[segment!]))),
+      fc.oneof({ weight: 12, arbitrary: fc.constant('') }, { weight: 1, arbitrary: fc.constantFrom('/', '/x', '//') }),
+    ).map(([ids, tail]) => {
       let i = 0;
-      return o.template.replace(/\{\w+\}/g, () => String(ids[i++])) + tail;
+      return o.template.replace(/\{\w+\}/g, () => encodeURIComponent(String(ids[i++]))) + tail;
     }),
     query: queryFor(o),
     body: o.body ? fromSchema(o.body).chain(mutate) : fc.constant(undefined),
@@ -189,8 +241,14 @@ it(`answers ${RUNS} fuzzed requests without a 5xx, rejects in Octavia's format a
   const statuses = new Map<number, number>();
   await fc.assert(
     fc.asyncProperty(requestArb, async (req) => {
+      // A run deletes what it names too: when no pool is left, a new tree.
+      if (!known.get('pool')?.length) {
+        await seed();
+        before = await digest();
+      }
       const res = await sys.api(req.method, req.path, req.body, req.headers);
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+
       const what = `${req.method} ${req.path.slice(0, 200)} ${req.body?.slice(0, 300) ?? ''} -> ${res.status} ${res.text.slice(0, 300)}`;
       if (res.status >= 500 && res.status !== 501) throw new Error(`5xx: ${what}`);
       if (res.status >= 400) {
@@ -201,6 +259,14 @@ it(`answers ${RUNS} fuzzed requests without a 5xx, rejects in Octavia's format a
           throw new Error(`a rejected request changed the database: ${what}`);
         }
       } else {
+        // What it deleted is no longer named; what it made is.
+        if (req.method === 'DELETE') {
+          const gone = req.path.split('?')[0]!.split('/').map(decodeURIComponent);
+          for (const [kind, ids] of known) if (!FIXED_KINDS.has(kind)) known.set(kind, ids.filter((id) => !gone.includes(id)));
+        }
+        if (res.status === 201 && res.body && typeof res.body === 'object') {
+          for (const [wrapper, view] of Object.entries(res.body as Record<string, Schema>)) remember(wrapper.replace(/_/g, ''), view?.id ?? view?.name);
+        }
         // Accepted: its flows run to their end before the next request, which starts from a quiet state.
         await flows.settled();
         before = await digest();
@@ -222,4 +288,18 @@ it('found: a NUL byte in a tag filter matches nothing, it is not a database erro
   const all = (await sys.api('GET', '/v2/lbaas/loadbalancers')).body.loadbalancers.length;
   expect((await sys.api('GET', '/v2/lbaas/loadbalancers?tags=%00')).body.loadbalancers).toEqual([]);
   expect((await sys.api('GET', '/v2/lbaas/loadbalancers?not-tags=a%00')).body.loadbalancers).toHaveLength(all);
+});
+
+it('found: a null for a listener setting with a default stores the default (its flow could not write the null)', async () => {
+  const listener = known.get('listener')!.find(Boolean)!;
+  const lb = (await sys.api('GET', `/v2/lbaas/listeners/${listener}`)).body.listener.loadbalancers[0].id;
+  const nulls = { connection_limit: null, timeout_client_data: null, timeout_member_connect: null, timeout_member_data: null, timeout_tcp_inspect: null, insert_headers: null, client_authentication: null };
+  expect((await sys.api('PUT', `/v2/lbaas/listeners/${listener}`, { listener: nulls })).status).toBe(200);
+  expect(await flows.settledActive(`/v2/lbaas/loadbalancers/${lb}`)).toMatchObject({ provisioning_status: 'ACTIVE' });
+  expect(await flows.settledView(`/v2/lbaas/listeners/${listener}`)).toMatchObject({
+    provisioning_status: 'ACTIVE', connection_limit: -1, timeout_client_data: 50000, timeout_member_connect: 5000, timeout_member_data: 50000, timeout_tcp_inspect: 0, insert_headers: {}, client_authentication: 'NONE',
+  });
+  const created = await sys.api('POST', '/v2/lbaas/listeners', { listener: { protocol: 'TCP', protocol_port: 2222, loadbalancer_id: lb, ...nulls } });
+  expect(created.status).toBe(201);
+  expect(await flows.settledView(`/v2/lbaas/listeners/${created.body.listener.id}`)).toMatchObject({ provisioning_status: 'ACTIVE', timeout_client_data: 50000 });
 });
