@@ -75,37 +75,79 @@ export function checkInsertHeaders(protocol: string, names: readonly string[], s
   if (protocol !== 'TERMINATED_HTTPS' && ssl.length > 0) throw new InvalidOption(pyRepr(ssl), `${protocol} protocol listener.`);
 }
 
-export interface ListenerTlsRefs {
+export interface ListenerTlsFields {
   default_tls_container_ref?: string | null;
   sni_container_refs?: readonly string[] | null;
+  client_ca_tls_container_ref?: string | null;
+  client_crl_container_ref?: string | null;
+  client_authentication?: string | null;
+  tls_ciphers?: string | null;
+  tls_versions?: readonly string[] | null;
+  alpn_protocols?: readonly string[] | null;
 }
 
-const hasTlsRefs = (l: ListenerTlsRefs) => Boolean(l.default_tls_container_ref) || (l.sni_container_refs?.length ?? 0) > 0;
+const hasTlsRefs = (l: ListenerTlsFields) =>
+  Boolean(l.default_tls_container_ref) || Boolean(l.client_ca_tls_container_ref) || (l.sni_container_refs?.length ?? 0) > 0;
+const hasCertificate = (l: ListenerTlsFields) => Boolean(l.default_tls_container_ref) || (l.sni_container_refs?.length ?? 0) > 0;
 
 /**
- * Certificates belong to the listeners that end TLS (TERMINATED_HTTPS, PROMETHEUS with TLS), which
- * need one; UDP and SCTP take none (Octavia's _validate_create_listener).
+ * What is left once Octavia's rules pass: certificates would come from a certificate manager this
+ * deployment does not have, so references are refused as Octavia refuses ones it cannot retrieve, and
+ * the cipher/version/ALPN lists (which have nowhere to be stored) are refused rather than dropped.
  */
-export function checkListenerTls(protocol: string, l: ListenerTlsRefs): void {
+function refuseListenerTlsSettings(l: ListenerTlsFields): void {
+  const refs = [l.default_tls_container_ref, ...(l.sni_container_refs ?? []), l.client_ca_tls_container_ref, l.client_crl_container_ref].filter(
+    (r): r is string => !!r,
+  );
+  if (refs.length > 0) throw new CertificateRetrieval(refs);
+  const lists = { tls_ciphers: l.tls_ciphers, tls_versions: l.tls_versions, alpn_protocols: l.alpn_protocols };
+  const set = Object.entries(lists).filter(([, v]) => (Array.isArray(v) ? v.length > 0 : !!v));
+  if (set.length > 0) throw new ValidationFailure(`${set.map(([k]) => k).join(', ')} cannot be set: listeners of this deployment have no TLS settings.`);
+}
+
+/**
+ * Octavia's _validate_create_listener TLS rules, in its order: certificates belong to the listeners
+ * that end TLS (TERMINATED_HTTPS, PROMETHEUS with TLS), which need one; UDP and SCTP take none; a
+ * client CA needs a certificate, client authentication a client CA, a CRL a client CA.
+ */
+export function checkListenerTls(protocol: string, l: ListenerTlsFields): void {
   const refs = hasTlsRefs(l);
   if ((protocol === 'UDP' || protocol === 'SCTP') && refs) throw new ValidationFailure(`${protocol} protocol listener does not support TLS.`);
   const offloads = protocol === 'TERMINATED_HTTPS' || (protocol === 'PROMETHEUS' && refs);
+  const what = protocol === 'PROMETHEUS' ? 'PROMETHEUS with TLS' : protocol;
   if (!offloads && refs) throw new ValidationFailure(`Certificate container references are not allowed on ${protocol} protocol listeners.`);
-  if (offloads && !refs) {
-    throw new ValidationFailure(
-      `An SNI or default certificate container reference must be provided for ${protocol === 'PROMETHEUS' ? 'PROMETHEUS with TLS' : protocol} protocol listeners.`,
-    );
+  if (l.client_ca_tls_container_ref && !hasCertificate(l)) {
+    throw new ValidationFailure('An SNI or default certificate container reference must be provided with a client CA container reference.');
   }
+  if (offloads && !hasCertificate(l)) {
+    throw new ValidationFailure(`An SNI or default certificate container reference must be provided for ${what} protocol listeners.`);
+  }
+  const auth = l.client_authentication === undefined ? 'NONE' : l.client_authentication;
+  if (auth !== 'NONE' && !l.client_ca_tls_container_ref) {
+    throw new ValidationFailure(`Client authentication setting ${auth ?? 'None'} requires a client CA container reference.`);
+  }
+  if (l.client_crl_container_ref && !l.client_ca_tls_container_ref) {
+    throw new ValidationFailure('A client authentication CA reference is required to specify a client authentication revocation list.');
+  }
+  refuseListenerTlsSettings(l);
 }
 
-/** The same on a PUT, against the listener's protocol (Octavia's _validate_listener_PUT). */
-export function checkListenerTlsUpdate(protocol: string, l: ListenerTlsRefs & { insert_headers?: Record<string, string> | null }): void {
+/** The same on a PUT, against the listener's protocol (Octavia's _validate_listener_PUT); it stores no client CA. */
+export function checkListenerTlsUpdate(protocol: string, l: ListenerTlsFields & { insert_headers?: Record<string, string> | null }): void {
   const refs = hasTlsRefs(l);
   if ((protocol === 'UDP' || protocol === 'SCTP') && (refs || Object.keys(l.insert_headers ?? {}).length > 0)) {
     throw new ValidationFailure(`${protocol} protocol listener does not support TLS or header insertion.`);
   }
   const offloads = protocol === 'TERMINATED_HTTPS' || (protocol === 'PROMETHEUS' && refs);
   if (!offloads && refs) throw new ValidationFailure(`Certificate container references are not allowed on ${protocol} protocol listeners.`);
+  const auth = l.client_authentication;
+  if (auth !== undefined && auth !== 'NONE' && !l.client_ca_tls_container_ref) {
+    throw new ValidationFailure(`Client authentication setting ${auth ?? 'None'} requires a client CA container reference.`);
+  }
+  if (l.client_crl_container_ref && !l.client_ca_tls_container_ref) {
+    throw new ValidationFailure('A client authentication CA reference is required to specify a client authentication revocation list.');
+  }
+  refuseListenerTlsSettings(l);
 }
 
 /** The IP version of a CIDR or an address. */

@@ -48,13 +48,14 @@ export function listenerRoutes(deps: ApiDeps): ApiRouter {
     const listener = normalized(body().listener);
     const lb = await findLoadBalancer(deps, listener.loadbalancer_id);
     authorize(req, 'listener:post', lb.projectId);
-    checkListenerSupported(deps, listener);
     await checkDefaultPool(listener.default_pool_id, lb.id, listener.protocol);
     // Octavia's _validate_create_listener, in its order; the port and the VIP under the lock.
     if (listener.insert_headers && Object.keys(listener.insert_headers).length > 0) {
       checkInsertHeaders(listener.protocol, Object.keys(listener.insert_headers), (names) => `dict_keys(${pyRepr(names)})`);
     }
     checkListenerTls(listener.protocol, listener);
+    // Octavia's own validation first (400), then what the provider cannot do (501).
+    checkListenerSupported(deps, listener);
     const row = await createChild(
       deps,
       'listener',

@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { fields } from '../validation';
 import { inheritedProject, int32, optional } from './common';
 import { l7PolicySingleCreate } from './l7policy';
-import { poolSingleCreate } from './pool';
+import { alpnProtocols, poolSingleCreate } from './pool';
 
 /** In the order Octavia lists them in its error messages. */
 export const listenerProtocols = ['TERMINATED_HTTPS', 'HTTPS', 'PROMETHEUS', 'TCP', 'UDP', 'SCTP', 'HTTP'] as const;
 
-/** Octavia's timeout bounds (ms): 0 .. one year. */
-const timeout = () => z.number().int().min(0).max(31536000);
+/** Octavia's MIN_TIMEOUT .. MAX_TIMEOUT (ms): 0 .. 24 days (24 * 24 * 60 * 60 * 1000). */
+const timeout = () => z.number().int().min(0).max(2073600000);
 
 const mutable = {
   name: optional(fields.name()),
@@ -26,6 +26,13 @@ const mutable = {
   timeout_tcp_inspect: optional(timeout()),
   allowed_cidrs: optional(z.array(fields.cidr())),
   client_authentication: optional(z.enum(['NONE', 'OPTIONAL', 'MANDATORY'])),
+  // TLS settings Octavia takes (checked by domain/validate.ts checkListenerTls; this deployment has no
+  // certificate manager to retrieve references from, nor a place for the lists).
+  client_ca_tls_container_ref: optional(z.string().max(255)),
+  client_crl_container_ref: optional(z.string().max(255)),
+  tls_ciphers: optional(z.string().max(2048)),
+  tls_versions: optional(z.array(z.string().max(32))),
+  alpn_protocols: optional(z.array(z.enum(alpnProtocols, { message: 'Value should be a valid ALPN protocol ID' }))),
   tags: optional(fields.tags()),
 };
 

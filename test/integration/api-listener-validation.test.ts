@@ -124,8 +124,33 @@ describe('certificates', () => {
       'Validation failure: Certificate container references are not allowed on TCP protocol listeners.'],
     ['one on a UDP listener', { protocol: 'UDP', default_tls_container_ref: 'https://barbican/v1/containers/c1' },
       'Validation failure: UDP protocol listener does not support TLS.'],
+    ['a client CA without a certificate', { protocol: 'TERMINATED_HTTPS', client_ca_tls_container_ref: 'https://barbican/v1/containers/ca' },
+      'Validation failure: An SNI or default certificate container reference must be provided with a client CA container reference.'],
+    ['client authentication without a client CA', { protocol: 'HTTP', client_authentication: 'MANDATORY' },
+      'Validation failure: Client authentication setting MANDATORY requires a client CA container reference.'],
+    ['a null client authentication (not NONE, as Octavia reads it)', { protocol: 'HTTP', client_authentication: null },
+      'Validation failure: Client authentication setting None requires a client CA container reference.'],
+    ['a revocation list without a client CA', { protocol: 'TERMINATED_HTTPS', default_tls_container_ref: 'https://barbican/v1/containers/c1', client_crl_container_ref: 'https://barbican/v1/containers/crl' },
+      'Validation failure: A client authentication CA reference is required to specify a client authentication revocation list.'],
+    // What passes Octavia's rules still needs a certificate manager, which this deployment does not have.
+    ['a certificate no certificate manager can retrieve', { protocol: 'TERMINATED_HTTPS', default_tls_container_ref: 'https://barbican/v1/containers/c1' },
+      "Could not retrieve certificate: ['https://barbican/v1/containers/c1']"],
+    ['TLS versions, which a listener here has nowhere to keep', { protocol: 'HTTP', tls_versions: ['TLSv1.2'] },
+      'Validation failure: tls_versions cannot be set: listeners of this deployment have no TLS settings.'],
+    ['an ALPN protocol Octavia does not know', { protocol: 'HTTP', alpn_protocols: ['h2', 'h3'] },
+      "Invalid input for field/attribute alpn_protocols. Value: '['h2', 'h3']'. Value should be a valid ALPN protocol ID"],
   ])('%s is refused', async (_what, listener, message) => {
     await refused('POST', '/v2/lbaas/listeners', { listener: { loadbalancer_id: lbId, protocol_port: 86, ...listener } }, fault(400, message));
+  });
+
+  it('client authentication without a client CA is refused on update, a null one too', async () => {
+    const listener = await createListener({ protocol: 'HTTP', protocol_port: 93 });
+    for (const auth of ['OPTIONAL', null]) {
+      await refused('PUT', `/v2/lbaas/listeners/${listener.id}`, { listener: { client_authentication: auth } },
+        fault(400, `Validation failure: Client authentication setting ${auth ?? 'None'} requires a client CA container reference.`));
+    }
+    expect((await sys.api('PUT', `/v2/lbaas/listeners/${listener.id}`, { listener: { client_authentication: 'NONE' } })).status).toBe(200);
+    await active();
   });
 
   it('a UDP listener takes neither certificates nor headers on update', async () => {
@@ -158,15 +183,15 @@ describe('the default pool', () => {
 });
 
 describe('null puts back the default (Octavia\'s _set_default_on_none)', () => {
-  it('the connection limit, timeouts, client authentication and headers; a null admin_state_up is False', async () => {
+  it('the connection limit, timeouts and headers; a null admin_state_up is False', async () => {
     const listener = await createListener({
       protocol: 'HTTP', protocol_port: 90, connection_limit: 10, timeout_client_data: 1000, timeout_member_connect: 1000, timeout_member_data: 1000,
       timeout_tcp_inspect: 1000, insert_headers: { 'X-Forwarded-For': 'true' },
     });
     // `openstack loadbalancer listener unset --connection-limit --timeout-client-data ...` sends nulls.
-    const nulls = { connection_limit: null, timeout_client_data: null, timeout_member_connect: null, timeout_member_data: null, timeout_tcp_inspect: null, client_authentication: null, insert_headers: null };
+    const nulls = { connection_limit: null, timeout_client_data: null, timeout_member_connect: null, timeout_member_data: null, timeout_tcp_inspect: null, insert_headers: null };
     const put = await sys.api('PUT', `/v2/lbaas/listeners/${listener.id}`, { listener: nulls });
-    const defaults = { connection_limit: -1, timeout_client_data: 50000, timeout_member_connect: 5000, timeout_member_data: 50000, timeout_tcp_inspect: 0, client_authentication: 'NONE', insert_headers: {} };
+    const defaults = { connection_limit: -1, timeout_client_data: 50000, timeout_member_connect: 5000, timeout_member_data: 50000, timeout_tcp_inspect: 0, insert_headers: {} };
     expect({ status: put.status, listener: put.body.listener }).toMatchObject({ status: 200, listener: defaults });
     await active();
     expect((await sys.api('GET', `/v2/lbaas/listeners/${listener.id}`)).body.listener).toMatchObject({ ...defaults, provisioning_status: 'ACTIVE' });
@@ -180,5 +205,14 @@ describe('null puts back the default (Octavia\'s _set_default_on_none)', () => {
   it('on create too', async () => {
     const listener = await createListener({ protocol: 'TCP', protocol_port: 91, connection_limit: null, timeout_client_data: null });
     expect(listener).toMatchObject({ connection_limit: -1, timeout_client_data: 50000 });
+  });
+});
+
+describe('timeouts', () => {
+  it("are bounded by Octavia's MAX_TIMEOUT (24 days in ms), not less", async () => {
+    const listener = await createListener({ protocol: 'TCP', protocol_port: 92, timeout_client_data: 2073600000, timeout_tcp_inspect: 31536001 });
+    expect(listener).toMatchObject({ timeout_client_data: 2073600000, timeout_tcp_inspect: 31536001 });
+    await refused('PUT', `/v2/lbaas/listeners/${listener.id}`, { listener: { timeout_member_data: 2073600001 } },
+      fault(400, "Invalid input for field/attribute timeout_member_data. Value: '2073600001'. Value should be lower or equal to 2073600000"));
   });
 });
