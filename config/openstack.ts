@@ -212,7 +212,7 @@ export function loadOpenStackConfig(env: NodeJS.ProcessEnv = process.env, search
     },
     regionName: e.OS_REGION_NAME,
     interface: e.OS_INTERFACE,
-    /** Not applied by the driver (Node's fetch takes no per-request CA): use NODE_EXTRA_CA_CERTS. */
+    /** Trusted besides Node's roots by every OpenStack client (drivers/openstack/tls.ts). */
     caFile: e.OS_CACERT,
     insecure: e.OS_INSECURE,
     nova: {

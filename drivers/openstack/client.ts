@@ -8,6 +8,7 @@ import type { Logger } from '../../common/logger';
 import { ComputeCircuitBreaker } from './breaker';
 import { OpenStackHttpError, OpenStackTransportError, joinUrl, send, type SendResult } from './http';
 import type { KeystoneSession, Token } from './keystone';
+import type { Dispatcher } from 'undici';
 
 /**
  * The compute API microversion of every Nova request (`OpenStack-API-Version: compute 2.86`).
@@ -44,6 +45,8 @@ export interface ClientOptions {
   endpoints: { compute?: string; image?: string; network?: string };
   timeoutMs: number;
   log: Logger;
+  /** TLS settings (OS_CACERT, OS_INSECURE): drivers/openstack/tls.ts. */
+  dispatcher?: Dispatcher | undefined;
 }
 
 export interface RequestOptions {
@@ -111,6 +114,7 @@ export class OpenStackClient {
       body: opts.body,
       timeoutMs: this.o.timeoutMs,
       log: this.o.log,
+      dispatcher: this.o.dispatcher,
     });
   }
 }

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../common/logger';
 import { computeRequestDuration, computeRequests } from '../../common/metrics';
+import type { Dispatcher } from 'undici';
 
 export type OpenStackService = 'identity' | 'compute' | 'image' | 'network';
 
@@ -70,6 +71,8 @@ export interface SendOptions {
   idempotent?: boolean;
   timeoutMs: number;
   log: Logger;
+  /** The client's TLS settings (drivers/openstack/tls.ts); fetch's default agent without. */
+  dispatcher?: Dispatcher | undefined;
 }
 
 export interface SendResult {
@@ -166,6 +169,8 @@ export async function send(o: SendOptions): Promise<SendResult> {
         headers,
         body: o.body === undefined ? undefined : JSON.stringify(o.body),
         signal: deadline,
+        // Node's fetch is undici's: it takes a dispatcher (not in the DOM RequestInit type).
+        ...(o.dispatcher ? ({ dispatcher: o.dispatcher } as object) : {}),
       });
       text = await res.text();
       break;

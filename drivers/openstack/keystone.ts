@@ -11,6 +11,7 @@
 import type { Logger } from '../../common/logger';
 import type { Secret } from '../../config/openstack';
 import { OpenStackHttpError, joinUrl, send } from './http';
+import type { Dispatcher } from 'undici';
 
 export interface KeystoneCredentials {
   authUrl: string;
@@ -50,6 +51,8 @@ export interface KeystoneOptions {
   credentials: KeystoneCredentials;
   timeoutMs: number;
   log: Logger;
+  /** TLS settings (OS_CACERT, OS_INSECURE): drivers/openstack/tls.ts. */
+  dispatcher?: Dispatcher | undefined;
   now?: () => number;
 }
 
@@ -126,6 +129,7 @@ export class KeystoneSession {
       idempotent: true,
       timeoutMs: this.o.timeoutMs,
       log: this.o.log,
+      dispatcher: this.o.dispatcher,
     });
     const value = res.headers.get('x-subject-token');
     const body = res.body as { token?: { expires_at?: string; issued_at?: string; project?: { id?: string }; catalog?: CatalogService[] } };

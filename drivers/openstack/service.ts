@@ -8,6 +8,7 @@ import type { OpenStackConfig } from '../../config/openstack';
 import { ComputeCircuitBreaker } from './breaker';
 import { OpenStackClient, isServiceFailure } from './client';
 import { KeystoneSession } from './keystone';
+import { tlsDispatcher } from './tls';
 
 /** Throws a configuration error naming what is missing (never a value). */
 export function requireCredentials(c: OpenStackConfig) {
@@ -35,7 +36,10 @@ export interface ServiceClientOptions {
 
 export function createServiceClient(c: OpenStackConfig, o: ServiceClientOptions): { client: OpenStackClient; breaker: ComputeCircuitBreaker } {
   const timeoutMs = o.requestTimeoutSeconds * 1000;
-  const session = new KeystoneSession({ driver: o.driver, credentials: requireCredentials(c), timeoutMs, log: o.log });
+  // One TLS agent per client (its connection pool), Keystone's requests included.
+  const dispatcher = tlsDispatcher({ caFile: c.caFile, insecure: c.insecure });
+  if (c.insecure) o.log.warn('TLS verification of the OpenStack endpoints is off (OS_INSECURE / verify: false)');
+  const session = new KeystoneSession({ driver: o.driver, credentials: requireCredentials(c), timeoutMs, log: o.log, dispatcher });
   const breaker = new ComputeCircuitBreaker({
     driver: o.driver,
     ...(o.service ? { service: o.service } : {}),
@@ -44,6 +48,6 @@ export function createServiceClient(c: OpenStackConfig, o: ServiceClientOptions)
     isFailure: isServiceFailure,
     log: o.log,
   });
-  const client = new OpenStackClient({ driver: o.driver, session, breaker, iface: c.interface, region: c.regionName, endpoints: o.endpoints, timeoutMs, log: o.log });
+  const client = new OpenStackClient({ driver: o.driver, session, breaker, iface: c.interface, region: c.regionName, endpoints: o.endpoints, timeoutMs, log: o.log, dispatcher });
   return { client, breaker };
 }

@@ -13,10 +13,6 @@ export interface NovaFactoryOverrides {
 
 export function createNovaDriver(c: OpenStackConfig, overrides: NovaFactoryOverrides = {}): NovaComputeDriver {
   const log = overrides.log ?? rootLogger.child({ component: 'nova' });
-  if (c.caFile && process.env.NODE_EXTRA_CA_CERTS !== c.caFile) {
-    log.warn({ caFile: c.caFile }, 'A CA file is configured (OS_CACERT / cacert) but not applied by Node fetch: start the process with NODE_EXTRA_CA_CERTS set to it');
-  }
-  if (c.insecure) log.warn('TLS verification cannot be turned off per client (OS_INSECURE / verify: false is ignored)');
   const { client, breaker } = createServiceClient(c, {
     driver: 'nova',
     endpoints: { compute: c.nova.endpoint, image: c.glance.endpoint },
