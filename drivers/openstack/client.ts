@@ -8,7 +8,7 @@ import type { Logger } from '../../common/logger';
 import { ComputeCircuitBreaker } from './breaker';
 import { OpenStackHttpError, OpenStackTransportError, joinUrl, send, type SendResult } from './http';
 import type { KeystoneSession, Token } from './keystone';
-import type { Dispatcher } from 'undici';
+import type { TlsDispatcher as Dispatcher } from './tls';
 
 /**
  * The compute API microversion of every Nova request (`OpenStack-API-Version: compute 2.86`).

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../common/logger';
 import { computeRequestDuration, computeRequests } from '../../common/metrics';
-import type { Dispatcher } from 'undici';
+import type { TlsDispatcher as Dispatcher } from './tls';
 
 export type OpenStackService = 'identity' | 'compute' | 'image' | 'network';
 

@@ -11,7 +11,7 @@
 import type { Logger } from '../../common/logger';
 import type { Secret } from '../../config/openstack';
 import { OpenStackHttpError, joinUrl, send } from './http';
-import type { Dispatcher } from 'undici';
+import type { TlsDispatcher as Dispatcher } from './tls';
 
 export interface KeystoneCredentials {
   authUrl: string;
