@@ -141,9 +141,9 @@ export async function planGraph(deps: ApiDeps, lb: LoadBalancerCreate): Promise<
     }
     const pool = body as DefinedPool;
     checkSessionPersistence(pool.protocol, pool.session_persistence);
-    checkAlgorithm(pool.protocol, pool.lb_algorithm);
-    checkPoolSupported(deps, pool);
     checkPoolTls(pool);
+    checkPoolSupported(deps, pool);
+    checkAlgorithm(pool.lb_algorithm);
     const monitor = pool.healthmonitor;
     if (monitor) {
       checkMonitorTypeForPool(pool.protocol, monitor.type, monitor.delay);

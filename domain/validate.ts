@@ -14,6 +14,7 @@ import {
   InvalidSubresource,
   L7RuleValidation,
   ListenerNoChildren,
+  ProviderUnsupportedOption,
   ValidationFailure,
   pyRepr,
 } from '../common/errors';
@@ -266,11 +267,13 @@ export function checkSessionPersistence(
   }
 }
 
-/** The amphora load-balances UDP and SCTP with LVS, which alone has a source IP and port hash. */
-export function checkAlgorithm(protocol: string, algorithm: string | null | undefined): void {
-  if (algorithm === 'SOURCE_IP_PORT' && !isDatagram(protocol)) {
-    throw new ValidationFailure(`The SOURCE_IP_PORT algorithm is only supported for UDP and SCTP pools, not ${protocol} pools.`);
-  }
+/**
+ * Octavia's amphora provider takes ROUND_ROBIN, SOURCE_IP and LEAST_CONNECTIONS only (its
+ * AMPHORA_SUPPORTED_LB_ALGORITHMS): SOURCE_IP_PORT, which the API's type accepts, is the provider's
+ * 501 whatever the protocol. Checked after Octavia's own 400s, as the provider is called last.
+ */
+export function checkAlgorithm(algorithm: string | null | undefined): void {
+  if (algorithm === 'SOURCE_IP_PORT') throw new ProviderUnsupportedOption('amphora', 'Amphora provider does not support SOURCE_IP_PORT algorithm.');
 }
 
 export interface PoolTlsFields {

@@ -40,10 +40,10 @@ export function poolRoutes(deps: ApiDeps): ApiRouter {
       }
       if (listener.defaultPoolId) throw new DuplicateDefaultPool();
     }
-    checkAlgorithm(pool.protocol, pool.lb_algorithm);
     // Octavia's own validation first (400), then what the provider cannot do (501).
-    checkPoolSupported(deps, pool);
     checkPoolTls(pool);
+    checkPoolSupported(deps, pool);
+    checkAlgorithm(pool.lb_algorithm);
 
     // Its revert (the row deleted) clears the listener's default_pool_id (ON DELETE SET NULL).
     const row = await createChild(deps, 'pool', { loadBalancerId: lb.id, projectId: lb.projectId }, async (tx) => {
@@ -73,9 +73,9 @@ export function poolRoutes(deps: ApiDeps): ApiRouter {
     } else {
       sp = update.session_persistence; // null (clear) or undefined (unchanged)
     }
-    checkAlgorithm(current.protocol, update.lb_algorithm);
     checkPoolTls(update);
     checkPoolSupported(deps, { ...update, protocol: current.protocol, lb_algorithm: update.lb_algorithm ?? current.lbAlgorithm });
+    checkAlgorithm(update.lb_algorithm);
     const updates = { ...pools.toColumns(update), ...(sp ? { sessionPersistence: sp } : {}) };
 
     const row = await mutateChildren(deps, {

@@ -161,7 +161,7 @@ describe('create', () => {
     }
   });
 
-  it('validates protocol, lb_algorithm (SOURCE_IP_PORT only for UDP/SCTP) and unknown attributes', async () => {
+  it('validates protocol, lb_algorithm (SOURCE_IP_PORT: the amphora provider\'s 501) and unknown attributes', async () => {
     const post = (pool: Record<string, unknown>) => ({ pool: { loadbalancer_id: lbId, ...pool } });
     await refused('POST', '/v2/lbaas/pools', post({ protocol: 'FOO', lb_algorithm: 'ROUND_ROBIN' }),
       fault(400, "Invalid input for field/attribute protocol. Value: 'FOO'. Value should be one of: HTTP, HTTPS, PROXY, PROXYV2, TCP, UDP, SCTP"));
@@ -169,12 +169,19 @@ describe('create', () => {
       fault(400, "Invalid input for field/attribute lb_algorithm. Value: 'FOO'. Value should be one of: LEAST_CONNECTIONS, ROUND_ROBIN, SOURCE_IP_PORT, SOURCE_IP"));
     await refused('POST', '/v2/lbaas/pools', post({ lb_algorithm: 'ROUND_ROBIN' }),
       fault(400, "Invalid input for field/attribute protocol. Value: 'None'. Mandatory field missing."));
-    await refused('POST', '/v2/lbaas/pools', post({ protocol: 'TCP', lb_algorithm: 'SOURCE_IP_PORT' }),
-      fault(400, 'Validation failure: The SOURCE_IP_PORT algorithm is only supported for UDP and SCTP pools, not TCP pools.'));
+    // Octavia's amphora provider refuses SOURCE_IP_PORT for every protocol.
+    for (const protocol of ['TCP', 'UDP']) {
+      const res = await sys.api('POST', '/v2/lbaas/pools', post({ protocol, lb_algorithm: 'SOURCE_IP_PORT' }));
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 501,
+        body: { faultcode: 'Server', faultstring: "Provider 'amphora' does not support a requested option: Amphora provider does not support SOURCE_IP_PORT algorithm.", debuginfo: null },
+      });
+    }
     await refused('POST', '/v2/lbaas/pools', post({ protocol: 'TCP', lb_algorithm: 'ROUND_ROBIN', bogus: 1 }),
       fault(400, 'Unknown attribute for argument pool_.pool: bogus'));
-    const udp = await createPool({ protocol: 'UDP', lb_algorithm: 'SOURCE_IP_PORT' });
-    expect(udp).toMatchObject({ protocol: 'UDP', lb_algorithm: 'SOURCE_IP_PORT', provisioning_status: 'ACTIVE' });
+    const udp = await createPool({ protocol: 'UDP', lb_algorithm: 'SOURCE_IP' });
+    expect(udp).toMatchObject({ protocol: 'UDP', lb_algorithm: 'SOURCE_IP', provisioning_status: 'ACTIVE' });
+    expect(await sys.api('PUT', `/v2/lbaas/pools/${udp.id}`, { pool: { lb_algorithm: 'SOURCE_IP_PORT' } })).toMatchObject({ status: 501 });
   });
 
   it('session persistence: Octavia rules per type and protocol, shown with its four keys', async () => {
@@ -259,8 +266,10 @@ describe('update', () => {
     for (const field of ['protocol', 'loadbalancer_id', 'listener_id']) {
       await refused('PUT', `/v2/lbaas/pools/${pool.id}`, { pool: { [field]: 'HTTP' } }, fault(400, `Unknown attribute for argument pool_.pool: ${field}`));
     }
-    await refused('PUT', `/v2/lbaas/pools/${pool.id}`, { pool: { lb_algorithm: 'SOURCE_IP_PORT' } },
-      fault(400, 'Validation failure: The SOURCE_IP_PORT algorithm is only supported for UDP and SCTP pools, not HTTP pools.'));
+    await refused('PUT', `/v2/lbaas/pools/${pool.id}`, { pool: { lb_algorithm: 'SOURCE_IP_PORT' } }, {
+      status: 501,
+      body: { faultcode: 'Server', faultstring: "Provider 'amphora' does not support a requested option: Amphora provider does not support SOURCE_IP_PORT algorithm.", debuginfo: null },
+    });
     await refused('PUT', `/v2/lbaas/pools/${pool.id}`, { pool: { session_persistence: { type: 'APP_COOKIE' } } },
       fault(400, 'Validation failure: Field "cookie_name" must be specified when using the "APP_COOKIE" session persistence type.'));
     await refused('PUT', `/v2/lbaas/pools/${UNKNOWN}`, { pool: { name: 'x' } }, fault(404, `Pool ${UNKNOWN} not found.`));
@@ -308,7 +317,7 @@ describe('list and show', () => {
     expect(udp.every((p: { protocol: string }) => p.protocol === 'UDP')).toBe(true);
     expect((await sys.api('GET', '/v2/lbaas/pools?protocol=FOO')).body).toEqual({ pools: [], pools_links: [] });
     expect((await sys.api('GET', '/v2/lbaas/pools?name=a%00b')).body).toEqual({ pools: [], pools_links: [] });
-    expect((await sys.api('GET', '/v2/lbaas/pools?lb_algorithm=SOURCE_IP_PORT')).body.pools.length).toBeGreaterThan(0);
+    expect((await sys.api('GET', '/v2/lbaas/pools?lb_algorithm=SOURCE_IP')).body.pools.length).toBeGreaterThan(0);
     expect((await sys.api('GET', `/v2/lbaas/pools?healthmonitor_id=${UNKNOWN}`)).body.pools).toEqual([]);
     expect((await sys.api('GET', `/v2/lbaas/pools?id=${ids[1]}`)).body.pools.map((p: { id: string }) => p.id)).toEqual([ids[1]]);
 

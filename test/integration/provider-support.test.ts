@@ -36,7 +36,7 @@ describe('AMPHORA_DRIVER=rest', () => {
   });
 
   it('validates a pool as Octavia does first (400), then refuses what the driver cannot serve (501)', async () => {
-    const invalid = await sys.api('POST', '/v2/lbaas/pools', { pool: { loadbalancer_id: lbId, protocol: 'HTTP', lb_algorithm: 'SOURCE_IP_PORT' } });
+    const invalid = await sys.api('POST', '/v2/lbaas/pools', { pool: { loadbalancer_id: lbId, protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN', tls_versions: ['TLSv1.2'] } });
     expect(invalid.status).toBe(400);
     const udp = await sys.api('POST', '/v2/lbaas/pools', { pool: { loadbalancer_id: lbId, protocol: 'UDP', lb_algorithm: 'SOURCE_IP_PORT' } });
     expect(udp).toMatchObject({
