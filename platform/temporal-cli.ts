@@ -14,13 +14,13 @@ import type { Logger } from '../common/logger';
 
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
 
-const isExecutable = (file: string) =>
+export const isExecutable = (file: string) =>
   access(file, constants.X_OK).then(
     () => true,
     () => false,
   );
 
-async function onPath(name: string): Promise<string | undefined> {
+export async function onPath(name: string): Promise<string | undefined> {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
     const candidate = path.join(dir, name);
     if (await isExecutable(candidate)) return candidate;
@@ -48,20 +48,21 @@ export async function ensureTemporalCli(opts: { cliPath?: string; toolsDir: stri
         `TEMPORAL_CLI_PATH, or install Go so that it can be built with: go install ${TEMPORAL_CLI_MODULE}`,
     );
   }
-  await mkdir(opts.toolsDir, { recursive: true });
-  log.info({ module: TEMPORAL_CLI_MODULE, into: opts.toolsDir }, 'Building the Temporal CLI once with Go (about 3 minutes on 2 cores)');
+  await goInstall(go, [TEMPORAL_CLI_MODULE], opts.toolsDir, 'the Temporal CLI (about 3 minutes on 2 cores)', log);
+  return path.join(opts.toolsDir, 'temporal');
+}
+
+/** Builds Go packages into `toolsDir` (`go install`, modules from the Go module proxy), once. */
+export async function goInstall(go: string, packages: string[], toolsDir: string, what: string, log: Logger): Promise<void> {
+  await mkdir(toolsDir, { recursive: true });
+  log.info({ packages, into: toolsDir }, `Building ${what} once with Go`);
   const started = Date.now();
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(go, ['install', TEMPORAL_CLI_MODULE], {
-      env: { ...process.env, GOBIN: opts.toolsDir },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    const child = spawn(go, ['install', ...packages], { env: { ...process.env, GOBIN: toolsDir }, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go install ${TEMPORAL_CLI_MODULE} exited with ${code}`))));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go install ${packages.join(' ')} exited with ${code}`))));
   });
-  const built = path.join(opts.toolsDir, 'temporal');
-  log.info({ seconds: Math.round((Date.now() - started) / 1000), path: built }, 'Temporal CLI built');
-  return built;
+  log.info({ seconds: Math.round((Date.now() - started) / 1000), into: toolsDir }, `Built ${what}`);
 }
 
 export async function temporalCliVersion(cli: string): Promise<string> {

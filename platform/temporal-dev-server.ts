@@ -83,7 +83,7 @@ export async function startDevServer(opts: DevServerOptions, log: Logger): Promi
  * A plain TCP probe first: a gRPC connection attempt against a closed port leaves a reconnecting
  * channel behind for seconds, which would keep the process alive.
  */
-function portOpen(host: string, port: number): Promise<boolean> {
+export function portOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     socket.once('connect', () => {
@@ -94,7 +94,7 @@ function portOpen(host: string, port: number): Promise<boolean> {
   });
 }
 
-async function namespaceReady(address: string, namespace: string): Promise<boolean> {
+export async function namespaceReady(address: string, namespace: string): Promise<boolean> {
   let connection: Connection | undefined;
   try {
     connection = await Connection.connect({ address, connectTimeout: 1000 });
@@ -107,7 +107,7 @@ async function namespaceReady(address: string, namespace: string): Promise<boole
   }
 }
 
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill(signal);
