@@ -4,6 +4,7 @@
  * them, both answered with the resource's view and documented with its schemas.
  */
 import type { Request, Response } from 'express';
+import { FrameworkNotFound } from '../common/errors';
 import { policies, type Action, type ListedResource } from '../domain/policy';
 import { authorize, listScope } from './context';
 import { DEFERRED_FAULT } from './methods';
@@ -122,15 +123,17 @@ export interface Parent<P> {
   param: string;
   /** It, whoever's it is (the policy is asked about its project afterwards), or null. */
   load(id: string, req: Request): Promise<P | null>;
-  /** Answers (or throws) the 404 of a parent that is not there. */
-  missing(id: string, res: Response): void;
+  /** Its name in Octavia's 404 (`Pool <id> not found.`). */
+  name: string;
   /** What its children's rows say about it. */
   children(parent: P): Where;
 }
 
 /**
  * A collection under a parent in the path (a pool's members, a policy's rules): every route looks the
- * parent up first, as Octavia's controllers do, and reads only its children.
+ * parent up first, as Octavia's controllers do, and reads only its children. A parent that is not
+ * there is a 404 in the web framework's format, as Octavia's parent controller raises it while pecan
+ * routes.
  */
 export function nestedCollection<X extends Resource<any, any, any>, P extends { projectId: string }>(
   deps: ApiDeps,
@@ -142,7 +145,7 @@ export function nestedCollection<X extends Resource<any, any, any>, P extends { 
   router.use(async (req, res, next) => {
     const id = String(req.params[parent.param] ?? '');
     const found = isUuid(id) ? await parent.load(id, req) : null;
-    if (!found) return parent.missing(id, res);
+    if (!found) throw new FrameworkNotFound(parent.name, id);
     // What the path's routing refused, now that its parent is there (api/methods.ts).
     if (res.locals[DEFERRED_FAULT]) throw res.locals[DEFERRED_FAULT];
     res.locals.parent = found;

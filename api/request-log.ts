@@ -3,7 +3,7 @@
  *
  *   POST /v2/lbaas/loadbalancers 201 46 ms lb=<id> flow=loadbalancer-<id>-create
  *
- * at info (error for a 5xx), with the flow the request started and its load balancer, so a line leads
+ * at info (error for a 5xx but the provider's 501), with the flow the request started and its load balancer, so a line leads
  * to the flow in the Web UI. Headers only at debug, and never a secret: X-Auth-Token and the like are
  * censored by the logger's redaction. Counted by route pattern (`/v2/lbaas/loadbalancers/:id`), never
  * by the id itself, so the metric stays small.
@@ -65,7 +65,8 @@ export function requestLog(log: Logger): { start: RequestHandler; context: Reque
           ...(note.flows.length ? { workflowIds: note.flows } : {}),
         };
         const message = `${req.method} ${req.originalUrl} ${status} ${ms} ms${tail ? ` ${tail}` : ''}`;
-        if (status >= 500) log.error(fields, message);
+        // 501 is Octavia's answer for what the provider does not support: a refusal, not a failure.
+        if (status >= 500 && status !== 501) log.error(fields, message);
         else log.info(fields, message);
       });
       next();

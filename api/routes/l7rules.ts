@@ -12,7 +12,7 @@ import type { ApiDeps } from '../deps';
 import { childRoutes, createChild } from '../lifecycle';
 import { l7ruleData, MAX_L7RULES_PER_L7POLICY } from '../../domain/validate';
 import { l7Rules, newRule } from '../resources/l7rule';
-import { FrameworkNotFound, ImmutableObject, TooManyRules } from '../../common/errors';
+import { ImmutableObject, TooManyRules } from '../../common/errors';
 
 type Policy = L7Policy & { listener: { loadBalancerId: string } };
 
@@ -30,10 +30,7 @@ export function l7RuleRoutes(deps: ApiDeps): ApiRouter {
   const all = nestedCollection(deps, routes, l7Rules, 'l7rule', {
     param: 'l7policyId',
     load: (id): Promise<Policy | null> => db.l7Policy.findFirst({ where: { id }, include: { listener: { select: { loadBalancerId: true } } } }),
-    // In the web framework's format, as in Octavia (whose policy controller looks the policy up first).
-    missing: (id) => {
-      throw new FrameworkNotFound('L7Policy', id);
-    },
+    name: 'L7Policy',
     children: (policy) => ({ l7PolicyId: policy.id }),
   });
   const policyOf = all.parentOf;

@@ -16,7 +16,7 @@ import type { ApiDeps } from '../deps';
 import { childRoutes, createChild, mutateChildren, refusedAs, type Tx } from '../lifecycle';
 import { members, newMember } from '../resources/member';
 import type { MemberCreate } from '../schemas/member';
-import { DuplicateMember, FrameworkNotFound, ImmutableObject } from '../../common/errors';
+import { DuplicateMember, ImmutableObject } from '../../common/errors';
 
 /** Octavia refuses member changes while the pool is not ACTIVE (PENDING_*, or ERROR). */
 function checkPoolMutable(pool: Pool) {
@@ -58,10 +58,7 @@ export function memberRoutes(deps: ApiDeps): ApiRouter {
   const all = nestedCollection(deps, routes, members, 'member', {
     param: 'poolId',
     load: (id) => db.pool.findFirst({ where: { id } }),
-    // In the web framework's format, as in Octavia (whose pool controller looks the pool up first).
-    missing: (id) => {
-      throw new FrameworkNotFound('Pool', id);
-    },
+    name: 'Pool',
     children: (pool) => ({ poolId: pool.id }),
   });
   const poolOf = all.parentOf;

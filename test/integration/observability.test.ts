@@ -108,12 +108,14 @@ describe('log lines', () => {
   it('logs why a spare could not be built: the root cause under the ChildWorkflowFailure', async () => {
     sys.failingSteps.add('buildAmphoraCompute');
     const workflowId = `test-spare-pool-${Date.now()}`;
-    const result = await sys.temporal.workflow.execute('maintainSparePool', {
+    // A run whose every build failed fails itself (its outcome visible in the Web UI), saying why.
+    const run = sys.temporal.workflow.execute('maintainSparePool', {
       taskQueue: sys.config.temporal.taskQueue,
       workflowId,
       args: [{ poolSize: 1, bootTimeoutSeconds: 30, activeWaitSeconds: 1 }],
     });
-    expect(result).toMatchObject({ failed: 1 });
+    const failure = await run.then(() => undefined, (err: { cause?: { message?: string; type?: string } }) => err.cause);
+    expect(failure).toMatchObject({ type: 'SparePoolBuildsFailed', message: expect.stringContaining('built 0, failed 1') });
     const warn = await line((l) => l.msg.startsWith('A spare amphora could not be built') && l.workflowId === workflowId, 'the spare pool warning');
     expect(warn.error).toMatchObject({
       type: 'ChildWorkflowFailure',
