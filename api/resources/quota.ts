@@ -14,13 +14,11 @@ export type QuotaRow = { projectId?: string } & { [K in keyof QuotaDefaults]: nu
 
 const limit = (column?: string) => stored(z.number().int().nullable(), column ? { column } : {});
 
+/** Both views are of the one quota row, keyed by its project. */
+const quotaRow = { model: 'quota', name: 'Quotas', singular: 'quota', plural: 'quotas', key: 'projectId', timestamps: false } as const;
+
 export const quotas = resource<QuotaRow>()({
-  model: 'quota',
-  name: 'Quotas',
-  singular: 'quota',
-  plural: 'quotas',
-  key: 'projectId',
-  timestamps: false,
+  ...quotaRow,
   fields: {
     project_id: stored(z.string()),
     load_balancer: limit(),
@@ -39,12 +37,7 @@ export const quotas = resource<QuotaRow>()({
 
 /** One project's quotas in force (GET /quotas/{project}, its PUT, the defaults). */
 export const quotaLimits = resource<QuotaRow>()({
-  model: 'quota',
-  name: 'Quotas',
-  singular: 'quota',
-  plural: 'quotas',
-  key: 'projectId',
-  timestamps: false,
+  ...quotaRow,
   fields: {
     load_balancer: limit(),
     listener: limit(),

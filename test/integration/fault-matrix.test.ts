@@ -210,35 +210,29 @@ describe('child, update and delete flows', () => {
 
 const neutron = (env: Record<string, string> = {}) => () => startNeutronTestSystem(env);
 
-describe('neutron: createLoadBalancer (SINGLE)', () => {
-  withSystem(neutron(), (sys) => {
-    it.each(['createAmphoraRecord', 'buildAmphoraCompute', 'waitForAmphoraCompute', 'waitForAmphoraAgent', 'plugAmphoraVip', 'plugVipOnAmphora', 'updateLoadBalancerVip', 'pushLoadBalancerConfig', 'finishLoadBalancerCreate'])(
-      'fails at %s: LB ERROR with its VIP port and group, no amphora, no VRRP port',
-      async (step) => {
-        sys().failingSteps.add(step);
-        const id = await createLb(sys());
-        expect((await settledLb(sys(), id)).provisioningStatus).toBe('ERROR');
-        await sys().temporal.workflow.getHandle(`loadbalancer-${id}-create`).result().catch(() => undefined);
-        const amphorae = await sys().db.amphora.findMany({ where: { loadBalancerId: id } });
-        expect(amphorae.filter((a) => a.status !== 'DELETED')).toEqual([]);
-      },
-    );
-  });
-});
-
-describe('neutron: createLoadBalancer (ACTIVE_STANDBY)', () => {
-  withSystem(neutron({ LOADBALANCER_TOPOLOGY: 'ACTIVE_STANDBY', ENABLE_ANTI_AFFINITY: 'true' }), (sys) => {
-    it.each(['ensureServerGroup', 'plugAmphoraVip', 'plugVipOnAmphora', 'updateLoadBalancerVip', 'configureAmphoraVrrp', 'finishLoadBalancerCreate'])(
-      'fails at %s: LB ERROR, both amphorae and their VRRP ports gone',
-      async (step) => {
-        sys().failingSteps.add(step);
-        const id = await createLb(sys());
-        expect((await settledLb(sys(), id)).provisioningStatus).toBe('ERROR');
-        await sys().temporal.workflow.getHandle(`loadbalancer-${id}-create`).result().catch(() => undefined);
-        const amphorae = await sys().db.amphora.findMany({ where: { loadBalancerId: id } });
-        expect(amphorae.filter((a) => a.status !== 'DELETED')).toEqual([]);
-      },
-    );
+describe.each([
+  {
+    topology: 'SINGLE',
+    env: {} as Record<string, string>,
+    steps: ['createAmphoraRecord', 'buildAmphoraCompute', 'waitForAmphoraCompute', 'waitForAmphoraAgent', 'plugAmphoraVip', 'plugVipOnAmphora', 'updateLoadBalancerVip', 'pushLoadBalancerConfig', 'finishLoadBalancerCreate'],
+    outcome: 'LB ERROR with its VIP port and group, no amphora, no VRRP port',
+  },
+  {
+    topology: 'ACTIVE_STANDBY',
+    env: { LOADBALANCER_TOPOLOGY: 'ACTIVE_STANDBY', ENABLE_ANTI_AFFINITY: 'true' },
+    steps: ['ensureServerGroup', 'plugAmphoraVip', 'plugVipOnAmphora', 'updateLoadBalancerVip', 'configureAmphoraVrrp', 'finishLoadBalancerCreate'],
+    outcome: 'LB ERROR, both amphorae and their VRRP ports gone',
+  },
+])('neutron: createLoadBalancer ($topology)', ({ env, steps, outcome }) => {
+  withSystem(neutron(env), (sys) => {
+    it.each(steps)(`fails at %s: ${outcome}`, async (step) => {
+      sys().failingSteps.add(step);
+      const id = await createLb(sys());
+      expect((await settledLb(sys(), id)).provisioningStatus).toBe('ERROR');
+      await sys().temporal.workflow.getHandle(`loadbalancer-${id}-create`).result().catch(() => undefined);
+      const amphorae = await sys().db.amphora.findMany({ where: { loadBalancerId: id } });
+      expect(amphorae.filter((a) => a.status !== 'DELETED')).toEqual([]);
+    });
   });
 });
 
