@@ -145,6 +145,19 @@ export async function migrate(url: string, opts: MigrateOptions = {}): Promise<{
 }
 
 async function acquireLock(client: Client, timeoutMs: number): Promise<void> {
+  const free = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [MIGRATION_LOCK_KEY]);
+  if (free.rows[0]?.locked) return;
+  // Another run holds it: say so, or a process starting beside another looks hung for as long as that
+  // run lasts. (A one-argument advisory lock is classid 0, objid the key, objsubid 1 in pg_locks.)
+  const holder = await client.query<{ pid: number }>(
+    `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 0 AND objid = $1 AND objsubid = 1
+        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    [MIGRATION_LOCK_KEY],
+  );
+  logger.info(
+    { lock: MIGRATION_LOCK_KEY, holderPid: holder.rows[0]?.pid, timeoutMs },
+    'waiting for the migration lock: another process is migrating this database',
+  );
   await client.query(`SET lock_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);

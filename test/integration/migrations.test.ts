@@ -2,6 +2,7 @@
  * platform/migrate.ts and platform/database.ts against real, throw-away PostgreSQL databases: each
  * test database is created here from the configured server URL and dropped at the end.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -9,7 +10,8 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { config } from '../../config';
 import { databaseUrlFor, dropDatabase, ensureDatabase } from '../../platform/database';
-import { MIGRATION_LOCK_KEY, MigrationError, migrate, readMigrations, sha256Hex } from '../../platform/migrate';
+import { MIGRATION_LOCK_KEY, MIGRATIONS_TABLE, MigrationError, migrate, readMigrations, sha256Hex } from '../../platform/migrate';
+import { eventually } from '../support/system';
 
 const scratchUrls: string[] = [];
 const tmpDirs: string[] = [];
@@ -52,6 +54,41 @@ async function copyOfMigrations(): Promise<string> {
   tmpDirs.push(dir);
   await fs.cp(path.join(__dirname, '..', '..', 'prisma', 'migrations'), dir, { recursive: true });
   return dir;
+}
+
+/** `npm run migrate` as a process of its own, against `url`: its exit code and its log lines. */
+function migrateProcess(url: string): Promise<{ code: number | null; lines: { msg: string; applied?: string[] }[] }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join('bin', 'migrate.ts')], {
+    cwd: path.join(__dirname, '..', '..'),
+    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const lines = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+      if (code !== 0) console.error(`bin/migrate.ts exited ${code}:\n${out}`);
+      resolve({ code, lines });
+    });
+  });
+}
+
+/** What a migrated schema is made of: columns, constraints, indexes, enum labels (to compare two databases). */
+async function schemaOf(url: string) {
+  return withClient(url, async (c) => {
+    const rows = async (sql: string) => (await c.query(sql)).rows;
+    return {
+      columns: await rows(`SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default
+                             FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2`),
+      constraints: await rows(`SELECT conrelid::regclass::text AS t, conname, pg_get_constraintdef(oid) AS def
+                                 FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2`),
+      indexes: await rows(`SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1`),
+      enums: await rows(`SELECT t.typname, e.enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid ORDER BY 1, e.enumsortorder`),
+    };
+  });
 }
 
 afterAll(async () => {
@@ -244,6 +281,52 @@ describe('migrate, concurrently', () => {
       ),
     );
     expect(counts.rows).toEqual(local.map((name) => ({ migration_name: name, n: 1 })));
+  });
+
+  test('four `npm run migrate` processes started at once on a fresh database all succeed; each migration is applied once, the schema complete', async () => {
+    const local = (await readMigrations()).map((m) => m.name);
+    const reference = scratchUrl('reference');
+    await ensureDatabase(reference);
+    await migrate(reference);
+    const url = scratchUrl('processes');
+    await ensureDatabase(url);
+
+    // A starting gate, so the four really run at once however their start-up times differ: every run
+    // first creates the history table, and this open transaction holds that name until all four are
+    // waiting on a PostgreSQL lock (the first behind this transaction, the others behind the first).
+    const gate = new Client({ connectionString: url });
+    await gate.connect();
+    let runs: ReturnType<typeof migrateProcess>[] = [];
+    try {
+      await gate.query('BEGIN');
+      await gate.query(`CREATE TABLE "${MIGRATIONS_TABLE}" (id integer)`);
+      runs = Array.from({ length: 4 }, () => migrateProcess(url));
+      // Watched from outside the gate's transaction, which sees pg_stat_activity as it was when it began.
+      await eventually(async () => {
+        const waiting = await withClient(url, (c) =>
+          c.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`),
+        );
+        return waiting.rows[0]!.n >= 4 ? true : undefined;
+      }, 60_000, 'the four runs waiting at the gate');
+    } finally {
+      await gate.query('ROLLBACK');
+      await gate.end();
+    }
+    const results = await Promise.all(runs);
+
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    const line = (r: (typeof results)[number], msg: string) => r.lines.find((l) => l.msg === msg);
+    const said = (msg: string) => results.filter((r) => line(r, msg));
+    // One run applied everything; the three others said they were waiting, then found nothing pending.
+    const applying = `applied ${local.length} migration(s)`;
+    expect(said(applying).map((r) => line(r, applying)?.applied)).toEqual([local]);
+    expect(said('database schema is up to date')).toHaveLength(3);
+    expect(said('waiting for the migration lock: another process is migrating this database')).toHaveLength(3);
+
+    const history = await historyRows(url);
+    expect(history.map((r) => r.migration_name).sort()).toEqual([...local].sort());
+    expect(history.every((r) => r.finished_at !== null && r.rolled_back_at === null && r.applied_steps_count === 1)).toBe(true);
+    expect(await schemaOf(url)).toEqual(await schemaOf(reference));
   });
 
   test('a run waits for the lock held by another, and gives up with a clear error after lockTimeoutMs', async () => {
