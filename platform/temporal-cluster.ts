@@ -43,6 +43,8 @@ export interface ClusterOptions {
 
 export interface Cluster {
   address: string;
+  /** The server's process (what its CPU time and memory are read from). */
+  pid: number | undefined;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -165,7 +167,7 @@ export async function startCluster(opts: ClusterOptions, log: Logger): Promise<C
     throw err;
   }
   log.info({ address, databases: [opts.databasePrefix, `${opts.databasePrefix}_visibility`] }, 'Temporal server (PostgreSQL) ready');
-  return { address, stop: (signal) => stopChild(child, signal) };
+  return { address, pid: child.pid, stop: (signal) => stopChild(child, signal) };
 }
 
 async function searchAttributesRegistered(address: string, namespace: string, log: Logger): Promise<boolean> {

@@ -27,6 +27,8 @@ export interface DevServerOptions {
 export interface DevServer {
   address: string;
   uiUrl?: string;
+  /** The server's process (what its CPU time and memory are read from). */
+  pid: number | undefined;
   /** SIGTERM (clean) by default; an in-memory test server may simply be killed. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -76,7 +78,7 @@ export async function startDevServer(opts: DevServerOptions, log: Logger): Promi
   }
   const uiUrl = opts.uiPort === undefined ? undefined : `http://${opts.ip}:${opts.uiPort}`;
   log.info({ address, uiUrl, dbFile: opts.dbFile ?? '(in memory)' }, 'Temporal dev server ready');
-  return { address, uiUrl, stop: (signal) => stopChild(child, signal) };
+  return { address, uiUrl, pid: child.pid, stop: (signal) => stopChild(child, signal) };
 }
 
 /**

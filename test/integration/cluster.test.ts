@@ -7,21 +7,18 @@
  * the other finishes every one; the health monitor and the housekeeping schedules exist once per
  * deployment, not once per worker.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import { logger } from '../../common/logger';
-import { freeLoopbackPort, tcpAccepts } from '../../common/net';
-import { loadConfig, projectRoot } from '../../config';
-import { databaseName } from '../../platform/database';
+import { freeLoopbackPort } from '../../common/net';
+import { loadConfig } from '../../config';
 import { housekeepingIds } from '../../platform/schedules';
-import { startCluster, type Cluster } from '../../platform/temporal-cluster';
+import type { Cluster } from '../../platform/temporal-cluster';
 import { startNovaEmulator, type NovaEmulator } from '../emulators/nova';
+import { novaComputeEnv, startScratchCluster } from '../support/cluster';
 import { VIP_SUBNET } from '../support/fixtures';
+import { httpAnswers, spawnOurs, workersPolling } from '../support/processes';
 import { PROJECT_ID, eventually } from '../support/system';
 
 jest.setTimeout(300_000);
@@ -30,34 +27,12 @@ const TASK_QUEUE = `cluster-test-${process.pid}`;
 let cluster: Cluster;
 let nova: NovaEmulator;
 let client: Client;
-let stateDir: string;
 const processes: ChildProcess[] = [];
 const apis: string[] = [];
 let workers: ChildProcess[] = [];
 
-/**
- * Nine consecutive ports nobody listens on, for the server's services (frontend .. worker). Below
- * 32768: the server stores its membership ports in a PostgreSQL smallint.
- */
-async function freePortRange(n: number): Promise<number> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 12_000);
-    const taken = await Promise.all(Array.from({ length: n }, (_, i) => tcpAccepts('127.0.0.1', base + i)));
-    if (!taken.some(Boolean)) return base;
-  }
-}
-
 function ours(entry: 'worker' | 'api', env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join('bin', `${entry}.ts`)], {
-    cwd: projectRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
-  child.on('exit', (code, signal) => {
-    if (code && code !== 0) console.error(`${entry} exited ${code} ${signal ?? ''}: ${stderr}`);
-  });
+  const { child } = spawnOurs(`bin/${entry}.ts`, env);
   processes.push(child);
   return child;
 }
@@ -71,31 +46,12 @@ const api = async (base: string, method: string, p: string, body?: unknown) => {
 // The first run on a machine builds the server (.ci/run builds it before the tests: about 15 minutes).
 beforeAll(async () => {
   const config = loadConfig(process.env);
-  stateDir = await mkdtemp(path.join(os.tmpdir(), 'temporal-cluster-'));
-  cluster = await startCluster({
-    stateDir,
-    toolsDir: config.temporal.toolsDir,
-    databaseUrl: process.env.DATABASE_URL!,
-    databasePrefix: `${databaseName(process.env.DATABASE_URL!)}_t`.slice(0, 50),
-    namespace: config.temporal.namespace,
-    port: await freePortRange(9),
-  }, logger);
+  cluster = await startScratchCluster(config, process.env.DATABASE_URL!, logger);
   client = new Client({ connection: await Connection.connect({ address: cluster.address }), namespace: config.temporal.namespace });
   // Servers boot for a while, so flows are mid-flight (in the boot wait) when a worker dies.
   nova = await startNovaEmulator({ bootMs: 3000, deleteMs: 50 });
-  const c = nova.credentials;
   const common = {
-    COMPUTE_DRIVER: 'nova',
-    OS_AUTH_URL: nova.authUrl,
-    OS_USERNAME: c.username,
-    OS_PASSWORD: c.password,
-    OS_PROJECT_NAME: c.projectName,
-    OS_USER_DOMAIN_NAME: c.userDomainName,
-    OS_PROJECT_DOMAIN_NAME: c.projectDomainName,
-    OS_REGION_NAME: c.regionName,
-    AMP_BOOT_NETWORK_LIST: nova.seed.mgmtNetworkId,
-    AMP_FLAVOR_ID: nova.seed.amphoraFlavorId,
-    AMP_IMAGE_ID: nova.seed.amphoraImageId,
+    ...novaComputeEnv(nova),
     AMP_ACTIVE_WAIT_SEC: '0.2',
     TEMPORAL_ADDRESS: cluster.address,
     TEMPORAL_TASK_QUEUE: TASK_QUEUE,
@@ -109,16 +65,9 @@ beforeAll(async () => {
     ours('api', { ...common, API_BIND_PORT: String(port) });
     apis.push(`http://127.0.0.1:${port}`);
   }
-  await eventually(async () => ((await Promise.all(apis.map((a) => fetch(a).then((r) => r.ok, () => false)))).every(Boolean) ? true : undefined), 120_000, 'both API processes');
+  await httpAnswers(apis, 120_000, 'both API processes');
   // Both workers poll the queue (each bundles the workflows at start).
-  await eventually(async () => {
-    const { pollers } = await client.workflowService.describeTaskQueue({
-      namespace: client.options.namespace,
-      taskQueue: { name: TASK_QUEUE },
-      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-    });
-    return (pollers ?? []).length >= 2 ? true : undefined;
-  }, 180_000, 'two workers polling');
+  await workersPolling(client, TASK_QUEUE, 2, 180_000);
 }, 45 * 60_000);
 
 afterAll(async () => {
@@ -126,7 +75,6 @@ afterAll(async () => {
   await client?.connection.close();
   await cluster?.stop();
   await nova?.stop();
-  if (stateDir) await rm(stateDir, { recursive: true, force: true });
 });
 
 it('finishes every flow on the other worker when one is SIGKILLed mid-flight', async () => {

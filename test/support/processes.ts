@@ -1,0 +1,62 @@
+/**
+ * Our own entry points as child processes, the way a deployment runs them (`node --import tsx
+ * bin/<entry>.ts`, one process each): for the cluster test and the benchmark, which need the API and
+ * the workers apart from the process that drives them.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { projectRoot } from '../../config';
+import { eventually } from './system';
+
+export interface OurProcess {
+  child: ChildProcess;
+  /** What it wrote last (stdout and stderr, the last 4000 characters): what to show when it dies. */
+  output(): string;
+  /** How many log lines at warn or above it wrote (pino's JSON lines: level >= 40). */
+  warnings(): number;
+}
+
+/** Spawns `entry` (a path from the project root, e.g. bin/worker.ts) with the environment plus `env`. */
+export function spawnOurs(entry: string, env: Record<string, string>): OurProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: projectRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let warnings = 0;
+  const collect = (chunk: Buffer) => {
+    const text = chunk.toString();
+    output = (output + text).slice(-4000);
+    warnings += (text.match(/"level":(4|5|6)0/g) ?? []).length;
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  child.on('exit', (code, signal) => {
+    if (code && code !== 0) console.error(`${path.basename(entry)} (pid ${child.pid}) exited ${code} ${signal ?? ''}: ${output}`);
+  });
+  return { child, output: () => output, warnings: () => warnings };
+}
+
+/** Waits until every URL answers 200 (the API listens: its version document). */
+export function httpAnswers(urls: string[], timeoutMs: number, what: string): Promise<true> {
+  return eventually(
+    async () => ((await Promise.all(urls.map((u) => fetch(u).then((r) => r.ok, () => false)))).every(Boolean) ? true : undefined),
+    timeoutMs,
+    what,
+  );
+}
+
+/** Waits until `n` workers poll the task queue's workflow tasks (each bundles the workflows as it starts). */
+export function workersPolling(client: Client, taskQueue: string, n: number, timeoutMs: number): Promise<true> {
+  return eventually(async () => {
+    const { pollers } = await client.workflowService.describeTaskQueue({
+      namespace: client.options.namespace,
+      taskQueue: { name: taskQueue },
+      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    });
+    return (pollers ?? []).length >= n ? true : undefined;
+  }, timeoutMs, `${n} worker(s) polling ${taskQueue}`);
+}
