@@ -65,7 +65,8 @@ export function amphoraActivities({ db, compute, amphoraDriver, config }: Activi
      * heartbeat timeout rather than the boot timeout. ERROR is final: the build failed.
      *
      * The wait ends itself shortly before its schedule-to-close timeout (the boot timeout, retries
-     * included), with AmphoraBootTimeout ("amphora <id> not ACTIVE after <n> s (status BUILD)"): had
+     * included), with AmphoraBootTimeout ("amphora <id> not ACTIVE within its boot timeout of 300 s
+     * (status BUILD after 295 s)"): had
      * the server timed it out instead, the attempt would keep polling until its next heartbeat was
      * refused, meanwhile the flow's compensation deletes the instance, and the log would blame an
      * InstanceNotFoundError. An attempt that is cancelled or timed out (its heartbeat refused) stops
@@ -78,6 +79,7 @@ export function amphoraActivities({ db, compute, amphoraDriver, config }: Activi
       // Before the server's deadline, by a margin a poll fits in.
       const giveUpAt = scheduledTimestampMs + timeoutMs - Math.min(5000, Math.max(250, timeoutMs / 10));
       const elapsedSeconds = () => Math.round((Date.now() - scheduledTimestampMs) / 1000);
+      const timeoutSeconds = Math.round(timeoutMs / 1000);
       const row = await db.amphora.findUniqueOrThrow({ where: { id: amphoraId } });
       if (!row.computeId) throw new InstanceNotFoundError(`Amphora ${amphoraId} has no compute instance.`);
       for (;;) {
@@ -100,9 +102,9 @@ export function amphoraActivities({ db, compute, amphoraDriver, config }: Activi
           );
         }
         const left = giveUpAt - Date.now();
-        if (left <= 0) throw new AmphoraBootTimeout(amphoraId, elapsedSeconds(), instance.status, { computeId: row.computeId });
+        if (left <= 0) throw new AmphoraBootTimeout(amphoraId, timeoutSeconds, elapsedSeconds(), instance.status, { computeId: row.computeId });
         // What the Web UI shows of the pending step.
-        heartbeat(`waiting for amphora ${amphoraId}: ${instance.status}, ${elapsedSeconds()}/${Math.round(timeoutMs / 1000)} s`);
+        heartbeat(`waiting for amphora ${amphoraId}: ${instance.status}, ${elapsedSeconds()}/${timeoutSeconds} s`);
         await sleep(Math.min(amp.activeWaitSeconds * 1000, left));
       }
     },

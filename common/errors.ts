@@ -6,15 +6,27 @@
  * turns `retryable` into Temporal's retry semantics.
  */
 
+export interface DomainErrorOptions {
+  cause?: unknown;
+  /** Whether trying again can help; the class's `retryableByDefault` when not given. */
+  retryable?: boolean;
+  code?: number;
+}
+
 export class DomainError extends Error {
+  /**
+   * Whether an error of this class is retryable when its raiser does not say: a class per fault sets
+   * it once (a driver's base class for its transient faults, its lookups that miss for final ones).
+   */
+  static readonly retryableByDefault: boolean = false;
   readonly retryable: boolean;
   /** The HTTP status the API answers with; 500 (the default) is rendered as Octavia's unknown exception. */
   readonly code: number;
 
-  constructor(message: string, opts: { cause?: unknown; retryable?: boolean; code?: number } = {}) {
+  constructor(message: string, opts: DomainErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
-    this.retryable = opts.retryable ?? false;
+    this.retryable = opts.retryable ?? (new.target as typeof DomainError).retryableByDefault;
     this.code = opts.code ?? 500;
   }
 }

@@ -30,24 +30,20 @@ export class AmphoraDriverError extends DomainError {
   readonly status: number | undefined;
 
   constructor(message: string, opts: AmphoraErrorOptions = {}) {
-    super(message, { cause: opts.cause, retryable: opts.retryable ?? false });
+    super(message, opts);
     this.amphoraId = opts.amphoraId;
     this.status = opts.status;
   }
 }
 
 export class AmphoraUnreachableError extends AmphoraDriverError {
-  constructor(message: string, opts: AmphoraErrorOptions = {}) {
-    super(message, { retryable: true, ...opts });
-  }
+  static override readonly retryableByDefault = true;
 }
 
 export class AmphoraTlsError extends AmphoraDriverError {}
 
 export class AmphoraAgentServerError extends AmphoraDriverError {
-  constructor(message: string, opts: AmphoraErrorOptions = {}) {
-    super(message, { retryable: true, ...opts });
-  }
+  static override readonly retryableByDefault = true;
 }
 
 export class AmphoraConfigRejectedError extends AmphoraDriverError {

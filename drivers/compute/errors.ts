@@ -24,12 +24,14 @@ export interface ComputeErrorOptions {
   retryAfterSeconds?: number;
 }
 
+/** Retryable unless its raiser (or its class) says otherwise: most compute faults pass. */
 export class AmphoraComputeError extends DomainError {
+  static override readonly retryableByDefault: boolean = true;
   readonly computeId: string | undefined;
   readonly retryAfterSeconds: number | undefined;
 
   constructor(message: string, opts: ComputeErrorOptions = {}) {
-    super(message, { cause: opts.cause, retryable: opts.retryable ?? true });
+    super(message, opts);
     this.computeId = opts.computeId;
     this.retryAfterSeconds = opts.retryAfterSeconds;
   }
@@ -39,49 +41,45 @@ export class AmphoraBuildError extends AmphoraComputeError {}
 
 export class DeleteFailed extends AmphoraComputeError {}
 
-/** Not retryable by default: asking again will not make the instance appear. */
+/** Final: asking again will not make the instance appear. */
 export class InstanceNotFoundError extends AmphoraComputeError {
-  constructor(message: string, opts: ComputeErrorOptions = {}) {
-    super(message, { retryable: false, ...opts });
-  }
+  static override readonly retryableByDefault = false;
 }
 
 /**
  * The seed's error for resume() of an instance that was not suspended. The port has no suspend/resume
  * (no flow suspends an amphora, as in Octavia), so no driver raises it yet; it is part of the model a
- * driver that adds resume() raises.
+ * driver that adds resume() raises. Final.
  */
 export class NotSuspendedError extends AmphoraComputeError {
-  constructor(message: string, opts: ComputeErrorOptions = {}) {
-    super(message, { retryable: false, ...opts });
-  }
+  static override readonly retryableByDefault = false;
 }
 
 /** A flavor, image or availability zone that does not exist (or is not usable): asking again will not help. */
 export class ComputeValidationError extends AmphoraComputeError {
-  constructor(message: string, opts: ComputeErrorOptions = {}) {
-    super(message, { retryable: false, ...opts });
-  }
+  static override readonly retryableByDefault = false;
 }
 
-/** The seed's NotImplementedError: the driver does not support this (e.g. an amphora type other than VM). */
+/** The seed's NotImplementedError: the driver does not support this (e.g. an amphora type other than VM). Final. */
 export class ComputeNotImplementedError extends AmphoraComputeError {
-  constructor(message: string, opts: ComputeErrorOptions = {}) {
-    super(message, { retryable: false, ...opts });
-  }
+  static override readonly retryableByDefault = false;
 }
 
 /**
  * The boot wait gave up: the instance is still BUILD (or UNKNOWN) when AMP_BOOT_TIMEOUT_SECONDS is
- * nearly over. Final: the flow compensates (deletes the instance), and no poll may follow.
+ * nearly over. Final: the flow compensates (deletes the instance), and no poll may follow. The message
+ * names the configured timeout, and how long the wait ran (a little less: it ends before its deadline).
  */
 export class AmphoraBootTimeout extends AmphoraComputeError {
+  static override readonly retryableByDefault = false;
+
   constructor(
     readonly amphoraId: string,
-    readonly seconds: number,
+    readonly timeoutSeconds: number,
+    readonly waitedSeconds: number,
     readonly status: string,
     opts: ComputeErrorOptions = {},
   ) {
-    super(`amphora ${amphoraId} not ACTIVE after ${seconds} s (status ${status})`, { retryable: false, ...opts });
+    super(`amphora ${amphoraId} not ACTIVE within its boot timeout of ${timeoutSeconds} s (status ${status} after ${waitedSeconds} s)`, opts);
   }
 }

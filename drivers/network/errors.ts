@@ -7,9 +7,7 @@
 import { DomainError } from '../../common/errors';
 
 export class NetworkError extends DomainError {
-  constructor(message: string, opts: { cause?: unknown; retryable?: boolean; code?: number } = {}) {
-    super(message, { cause: opts.cause, retryable: opts.retryable ?? true, code: opts.code });
-  }
+  static override readonly retryableByDefault: boolean = true;
 }
 
 /** A subnet, network, port, QoS policy or security group that does not exist. */

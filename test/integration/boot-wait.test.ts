@@ -93,7 +93,7 @@ describe('AMP_BOOT_TIMEOUT_SECONDS', () => {
       expect(wait.scheduleToCloseSeconds).toBe(2);
       expect(wait.timedOut).toBeUndefined();
       const [amphora] = await sys.db.amphora.findMany({ where: { loadBalancerId: id } });
-      const expected = new RegExp(`^amphora ${amphora!.id} not ACTIVE after \\d+ s \\(status BUILD\\)$`);
+      const expected = new RegExp(`^amphora ${amphora!.id} not ACTIVE within its boot timeout of 2 s \\(status BUILD after \\d+ s\\)$`);
       expect(wait.failed?.failure?.message).toMatch(expected);
       expect(wait.failed?.failure?.applicationFailureInfo).toMatchObject({ type: 'AmphoraBootTimeout', nonRetryable: true });
       expect(String(wait.summary?.data ? Buffer.from(wait.summary.data).toString() : '')).toContain(`wait for amphora-${amphora!.id} to be ACTIVE`);
