@@ -10,8 +10,7 @@
  *   octavia_amphora_failovers_started_total  failovers the health monitor started
  *   octavia_zombie_amphorae_deleted_total    compute instances of DELETED amphorae that still heartbeated
  */
-import { Counter, Gauge } from 'prom-client';
-import { registry } from './metrics';
+import { counter, gauge } from './metrics';
 
 let failoverStoppedSource: (() => Promise<number>) | undefined;
 
@@ -20,40 +19,21 @@ export function setFailoverStoppedSource(source: () => Promise<number>): void {
   failoverStoppedSource = source;
 }
 
-function metric<T>(name: string, make: () => T): T {
-  // A module loaded twice (jest isolates modules per file) must not register a name twice.
-  return (registry.getSingleMetric(name) as T | undefined) ?? make();
-}
+export const failoverStoppedAmphorae = gauge({
+  name: 'octavia_amphorae_failover_stopped',
+  help: 'Amphorae in FAILOVER_STOPPED: stale at a failover storm and not failed over (alert when > 0).',
+  async collect() {
+    if (failoverStoppedSource) this.set(await failoverStoppedSource().catch(() => Number.NaN));
+  },
+});
 
-export const failoverStoppedAmphorae = metric(
-  'octavia_amphorae_failover_stopped',
-  () =>
-    new Gauge({
-      name: 'octavia_amphorae_failover_stopped',
-      help: 'Amphorae in FAILOVER_STOPPED: stale at a failover storm and not failed over (alert when > 0).',
-      registers: [registry],
-      async collect() {
-        if (failoverStoppedSource) this.set(await failoverStoppedSource().catch(() => Number.NaN));
-      },
-    }),
-);
+export const staleAmphorae = gauge({ name: 'octavia_amphorae_stale', help: 'Amphorae whose heartbeat was older than HEARTBEAT_TIMEOUT at the last check.' });
 
-export const staleAmphorae = metric(
-  'octavia_amphorae_stale',
-  () => new Gauge({ name: 'octavia_amphorae_stale', help: 'Amphorae whose heartbeat was older than HEARTBEAT_TIMEOUT at the last check.', registers: [registry] }),
-);
+export const failoverStorms = counter({ name: 'octavia_failover_storms_total', help: 'Health checks that found more stale amphorae than FAILOVER_THRESHOLD.' });
 
-export const failoverStorms = metric(
-  'octavia_failover_storms_total',
-  () => new Counter({ name: 'octavia_failover_storms_total', help: 'Health checks that found more stale amphorae than FAILOVER_THRESHOLD.', registers: [registry] }),
-);
+export const failoversStarted = counter({ name: 'octavia_amphora_failovers_started_total', help: 'Amphora failovers started by the health monitor.' });
 
-export const failoversStarted = metric(
-  'octavia_amphora_failovers_started_total',
-  () => new Counter({ name: 'octavia_amphora_failovers_started_total', help: 'Amphora failovers started by the health monitor.', registers: [registry] }),
-);
-
-export const zombiesDeleted = metric(
-  'octavia_zombie_amphorae_deleted_total',
-  () => new Counter({ name: 'octavia_zombie_amphorae_deleted_total', help: 'Compute instances deleted because their DELETED amphora still heartbeated.', registers: [registry] }),
-);
+export const zombiesDeleted = counter({
+  name: 'octavia_zombie_amphorae_deleted_total',
+  help: 'Compute instances deleted because their DELETED amphora still heartbeated.',
+});

@@ -20,8 +20,7 @@
  */
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { Counter } from 'prom-client';
-import { registry } from '../common/metrics';
+import { counter } from '../common/metrics';
 import type { Logger } from '../common/logger';
 import type { HeartbeatRecord, RecordOutcome } from '../db/heartbeats';
 import { combineReports, statsFromHeartbeat } from '../domain/listener-statistics';
@@ -30,17 +29,15 @@ import { decodeHeartbeat, type DecodedHeartbeat, type HeartbeatRejection, type H
 
 export type DropReason = HeartbeatRejection | 'unknown_amphora' | 'queue_full';
 
-/** Registered once per registry (jest loads modules once per test file). */
-function counter<L extends string>(name: string, help: string, labelNames: L[]): Counter<L> {
-  return (registry.getSingleMetric(name) as Counter<L> | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
-}
-
-export const heartbeatsReceived = counter('octavia_heartbeats_received_total', 'Datagrams the health manager accepted as heartbeats (signed, well formed).', []);
-export const heartbeatsDropped = counter(
-  'octavia_heartbeats_dropped_total',
-  'Datagrams and heartbeats the health manager dropped, by reason (oversized, hmac, not_zlib, not_json, shape, unknown_amphora, queue_full).',
-  ['reason'],
-);
+export const heartbeatsReceived = counter({
+  name: 'octavia_heartbeats_received_total',
+  help: 'Datagrams the health manager accepted as heartbeats (signed, well formed).',
+});
+export const heartbeatsDropped = counter({
+  name: 'octavia_heartbeats_dropped_total',
+  help: 'Datagrams and heartbeats the health manager dropped, by reason (oversized, hmac, not_zlib, not_json, shape, unknown_amphora, queue_full).',
+  labelNames: ['reason'] as const,
+});
 
 /** One warning per reason per minute: a flood of bad datagrams must not flood the log too. */
 const WARN_EVERY_MS = 60_000;
