@@ -24,13 +24,35 @@ export interface Policy {
 
 const p = (rule: Rule, method: Policy['method'], path: string): Policy => ({ rule, method, path });
 
+/** The five actions of a collection, named as Octavia names them. */
+type Crud = 'get_all' | 'post' | 'get_one' | 'put' | 'delete';
+
+/**
+ * A collection's five policies: `get_all` and `get_one` by `read`, `post`, `put` and `delete` by `write`
+ * (its path, and its object's `{<resource>_id}`). `global`: its list has Octavia's `get_all-global`, by
+ * `read-global`, which lets a caller list every project's objects.
+ */
+function crud<R extends string, G extends boolean = false>(resource: R, path: string, rules: { read: Rule; write: Rule; global?: G }) {
+  const one = `${path}/{${resource.replaceAll('-', '_')}_id}`;
+  return {
+    [`${resource}:get_all`]: p(rules.read, 'GET', path),
+    ...(rules.global ? { [`${resource}:get_all-global`]: p('read-global', 'GET', path) } : {}),
+    [`${resource}:post`]: p(rules.write, 'POST', path),
+    [`${resource}:get_one`]: p(rules.read, 'GET', one),
+    [`${resource}:put`]: p(rules.write, 'PUT', one),
+    [`${resource}:delete`]: p(rules.write, 'DELETE', one),
+  } as Record<`${R}:${Crud}` | (G extends true ? `${R}:get_all-global` : never), Policy>;
+}
+
+/** A load balancer's object: the project's own (`read`, `write`), listed per project or globally. */
+const owned = { read: 'read', write: 'write', global: true } as const;
+/** What the operator keeps (flavors, availability zones): every caller reads it, admins write it. */
+const operators = { read: 'read', write: 'admin' } as const;
+/** What only admins see and change (profiles: which provider does what). */
+const adminOnly = { read: 'admin', write: 'admin' } as const;
+
 const LB = '/v2/lbaas/loadbalancers';
 const LISTENER = '/v2/lbaas/listeners';
-const POOL = '/v2/lbaas/pools';
-const MEMBER = '/v2/lbaas/pools/{pool_id}/members';
-const HM = '/v2/lbaas/healthmonitors';
-const L7POLICY = '/v2/lbaas/l7policies';
-const L7RULE = '/v2/lbaas/l7policies/{l7policy_id}/rules';
 const QUOTA = '/v2/lbaas/quotas';
 const AMPHORA = '/v2/octavia/amphorae';
 
@@ -39,84 +61,28 @@ const AMPHORA = '/v2/octavia/amphorae';
  * `<resource>:get_all-global` is what lets a caller list every project's objects.
  */
 export const policies = {
-  'loadbalancer:get_all': p('read', 'GET', LB),
-  'loadbalancer:get_all-global': p('read-global', 'GET', LB),
-  'loadbalancer:post': p('write', 'POST', LB),
-  'loadbalancer:get_one': p('read', 'GET', `${LB}/{loadbalancer_id}`),
-  'loadbalancer:put': p('write', 'PUT', `${LB}/{loadbalancer_id}`),
-  'loadbalancer:delete': p('write', 'DELETE', `${LB}/{loadbalancer_id}`),
+  ...crud('loadbalancer', LB, owned),
   'loadbalancer:get_stats': p('read', 'GET', `${LB}/{loadbalancer_id}/stats`),
   'loadbalancer:get_status': p('read', 'GET', `${LB}/{loadbalancer_id}/status`),
   'loadbalancer:put_failover': p('admin', 'PUT', `${LB}/{loadbalancer_id}/failover`),
 
-  'listener:get_all': p('read', 'GET', LISTENER),
-  'listener:get_all-global': p('read-global', 'GET', LISTENER),
-  'listener:post': p('write', 'POST', LISTENER),
-  'listener:get_one': p('read', 'GET', `${LISTENER}/{listener_id}`),
-  'listener:put': p('write', 'PUT', `${LISTENER}/{listener_id}`),
-  'listener:delete': p('write', 'DELETE', `${LISTENER}/{listener_id}`),
+  ...crud('listener', LISTENER, owned),
   'listener:get_stats': p('read', 'GET', `${LISTENER}/{listener_id}/stats`),
 
-  'pool:get_all': p('read', 'GET', POOL),
-  'pool:get_all-global': p('read-global', 'GET', POOL),
-  'pool:post': p('write', 'POST', POOL),
-  'pool:get_one': p('read', 'GET', `${POOL}/{pool_id}`),
-  'pool:put': p('write', 'PUT', `${POOL}/{pool_id}`),
-  'pool:delete': p('write', 'DELETE', `${POOL}/{pool_id}`),
-
-  'member:get_all': p('read', 'GET', MEMBER),
-  'member:post': p('write', 'POST', MEMBER),
-  'member:get_one': p('read', 'GET', `${MEMBER}/{member_id}`),
-  'member:put': p('write', 'PUT', `${MEMBER}/{member_id}`),
-  'member:delete': p('write', 'DELETE', `${MEMBER}/{member_id}`),
-
-  'healthmonitor:get_all': p('read', 'GET', HM),
-  'healthmonitor:get_all-global': p('read-global', 'GET', HM),
-  'healthmonitor:post': p('write', 'POST', HM),
-  'healthmonitor:get_one': p('read', 'GET', `${HM}/{healthmonitor_id}`),
-  'healthmonitor:put': p('write', 'PUT', `${HM}/{healthmonitor_id}`),
-  'healthmonitor:delete': p('write', 'DELETE', `${HM}/{healthmonitor_id}`),
-
-  'l7policy:get_all': p('read', 'GET', L7POLICY),
-  'l7policy:get_all-global': p('read-global', 'GET', L7POLICY),
-  'l7policy:post': p('write', 'POST', L7POLICY),
-  'l7policy:get_one': p('read', 'GET', `${L7POLICY}/{l7policy_id}`),
-  'l7policy:put': p('write', 'PUT', `${L7POLICY}/{l7policy_id}`),
-  'l7policy:delete': p('write', 'DELETE', `${L7POLICY}/{l7policy_id}`),
-
-  'l7rule:get_all': p('read', 'GET', L7RULE),
-  'l7rule:post': p('write', 'POST', L7RULE),
-  'l7rule:get_one': p('read', 'GET', `${L7RULE}/{l7rule_id}`),
-  'l7rule:put': p('write', 'PUT', `${L7RULE}/{l7rule_id}`),
-  'l7rule:delete': p('write', 'DELETE', `${L7RULE}/{l7rule_id}`),
+  ...crud('pool', '/v2/lbaas/pools', owned),
+  ...crud('member', '/v2/lbaas/pools/{pool_id}/members', { read: 'read', write: 'write' }),
+  ...crud('healthmonitor', '/v2/lbaas/healthmonitors', owned),
+  ...crud('l7policy', '/v2/lbaas/l7policies', owned),
+  ...crud('l7rule', '/v2/lbaas/l7policies/{l7policy_id}/rules', { read: 'read', write: 'write' }),
 
   'provider:get_all': p('read', 'GET', '/v2/lbaas/providers'),
   'provider-flavor:get_all': p('admin', 'GET', '/v2/lbaas/providers/{provider}/flavor_capabilities'),
   'provider-availability-zone:get_all': p('admin', 'GET', '/v2/lbaas/providers/{provider}/availability_zone_capabilities'),
 
-  'flavor:get_all': p('read', 'GET', '/v2.0/lbaas/flavors'),
-  'flavor:post': p('admin', 'POST', '/v2.0/lbaas/flavors'),
-  'flavor:get_one': p('read', 'GET', '/v2.0/lbaas/flavors/{flavor_id}'),
-  'flavor:put': p('admin', 'PUT', '/v2.0/lbaas/flavors/{flavor_id}'),
-  'flavor:delete': p('admin', 'DELETE', '/v2.0/lbaas/flavors/{flavor_id}'),
-
-  'flavor-profile:get_all': p('admin', 'GET', '/v2.0/lbaas/flavorprofiles'),
-  'flavor-profile:post': p('admin', 'POST', '/v2.0/lbaas/flavorprofiles'),
-  'flavor-profile:get_one': p('admin', 'GET', '/v2.0/lbaas/flavorprofiles/{flavor_profile_id}'),
-  'flavor-profile:put': p('admin', 'PUT', '/v2.0/lbaas/flavorprofiles/{flavor_profile_id}'),
-  'flavor-profile:delete': p('admin', 'DELETE', '/v2.0/lbaas/flavorprofiles/{flavor_profile_id}'),
-
-  'availability-zone:get_all': p('read', 'GET', '/v2.0/lbaas/availabilityzones'),
-  'availability-zone:post': p('admin', 'POST', '/v2.0/lbaas/availabilityzones'),
-  'availability-zone:get_one': p('read', 'GET', '/v2.0/lbaas/availabilityzones/{availability_zone_id}'),
-  'availability-zone:put': p('admin', 'PUT', '/v2.0/lbaas/availabilityzones/{availability_zone_id}'),
-  'availability-zone:delete': p('admin', 'DELETE', '/v2.0/lbaas/availabilityzones/{availability_zone_id}'),
-
-  'availability-zone-profile:get_all': p('admin', 'GET', '/v2.0/lbaas/availabilityzoneprofiles'),
-  'availability-zone-profile:post': p('admin', 'POST', '/v2.0/lbaas/availabilityzoneprofiles'),
-  'availability-zone-profile:get_one': p('admin', 'GET', '/v2.0/lbaas/availabilityzoneprofiles/{availability_zone_profile_id}'),
-  'availability-zone-profile:put': p('admin', 'PUT', '/v2.0/lbaas/availabilityzoneprofiles/{availability_zone_profile_id}'),
-  'availability-zone-profile:delete': p('admin', 'DELETE', '/v2.0/lbaas/availabilityzoneprofiles/{availability_zone_profile_id}'),
+  ...crud('flavor', '/v2.0/lbaas/flavors', operators),
+  ...crud('flavor-profile', '/v2.0/lbaas/flavorprofiles', adminOnly),
+  ...crud('availability-zone', '/v2.0/lbaas/availabilityzones', operators),
+  ...crud('availability-zone-profile', '/v2.0/lbaas/availabilityzoneprofiles', adminOnly),
 
   'quota:get_all': p('read-quota', 'GET', QUOTA),
   'quota:get_all-global': p('read-quota-global', 'GET', QUOTA),
