@@ -4,15 +4,15 @@
  * them, both answered with the resource's view and documented with its schemas.
  */
 import type { Request, Response } from 'express';
-import { FrameworkNotFound } from '../common/errors';
+import { FrameworkNotFound, type ApiFault } from '../common/errors';
 import { policies, type Action, type ListedResource } from '../domain/policy';
 import { authorize, listScope } from './context';
 import { DEFERRED_FAULT } from './methods';
-import type { ApiRouter } from './contract';
+import type { ApiRouter, BodyOf } from './contract';
 import type { ApiDeps } from './deps';
-import { findOr404 } from './lifecycle';
+import { createChild, findOr404, type Owner, type Tx } from './lifecycle';
 import { isUuid, listPage, selectOne } from './listing';
-import type { Resource } from './resource';
+import type { Body, Resource } from './resource';
 
 type Where = Record<string, unknown>;
 
@@ -127,6 +127,15 @@ export interface Parent<P> {
   name: string;
   /** What its children's rows say about it. */
   children(parent: P): Where;
+  /** What a change of its children locks (its load balancer), once it is found mutable: Octavia's 409 if not. */
+  lock(parent: P): Owner;
+}
+
+/** How a new child is written (lifecycle.ts createChild): the row, a per-parent limit, a refused write's fault. */
+export interface NewChild<R> {
+  create(tx: Tx): Promise<R>;
+  check?(tx: Tx): Promise<void>;
+  refused?(err: unknown): ApiFault | undefined;
 }
 
 /**
@@ -155,5 +164,23 @@ export function nestedCollection<X extends Resource<any, any, any>, P extends { 
   const children = (_req: Request, res: Response) => parent.children(parentOf(res));
   const all = collection(deps, resource, { rbac, scope: children, markerScope: children, listProject: (_req, res) => parentOf(res).projectId });
   all.routes(router);
-  return { ...all, parentOf };
+  /** The lock of a change under the request's parent (childRoutes' `lock`). */
+  const lock = async (_current: RowOf<X>, _req: Request, res: Response) => parent.lock(parentOf(res));
+
+  /**
+   * POST /: a child of the request's parent, made as every nested child is: its body parsed, the policy
+   * asked about the parent's project, the child's own checks (`make`), then the row written under the
+   * parent's lock (lifecycle.ts createChild); the answer is its view.
+   */
+  function create<B extends Body>(summary: string, body: B, make: (parsed: ReturnType<BodyOf<B>>, parent: P) => Promise<NewChild<RowOf<X>>> | NewChild<RowOf<X>>) {
+    router.post('/', { summary, body, response: resource.showSchema }, async (req, res, parse) => {
+      const parsed = parse() as ReturnType<BodyOf<B>>;
+      const found = parentOf(res);
+      authorize(req, `${rbac}:post`, found.projectId);
+      const { create: write, ...more } = await make(parsed, found);
+      const row = await createChild(deps, rbac, parent.lock(found), write, more);
+      res.status(201).json({ [resource.singular]: resource.view(row) });
+    });
+  }
+  return { ...all, parentOf, lock, create };
 }

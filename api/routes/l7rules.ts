@@ -6,10 +6,9 @@
 import { ProvisioningStatus } from '../../common/status';
 import type { L7Policy } from '../../generated/prisma/client';
 import { nestedCollection } from '../collection';
-import { authorize } from '../context';
 import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
-import { childRoutes, createChild } from '../lifecycle';
+import { childRoutes } from '../lifecycle';
 import { l7ruleData, MAX_L7RULES_PER_L7POLICY } from '../../domain/validate';
 import { l7Rules, newRule } from '../resources/l7rule';
 import { ImmutableObject, TooManyRules } from '../../common/errors';
@@ -32,25 +31,22 @@ export function l7RuleRoutes(deps: ApiDeps): ApiRouter {
     load: (id): Promise<Policy | null> => db.l7Policy.findFirst({ where: { id }, include: { listener: { select: { loadBalancerId: true } } } }),
     name: 'L7Policy',
     children: (policy) => ({ l7PolicyId: policy.id }),
+    lock: policyLock,
   });
-  const policyOf = all.parentOf;
 
-  routes.post('/', { summary: 'Create an L7 rule', body: l7Rules.bodies.create, response: l7Rules.showSchema }, async (req, res, body) => {
-    const policy = policyOf(res);
-    const rule = body().rule;
-    authorize(req, 'l7rule:post', policy.projectId);
+  all.create('Create an L7 rule', l7Rules.bodies.create, ({ rule }, policy) => {
     l7ruleData(rule);
-    const row = await createChild(deps, 'l7rule', policyLock(policyOf(res)), (tx) => tx.l7Rule.create({ data: newRule(rule, policy) }), {
+    return {
+      create: (tx) => tx.l7Rule.create({ data: newRule(rule, policy) }),
       check: async (tx) => {
         if ((await tx.l7Rule.count({ where: { l7PolicyId: policy.id } })) >= MAX_L7RULES_PER_L7POLICY) throw new TooManyRules(policy.id);
       },
-    });
-    res.status(201).json({ rule: l7Rules.view(row) });
+    };
   });
 
   childRoutes(deps, routes, all, {
     child: 'l7rule',
-    lock: async (_current, _req, res) => policyLock(policyOf(res)),
+    lock: all.lock,
     update: async (current, body) => {
       const update = body().rule;
       // The rule as it will be, checked whole (Octavia merges the update into the stored rule).

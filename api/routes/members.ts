@@ -13,7 +13,7 @@ import type { Pool } from '../../generated/prisma/client';
 import { nestedCollection } from '../collection';
 import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
-import { childRoutes, createChild, mutateChildren, refusedAs, type Tx } from '../lifecycle';
+import { childRoutes, mutateChildren, refusedAs, type Tx } from '../lifecycle';
 import { members, newMember } from '../resources/member';
 import type { MemberCreate } from '../schemas/member';
 import { DuplicateMember, ImmutableObject } from '../../common/errors';
@@ -60,19 +60,17 @@ export function memberRoutes(deps: ApiDeps): ApiRouter {
     load: (id) => db.pool.findFirst({ where: { id } }),
     name: 'Pool',
     children: (pool) => ({ poolId: pool.id }),
+    lock: poolLock,
   });
   const poolOf = all.parentOf;
 
-  routes.post('/', { summary: 'Create a member', body: members.bodies.create, response: members.showSchema }, async (req, res, body) => {
-    const pool = poolOf(res);
-    const member = body().member;
-    authorize(req, 'member:post', pool.projectId);
+  all.create('Create a member', members.bodies.create, async ({ member }, pool) => {
     ipNotReserved(member.address);
     await checkMemberSubnets(deps.network, [member.subnet_id]);
-    const row = await createChild(deps, 'member', poolLock(poolOf(res)), (tx) => createMember(tx, pool, member), {
+    return {
+      create: (tx) => createMember(tx, pool, member),
       refused: refusedAs('P2002', () => new DuplicateMember(member.address, member.protocol_port)),
-    });
-    res.status(201).json({ member: members.view(row) });
+    };
   });
 
   /** Batch update: the request is the pool's new member list (Octavia's MembersController.put). */
@@ -143,7 +141,7 @@ export function memberRoutes(deps: ApiDeps): ApiRouter {
 
   childRoutes(deps, routes, all, {
     child: 'member',
-    lock: async (_current, _req, res) => poolLock(poolOf(res)),
+    lock: all.lock,
     update: async (_current, body) => {
       const update = body().member;
       // Octavia resets these to their defaults when null is sent.
