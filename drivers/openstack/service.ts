@@ -7,6 +7,7 @@ import type { Logger } from '../../common/logger';
 import type { OpenStackConfig } from '../../config/openstack';
 import { ComputeCircuitBreaker } from './breaker';
 import { OpenStackClient, isServiceFailure } from './client';
+import { OpenStackHttpError } from './http';
 import { KeystoneSession } from './keystone';
 import { tlsDispatcher } from './tls';
 
@@ -50,4 +51,53 @@ export function createServiceClient(c: OpenStackConfig, o: ServiceClientOptions)
   });
   const client = new OpenStackClient({ driver: o.driver, session, breaker, iface: c.interface, region: c.regionName, endpoints: o.endpoints, timeoutMs, log: o.log, dispatcher });
   return { client, breaker };
+}
+
+/**
+ * What the Nova and Neutron drivers do alike with their service (createServiceClient's client and
+ * breaker): its requests; a failure made the driver's own error in one place (`guard`, with the
+ * driver's translation into its exception model); a delete of what is gone already (404) taken as done
+ * (`ignore404`); the circuit breaker watched (`circuitState`) and stopped (`close`).
+ */
+export class ServiceCalls<Ctx> {
+  private readonly client: OpenStackClient;
+  private readonly breaker: ComputeCircuitBreaker;
+
+  constructor(
+    service: { client: OpenStackClient; breaker: ComputeCircuitBreaker },
+    private readonly translate: (err: unknown, ctx: Ctx) => Error,
+  ) {
+    this.client = service.client;
+    this.breaker = service.breaker;
+  }
+
+  request<T = unknown>(...args: Parameters<OpenStackClient['request']>): Promise<T | undefined> {
+    return this.client.request<T>(...args);
+  }
+
+  /** The circuit breaker's state (closed, half-open, open). */
+  get circuitState(): 'closed' | 'half-open' | 'open' {
+    return this.breaker.state;
+  }
+
+  /** Stops the circuit breaker's timers. */
+  close(): void {
+    this.breaker.shutdown();
+  }
+
+  async guard<T>(ctx: Ctx, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw this.translate(err, ctx);
+    }
+  }
+
+  async ignore404(fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      if (!(err instanceof OpenStackHttpError && err.status === 404)) throw err;
+    }
+  }
 }

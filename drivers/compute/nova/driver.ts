@@ -25,6 +25,7 @@ import {
 import { AmphoraBuildError, AmphoraComputeError, ComputeValidationError, DeleteFailed, InstanceNotFoundError } from '../errors';
 import type { ComputeCircuitBreaker } from '../../openstack/breaker';
 import type { OpenStackClient } from '../../openstack/client';
+import { ServiceCalls } from '../../openstack/service';
 import { toComputeError, type ErrorContext } from './errors';
 import { OpenStackHttpError } from '../../openstack/http';
 import { composeUserData, encodeUserData, UserDataTooLargeError } from './userdata';
@@ -108,32 +109,28 @@ export function exactNameFilter(name: string): string {
 
 export class NovaComputeDriver extends AmphoraComputeDriver {
   readonly name = 'nova';
-  private readonly client: OpenStackClient;
-  private readonly breaker: ComputeCircuitBreaker;
+  private readonly calls: ServiceCalls<ErrorContext>;
   private readonly amp: NovaAmphoraSettings;
   private readonly log: Logger;
 
   constructor(o: NovaDriverOptions) {
     super();
-    this.client = o.client;
-    this.breaker = o.breaker;
+    this.calls = new ServiceCalls(o, toComputeError);
     this.amp = o.amphora;
     this.log = o.log;
   }
 
-  /** The circuit breaker's state (closed, half-open, open). */
   get circuitState(): 'closed' | 'half-open' | 'open' {
-    return this.breaker.state;
+    return this.calls.circuitState;
   }
 
-  /** Stops the circuit breaker's timers. */
   close(): void {
-    this.breaker.shutdown();
+    this.calls.close();
   }
 
   protected async doBuild(request: BuildRequest): Promise<string> {
     const ctx: ErrorContext = { action: `build ${request.name}`, errorClass: AmphoraBuildError };
-    return this.guard(ctx, async () => {
+    return this.calls.guard(ctx, async () => {
       const existing = await this.findByName(request.name);
       if (existing) {
         this.log.info({ computeId: existing, name: request.name }, 'A server with this name exists already: not building another');
@@ -170,7 +167,7 @@ export class NovaComputeDriver extends AmphoraComputeDriver {
       const body: Record<string, unknown> = { server };
       if (request.serverGroupId) body['os:scheduler_hints'] = { group: request.serverGroupId };
 
-      const res = await this.client.request<{ server?: { id?: string } }>('compute', 'POST', '/servers', { body });
+      const res = await this.calls.request<{ server?: { id?: string } }>('compute', 'POST', '/servers', { body });
       const id = res?.server?.id;
       if (!id) throw new AmphoraBuildError(`Could not build ${request.name}: Nova answered without a server id.`);
       this.log.info({ computeId: id, name: request.name, flavorId: request.flavorId, imageId: imageRef }, 'Amphora server requested');
@@ -179,20 +176,20 @@ export class NovaComputeDriver extends AmphoraComputeDriver {
   }
 
   async delete(computeId: string): Promise<void> {
-    await this.guard({ action: `delete server ${computeId}`, errorClass: DeleteFailed, computeId }, async () => {
-      await this.ignore404(() => this.client.request('compute', 'DELETE', `/servers/${encodeURIComponent(computeId)}`));
+    await this.calls.guard({ action: `delete server ${computeId}`, errorClass: DeleteFailed, computeId }, async () => {
+      await this.calls.ignore404(() => this.calls.request('compute', 'DELETE', `/servers/${encodeURIComponent(computeId)}`));
     });
   }
 
   async status(computeId: string): Promise<ComputeStatus> {
-    const server = await this.guard({ action: `get server ${computeId}`, computeId, notFound: 'instance' }, () => this.showServer(computeId));
+    const server = await this.calls.guard({ action: `get server ${computeId}`, computeId, notFound: 'instance' }, () => this.showServer(computeId));
     return mapNovaStatus(server.status);
   }
 
   async getAmphora(lookup: AmphoraLookup): Promise<ComputeInstance> {
     const what = 'id' in lookup ? `server ${lookup.id}` : `server named ${lookup.name}`;
     const computeId = 'id' in lookup ? lookup.id : undefined;
-    return this.guard({ action: `get ${what}`, computeId, notFound: 'instance' }, async () => {
+    return this.calls.guard({ action: `get ${what}`, computeId, notFound: 'instance' }, async () => {
       let id = computeId;
       if (id === undefined) {
         const name = (lookup as { name: string }).name;
@@ -204,16 +201,16 @@ export class NovaComputeDriver extends AmphoraComputeDriver {
   }
 
   async createServerGroup(name: string, policy: ServerGroupPolicy): Promise<string> {
-    return this.guard({ action: `create server group ${name}` }, async () => {
+    return this.calls.guard({ action: `create server group ${name}` }, async () => {
       // A retried create finds the group its lost response made.
-      const groups = await this.client.request<{ server_groups?: Array<{ id: string; name?: string; policy?: string }> }>(
+      const groups = await this.calls.request<{ server_groups?: Array<{ id: string; name?: string; policy?: string }> }>(
         'compute',
         'GET',
         '/os-server-groups',
       );
       const existing = groups?.server_groups?.find((g) => g.name === name && (g.policy === undefined || g.policy === policy));
       if (existing) return existing.id;
-      const res = await this.client.request<{ server_group?: { id?: string } }>('compute', 'POST', '/os-server-groups', {
+      const res = await this.calls.request<{ server_group?: { id?: string } }>('compute', 'POST', '/os-server-groups', {
         body: { server_group: { name, policy } },
       });
       const id = res?.server_group?.id;
@@ -224,16 +221,16 @@ export class NovaComputeDriver extends AmphoraComputeDriver {
   }
 
   async deleteServerGroup(serverGroupId: string): Promise<void> {
-    await this.guard({ action: `delete server group ${serverGroupId}` }, async () => {
-      await this.ignore404(() => this.client.request('compute', 'DELETE', `/os-server-groups/${encodeURIComponent(serverGroupId)}`));
+    await this.calls.guard({ action: `delete server group ${serverGroupId}` }, async () => {
+      await this.calls.ignore404(() => this.calls.request('compute', 'DELETE', `/os-server-groups/${encodeURIComponent(serverGroupId)}`));
     });
   }
 
   async attachPort(computeId: string, portId: string): Promise<void> {
     const path = `/servers/${encodeURIComponent(computeId)}/os-interface`;
-    await this.guard({ action: `attach port ${portId} to server ${computeId}`, computeId }, async () => {
+    await this.calls.guard({ action: `attach port ${portId} to server ${computeId}`, computeId }, async () => {
       try {
-        await this.client.request('compute', 'POST', path, { body: { interfaceAttachment: { port_id: portId } } });
+        await this.calls.request('compute', 'POST', path, { body: { interfaceAttachment: { port_id: portId } } });
       } catch (err) {
         if (!(err instanceof OpenStackHttpError)) throw err;
         if (err.status === 404 && !/\bport\b/i.test(err.detail)) {
@@ -248,8 +245,8 @@ export class NovaComputeDriver extends AmphoraComputeDriver {
 
   async attachNetwork(computeId: string, networkId: string): Promise<string> {
     const path = `/servers/${encodeURIComponent(computeId)}/os-interface`;
-    return this.guard({ action: `attach network ${networkId} to server ${computeId}`, computeId }, async () => {
-      const res = await this.client.request<{ interfaceAttachment?: { port_id?: string } }>('compute', 'POST', path, {
+    return this.calls.guard({ action: `attach network ${networkId} to server ${computeId}`, computeId }, async () => {
+      const res = await this.calls.request<{ interfaceAttachment?: { port_id?: string } }>('compute', 'POST', path, {
         body: { interfaceAttachment: { net_id: networkId } },
       });
       const portId = res?.interfaceAttachment?.port_id;
@@ -259,27 +256,27 @@ export class NovaComputeDriver extends AmphoraComputeDriver {
   }
 
   async detachPort(computeId: string, portId: string): Promise<void> {
-    await this.guard({ action: `detach port ${portId} from server ${computeId}`, computeId }, async () => {
-      await this.ignore404(() =>
-        this.client.request('compute', 'DELETE', `/servers/${encodeURIComponent(computeId)}/os-interface/${encodeURIComponent(portId)}`),
+    await this.calls.guard({ action: `detach port ${portId} from server ${computeId}`, computeId }, async () => {
+      await this.calls.ignore404(() =>
+        this.calls.request('compute', 'DELETE', `/servers/${encodeURIComponent(computeId)}/os-interface/${encodeURIComponent(portId)}`),
       );
     });
   }
 
   async validateFlavor(flavorId: string): Promise<void> {
-    await this.guard({ action: `find compute flavor ${flavorId}`, notFound: 'validation' }, async () => {
-      await this.client.request('compute', 'GET', `/flavors/${encodeURIComponent(flavorId)}`);
+    await this.calls.guard({ action: `find compute flavor ${flavorId}`, notFound: 'validation' }, async () => {
+      await this.calls.request('compute', 'GET', `/flavors/${encodeURIComponent(flavorId)}`);
     });
   }
 
   async validateImage(imageId: string): Promise<void> {
-    await this.guard({ action: `find image ${imageId}`, notFound: 'validation' }, async () => {
+    await this.calls.guard({ action: `find image ${imageId}`, notFound: 'validation' }, async () => {
       // The "none chosen" placeholder stands for the tag lookup a build would do.
       if (this.amp.imageTag && imageId === this.amp.placeholderImageId) {
         if (!(await this.newestTaggedImage(this.amp.imageTag))) throw new ComputeValidationError(`The image: ${this.noTaggedImage(this.amp.imageTag)}`);
         return;
       }
-      const image = await this.client.request<{ status?: string }>('image', 'GET', `/images/${encodeURIComponent(imageId)}`);
+      const image = await this.calls.request<{ status?: string }>('image', 'GET', `/images/${encodeURIComponent(imageId)}`);
       if (image?.status !== undefined && image.status !== 'active') {
         throw new ComputeValidationError(`The image ${imageId} is not usable (status ${image.status}).`);
       }
@@ -287,8 +284,8 @@ export class NovaComputeDriver extends AmphoraComputeDriver {
   }
 
   async validateAvailabilityZone(zone: string): Promise<void> {
-    await this.guard({ action: `find availability zone ${zone}` }, async () => {
-      const res = await this.client.request<{ availabilityZoneInfo?: Array<{ zoneName?: string; zoneState?: { available?: boolean } }> }>(
+    await this.calls.guard({ action: `find availability zone ${zone}` }, async () => {
+      const res = await this.calls.request<{ availabilityZoneInfo?: Array<{ zoneName?: string; zoneState?: { available?: boolean } }> }>(
         'compute',
         'GET',
         '/os-availability-zone',
@@ -300,8 +297,8 @@ export class NovaComputeDriver extends AmphoraComputeDriver {
   }
 
   async createFlavor(spec: FlavorSpec): Promise<string> {
-    return this.guard({ action: `create compute flavor ${spec.name}` }, async () => {
-      const res = await this.client.request<{ flavor?: { id?: string } }>('compute', 'POST', '/flavors', {
+    return this.calls.guard({ action: `create compute flavor ${spec.name}` }, async () => {
+      const res = await this.calls.request<{ flavor?: { id?: string } }>('compute', 'POST', '/flavors', {
         body: {
           flavor: { name: spec.name, ram: spec.ram, vcpus: spec.vcpus, disk: spec.disk, 'os-flavor-access:is_public': spec.isPublic ?? true },
         },
@@ -310,7 +307,7 @@ export class NovaComputeDriver extends AmphoraComputeDriver {
       if (!id) throw new AmphoraComputeError(`Could not create compute flavor ${spec.name}: Nova answered without an id.`);
       if (spec.extraSpecs && Object.keys(spec.extraSpecs).length) {
         try {
-          await this.client.request('compute', 'POST', `/flavors/${encodeURIComponent(id)}/os-extra_specs`, {
+          await this.calls.request('compute', 'POST', `/flavors/${encodeURIComponent(id)}/os-extra_specs`, {
             body: { extra_specs: spec.extraSpecs },
           });
         } catch (err) {
@@ -327,39 +324,22 @@ export class NovaComputeDriver extends AmphoraComputeDriver {
   }
 
   async deleteFlavor(flavorId: string): Promise<void> {
-    await this.guard({ action: `delete compute flavor ${flavorId}` }, async () => {
-      await this.ignore404(() => this.client.request('compute', 'DELETE', `/flavors/${encodeURIComponent(flavorId)}`));
+    await this.calls.guard({ action: `delete compute flavor ${flavorId}` }, async () => {
+      await this.calls.ignore404(() => this.calls.request('compute', 'DELETE', `/flavors/${encodeURIComponent(flavorId)}`));
     });
   }
 
   // --- helpers ---
 
-  private async guard<T>(ctx: ErrorContext, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toComputeError(err, ctx);
-    }
-  }
-
-  private async ignore404(fn: () => Promise<unknown>): Promise<void> {
-    try {
-      await fn();
-    } catch (err) {
-      if (err instanceof OpenStackHttpError && err.status === 404) return;
-      throw err;
-    }
-  }
-
   private async showServer(id: string): Promise<NovaServer> {
-    const res = await this.client.request<{ server?: NovaServer }>('compute', 'GET', `/servers/${encodeURIComponent(id)}`);
+    const res = await this.calls.request<{ server?: NovaServer }>('compute', 'GET', `/servers/${encodeURIComponent(id)}`);
     if (!res?.server) throw new AmphoraComputeError(`Nova answered GET /servers/${id} without a server.`, { computeId: id });
     return res.server;
   }
 
   /** The id of the (oldest) live server named exactly `name`, if any. */
   private async findByName(name: string): Promise<string | undefined> {
-    const res = await this.client.request<{ servers?: Array<{ id: string; name?: string; status?: string; created?: string }> }>(
+    const res = await this.calls.request<{ servers?: Array<{ id: string; name?: string; status?: string; created?: string }> }>(
       'compute',
       'GET',
       '/servers',
@@ -394,7 +374,7 @@ export class NovaComputeDriver extends AmphoraComputeDriver {
 
   /** The newest active Glance image with `tag` (and AMP_IMAGE_OWNER_ID as owner, when set). */
   private async newestTaggedImage(tag: string): Promise<string | undefined> {
-    const res = await this.client.request<{ images?: GlanceImage[] }>('image', 'GET', '/images', {
+    const res = await this.calls.request<{ images?: GlanceImage[] }>('image', 'GET', '/images', {
       query: { tag, status: 'active', owner: this.amp.imageOwnerId, sort_key: 'created_at', sort_dir: 'desc' },
     });
     return (res?.images ?? [])
@@ -408,7 +388,7 @@ export class NovaComputeDriver extends AmphoraComputeDriver {
   }
 
   private async interfaces(computeId: string): Promise<InterfaceAttachment[]> {
-    const res = await this.client.request<{ interfaceAttachments?: InterfaceAttachment[] }>(
+    const res = await this.calls.request<{ interfaceAttachments?: InterfaceAttachment[] }>(
       'compute',
       'GET',
       `/servers/${encodeURIComponent(computeId)}/os-interface`,

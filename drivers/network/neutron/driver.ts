@@ -25,6 +25,7 @@ import type { Logger } from '../../../common/logger';
 import type { AmphoraComputeDriver } from '../../compute/port';
 import type { ComputeCircuitBreaker } from '../../openstack/breaker';
 import type { OpenStackClient, RequestOptions } from '../../openstack/client';
+import { ServiceCalls } from '../../openstack/service';
 import { AllocateVipError, InvalidNetworkRequest, NetworkError, PlugNetworkError, PlugVipError, UnplugNetworkError, UnplugVipError } from '../errors';
 import type {
   AmphoraNetworkConfig,
@@ -94,28 +95,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class NeutronNetworkDriver implements NetworkDriver {
   readonly name = 'neutron';
-  private readonly client: OpenStackClient;
-  private readonly breaker: ComputeCircuitBreaker;
+  private readonly calls: ServiceCalls<ErrorContext>;
   private readonly compute: PortAttacher;
   private readonly settings: NeutronSettings;
   private readonly log: Logger;
   private extensions: Promise<NeutronExtensions> | undefined;
 
   constructor(o: NeutronDriverOptions) {
-    this.client = o.client;
-    this.breaker = o.breaker;
+    this.calls = new ServiceCalls(o, toNetworkError);
     this.compute = o.compute;
     this.settings = o.settings;
     this.log = o.log;
   }
 
-  get circuitState(): 'closed' | 'half-open' | 'open' {
-    return this.breaker.state;
-  }
-
-  /** Stops the circuit breaker's timers. */
   close(): void {
-    this.breaker.shutdown();
+    this.calls.close();
   }
 
   /**
@@ -160,15 +154,15 @@ export class NeutronNetworkDriver implements NetworkDriver {
   // ---- lookups ------------------------------------------------------------------------------------
 
   async getSubnet(subnetId: string): Promise<Subnet> {
-    return this.guard({ action: `get subnet ${subnetId}`, notFound: { kind: 'Subnet', id: subnetId } }, async () => toSubnet(await this.subnet(subnetId)));
+    return this.calls.guard({ action: `get subnet ${subnetId}`, notFound: { kind: 'Subnet', id: subnetId } }, async () => toSubnet(await this.subnet(subnetId)));
   }
 
   async getNetwork(networkId: string): Promise<Network> {
-    return this.guard({ action: `get network ${networkId}`, notFound: { kind: 'Network', id: networkId } }, async () => toNetwork(await this.network(networkId)));
+    return this.calls.guard({ action: `get network ${networkId}`, notFound: { kind: 'Network', id: networkId } }, async () => toNetwork(await this.network(networkId)));
   }
 
   async getPort(portId: string): Promise<Port> {
-    return this.guard({ action: `get port ${portId}`, notFound: { kind: 'Port', id: portId } }, async () => toPort(await this.port(portId)));
+    return this.calls.guard({ action: `get port ${portId}`, notFound: { kind: 'Port', id: portId } }, async () => toPort(await this.port(portId)));
   }
 
   /** Neutron's qos extension (Octavia's qos_enabled). */
@@ -178,7 +172,7 @@ export class NeutronNetworkDriver implements NetworkDriver {
 
   /** API validation of `vip_qos_policy_id` (Octavia's validate.qos_policy_exists). */
   async getQosPolicy(policyId: string): Promise<QosPolicy> {
-    return this.guard({ action: `get QoS policy ${policyId}`, notFound: { kind: 'QoS Policy', id: policyId } }, async () => {
+    return this.calls.guard({ action: `get QoS policy ${policyId}`, notFound: { kind: 'QoS Policy', id: policyId } }, async () => {
       const res = await this.neutron<{ policy?: { id: string; name?: string } }>('GET', `/qos/policies/${enc(policyId)}`);
       if (!res?.policy) throw new NetworkError(`Neutron answered GET /qos/policies/${policyId} without a policy.`);
       return { id: res.policy.id, name: res.policy.name ?? '' };
@@ -190,7 +184,7 @@ export class NeutronNetworkDriver implements NetworkDriver {
    * free for a SINGLE load balancer on a `vip_network_id`, three for ACTIVE_STANDBY.
    */
   async getNetworkIpAvailability(networkId: string): Promise<NetworkIpAvailability> {
-    return this.guard({ action: `get the IP availability of network ${networkId}`, notFound: { kind: 'Network', id: networkId } }, async () => {
+    return this.calls.guard({ action: `get the IP availability of network ${networkId}`, notFound: { kind: 'Network', id: networkId } }, async () => {
       const res = await this.neutron<{ network_ip_availability?: NeutronIpAvailability }>('GET', `/network-ip-availabilities/${enc(networkId)}`);
       const a = res?.network_ip_availability;
       if (!a) throw new NetworkError(`Neutron answered GET /network-ip-availabilities/${networkId} without an availability.`);
@@ -207,7 +201,7 @@ export class NeutronNetworkDriver implements NetworkDriver {
 
   async allocateVip(request: VipRequest): Promise<Vip> {
     const lb = request.loadBalancerId;
-    return this.guard({ action: `allocate the VIP of load balancer ${lb}`, errorClass: AllocateVipError }, async () => {
+    return this.calls.guard({ action: `allocate the VIP of load balancer ${lb}`, errorClass: AllocateVipError }, async () => {
       const ext = await this.checkExtensions();
       const { port, created } = request.portId ? { port: await this.givenVipPort(request), created: false } : await this.ownVipPort(request, ext);
       try {
@@ -230,7 +224,7 @@ export class NeutronNetworkDriver implements NetworkDriver {
   /** A port the user made (vip_port_id): used as it is, if it matches what else was asked. */
   private async givenVipPort(request: VipRequest): Promise<NeutronPort> {
     const id = request.portId as string;
-    const port = await this.guard({ action: `get port ${id}`, notFound: { kind: 'Port', id } }, () => this.port(id));
+    const port = await this.calls.guard({ action: `get port ${id}`, notFound: { kind: 'Port', id } }, () => this.port(id));
     if (request.networkId && port.network_id !== request.networkId) throw new InvalidNetworkRequest(`Port ${id} is not on network ${request.networkId}.`);
     if (request.subnetId && !(port.fixed_ips ?? []).some((f) => f.subnet_id === request.subnetId)) {
       throw new InvalidNetworkRequest(`Port ${id} has no address on subnet ${request.subnetId}.`);
@@ -258,7 +252,7 @@ export class NeutronNetworkDriver implements NetworkDriver {
     if (!request.subnetId && !request.networkId) throw new InvalidNetworkRequest('A VIP needs a subnet, a network or a port.');
     const networkId =
       request.networkId ??
-      (await this.guard({ action: `get subnet ${request.subnetId}`, notFound: { kind: 'Subnet', id: request.subnetId as string } }, () => this.subnet(request.subnetId as string)))
+      (await this.calls.guard({ action: `get subnet ${request.subnetId}`, notFound: { kind: 'Subnet', id: request.subnetId as string } }, () => this.subnet(request.subnetId as string)))
         .network_id;
     const fixedIp: Record<string, string> = {};
     if (request.subnetId) fixedIp.subnet_id = request.subnetId;
@@ -288,19 +282,19 @@ export class NeutronNetworkDriver implements NetworkDriver {
   }
 
   async deallocateVip(loadBalancerId: string, vip: Vip): Promise<void> {
-    await this.guard({ action: `deallocate the VIP of load balancer ${loadBalancerId}` }, async () => {
+    await this.calls.guard({ action: `deallocate the VIP of load balancer ${loadBalancerId}` }, async () => {
       const port = await this.portOrUndefined(vip.portId);
       const group = await this.securityGroup(loadBalancerId);
       if (group) {
         if (port?.security_groups?.includes(group.id)) {
-          await this.ignore404(() =>
+          await this.calls.ignore404(() =>
             this.neutron('PUT', `/ports/${enc(port.id)}`, { body: { port: { security_groups: (port.security_groups ?? []).filter((g) => g !== group.id) } } }),
           );
         }
         await this.deleteSecurityGroup(group.id);
       }
       if (port?.device_owner === OCTAVIA_OWNER) {
-        await this.ignore404(() => this.neutron('DELETE', `/ports/${enc(port.id)}`));
+        await this.calls.ignore404(() => this.neutron('DELETE', `/ports/${enc(port.id)}`));
         this.log.info({ loadBalancerId, portId: port.id }, 'VIP port deleted');
       } else if (port) {
         this.log.info({ loadBalancerId, portId: port.id }, 'The VIP port was not made by Octavia: left in place');
@@ -334,7 +328,7 @@ export class NeutronNetworkDriver implements NetworkDriver {
     for (const p of (res?.ports ?? []).filter((x) => x.security_groups?.includes(groupId))) {
       const ours = p.device_owner === OCTAVIA_OWNER || (p.name ?? '').startsWith(VRRP_PREFIX);
       this.log.warn({ securityGroupId: groupId, portId: p.id, deleted: ours }, 'A port still has the VIP security group');
-      await this.ignore404(() =>
+      await this.calls.ignore404(() =>
         ours
           ? this.neutron('DELETE', `/ports/${enc(p.id)}`)
           : this.neutron('PUT', `/ports/${enc(p.id)}`, { body: { port: { security_groups: (p.security_groups ?? []).filter((g) => g !== groupId) } } }),
@@ -347,7 +341,7 @@ export class NeutronNetworkDriver implements NetworkDriver {
   /** Both topologies plug the same: the VIP moves between VRRP ports by keepalived, not by Neutron. */
   async plugVip(amphora: AmphoraRef, vip: Vip, _topology?: 'SINGLE' | 'ACTIVE_STANDBY'): Promise<AmphoraNetworkConfig> {
     const { amphoraId, computeId } = amphora;
-    return this.guard({ action: `plug amphora ${amphoraId} into the VIP network`, errorClass: PlugVipError }, async () => {
+    return this.calls.guard({ action: `plug amphora ${amphoraId} into the VIP network`, errorClass: PlugVipError }, async () => {
       const ext = await this.checkExtensions();
       let port = (await this.portsNamed(vrrpPortName(amphoraId)))[0];
       let created = false;
@@ -380,7 +374,7 @@ export class NeutronNetworkDriver implements NetworkDriver {
       if (!hasOnlyPair(port, vip.ipAddress)) {
         port = await this.updated(port.id, { allowed_address_pairs: [{ ip_address: vip.ipAddress }] });
       }
-      const vipPort = await this.guard({ action: `get the VIP port ${vip.portId}`, notFound: { kind: 'Port', id: vip.portId } }, () => this.port(vip.portId));
+      const vipPort = await this.calls.guard({ action: `get the VIP port ${vip.portId}`, notFound: { kind: 'Port', id: vip.portId } }, () => this.port(vip.portId));
       const groups = vipPort.security_groups ?? [];
       if (!sameSet(port.security_groups ?? [], groups)) port = await this.updated(port.id, { security_groups: groups });
       if (vip.qosPolicyId && (port.qos_policy_id ?? null) !== vip.qosPolicyId) {
@@ -407,14 +401,14 @@ export class NeutronNetworkDriver implements NetworkDriver {
 
   async unplugVip(amphora: AmphoraRef, _vip: Vip): Promise<void> {
     const { amphoraId, computeId } = amphora;
-    await this.guard({ action: `unplug amphora ${amphoraId} from the VIP network`, errorClass: UnplugVipError }, async () => {
+    await this.calls.guard({ action: `unplug amphora ${amphoraId} from the VIP network`, errorClass: UnplugVipError }, async () => {
       for (const port of await this.portsNamed(vrrpPortName(amphoraId))) {
         if (port.device_id === computeId) {
           await this.compute.detachPort(computeId, port.id);
           await this.waitDetached(computeId, port.id);
         }
-        await this.ignore404(() => this.neutron('PUT', `/ports/${enc(port.id)}`, { body: { port: { allowed_address_pairs: [] } } }));
-        await this.ignore404(() => this.neutron('DELETE', `/ports/${enc(port.id)}`));
+        await this.calls.ignore404(() => this.neutron('PUT', `/ports/${enc(port.id)}`, { body: { port: { allowed_address_pairs: [] } } }));
+        await this.calls.ignore404(() => this.neutron('DELETE', `/ports/${enc(port.id)}`));
         this.log.info({ amphoraId, portId: port.id }, 'VRRP port deleted');
       }
     });
@@ -439,7 +433,7 @@ export class NeutronNetworkDriver implements NetworkDriver {
 
   /** get_plugged_networks: the server's ports, as Neutron lists them by device (recorded 28, 78, 79). */
   async getPluggedNetworks(computeId: string): Promise<PluggedNic[]> {
-    return this.guard({ action: `list the networks of server ${computeId}` }, async () =>
+    return this.calls.guard({ action: `list the networks of server ${computeId}` }, async () =>
       (await this.serverPorts(computeId)).map((p) => ({
         networkId: p.network_id,
         portId: p.id,
@@ -454,7 +448,7 @@ export class NeutronNetworkDriver implements NetworkDriver {
    */
   async plugNetwork(amphora: AmphoraRef, networkId: string): Promise<MemberNic> {
     const { amphoraId, computeId } = amphora;
-    return this.guard({ action: `plug network ${networkId} into amphora ${amphoraId}`, errorClass: PlugNetworkError, notFound: { kind: 'Network', id: networkId } }, async () => {
+    return this.calls.guard({ action: `plug network ${networkId} into amphora ${amphoraId}`, errorClass: PlugNetworkError, notFound: { kind: 'Network', id: networkId } }, async () => {
       let port = (await this.serverPorts(computeId)).find((p) => p.network_id === networkId);
       if (!port) {
         const portId = await this.compute.attachNetwork(computeId, networkId);
@@ -480,11 +474,11 @@ export class NeutronNetworkDriver implements NetworkDriver {
   /** unplug_network, then delete_port (HandleNetworkDelta): detached, waited for, deleted. */
   async unplugNetwork(amphora: AmphoraRef, networkId: string): Promise<void> {
     const { amphoraId, computeId } = amphora;
-    await this.guard({ action: `unplug network ${networkId} from amphora ${amphoraId}`, errorClass: UnplugNetworkError }, async () => {
+    await this.calls.guard({ action: `unplug network ${networkId} from amphora ${amphoraId}`, errorClass: UnplugNetworkError }, async () => {
       for (const port of (await this.serverPorts(computeId)).filter((p) => p.network_id === networkId)) {
         await this.compute.detachPort(computeId, port.id);
         await this.waitDetached(computeId, port.id);
-        await this.ignore404(() => this.neutron('DELETE', `/ports/${enc(port.id)}`));
+        await this.calls.ignore404(() => this.neutron('DELETE', `/ports/${enc(port.id)}`));
         this.log.info({ amphoraId, networkId, portId: port.id }, 'Member network unplugged');
       }
     });
@@ -497,7 +491,7 @@ export class NeutronNetworkDriver implements NetworkDriver {
   }
 
   async updateVip(loadBalancerId: string, vip: Vip, listeners: VipListener[], topology: 'SINGLE' | 'ACTIVE_STANDBY'): Promise<void> {
-    await this.guard({ action: `update the security group of load balancer ${loadBalancerId}` }, async () => {
+    await this.calls.guard({ action: `update the security group of load balancer ${loadBalancerId}` }, async () => {
       const group = await this.securityGroup(loadBalancerId);
       if (!group) {
         // Octavia: MissingVIPSecurityGroup, except on the way to a delete (nothing left to filter).
@@ -507,7 +501,7 @@ export class NeutronNetworkDriver implements NetworkDriver {
       const res = await this.neutron<{ security_group_rules?: NeutronRule[] }>('GET', '/security-group-rules', { query: { security_group_id: group.id } });
       const existing = res?.security_group_rules ?? [];
       const plan = planRules(existing, listenerRules(listeners));
-      for (const rule of plan.remove) await this.ignore404(() => this.neutron('DELETE', `/security-group-rules/${enc(rule.id)}`));
+      for (const rule of plan.remove) await this.calls.ignore404(() => this.neutron('DELETE', `/security-group-rules/${enc(rule.id)}`));
       const ethertype = vip.ipAddress.includes(':') ? 'IPv6' : 'IPv4';
       for (const add of plan.add) await this.createRule(group.id, { protocol: add.protocol, port_range_min: add.port, port_range_max: add.port, ethertype, remote_ip_prefix: add.cidr });
       if (topology === 'ACTIVE_STANDBY') {
@@ -531,43 +525,27 @@ export class NeutronNetworkDriver implements NetworkDriver {
   // ---- helpers ------------------------------------------------------------------------------------
 
   private neutron<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, opts: RequestOptions = {}): Promise<T | undefined> {
-    return this.client.request<T>('network', method, path, opts);
+    return this.calls.request<T>('network', method, path, opts);
   }
 
-  private async guard<T>(ctx: ErrorContext, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw toNetworkError(err, ctx);
-    }
+  /** The object Neutron answers a request about one object with (`{"<key>": {...}}`); there must be one. */
+  private async one<T>(method: 'GET' | 'POST' | 'PUT', path: string, key: string, body?: unknown): Promise<T> {
+    const res = await this.neutron<Record<string, T>>(method, path, body === undefined ? {} : { body });
+    const found = res?.[key];
+    if (!found) throw new NetworkError(`Neutron answered ${method} ${path} without a ${key}.`);
+    return found;
   }
 
-  private async ignore404(fn: () => Promise<unknown>): Promise<void> {
-    try {
-      await fn();
-    } catch (err) {
-      if (!isNeutron(err, 404)) throw err;
-    }
+  private created<T>(path: string, body: unknown, key: string): Promise<T> {
+    return this.one<T>('POST', path, key, body);
   }
 
-  /** A POST's resource (`{"<key>": {...}}`). */
-  private async created<T>(path: string, body: unknown, key: string): Promise<T> {
-    const res = await this.neutron<Record<string, T>>('POST', path, { body });
-    const made = res?.[key];
-    if (!made) throw new NetworkError(`Neutron answered POST ${path} without a ${key}.`);
-    return made;
+  private updated(portId: string, fields: Record<string, unknown>): Promise<NeutronPort> {
+    return this.one<NeutronPort>('PUT', `/ports/${enc(portId)}`, 'port', { port: fields });
   }
 
-  private async updated(portId: string, fields: Record<string, unknown>): Promise<NeutronPort> {
-    const res = await this.neutron<{ port?: NeutronPort }>('PUT', `/ports/${enc(portId)}`, { body: { port: fields } });
-    if (!res?.port) throw new NetworkError(`Neutron answered PUT /ports/${portId} without a port.`);
-    return res.port;
-  }
-
-  private async port(id: string): Promise<NeutronPort> {
-    const res = await this.neutron<{ port?: NeutronPort }>('GET', `/ports/${enc(id)}`);
-    if (!res?.port) throw new NetworkError(`Neutron answered GET /ports/${id} without a port.`);
-    return res.port;
+  private port(id: string): Promise<NeutronPort> {
+    return this.one<NeutronPort>('GET', `/ports/${enc(id)}`, 'port');
   }
 
   private async portOrUndefined(id: string): Promise<NeutronPort | undefined> {
@@ -584,16 +562,12 @@ export class NeutronNetworkDriver implements NetworkDriver {
     return (res?.ports ?? []).filter((p) => p.name === name);
   }
 
-  private async subnet(id: string): Promise<NeutronSubnet> {
-    const res = await this.neutron<{ subnet?: NeutronSubnet }>('GET', `/subnets/${enc(id)}`);
-    if (!res?.subnet) throw new NetworkError(`Neutron answered GET /subnets/${id} without a subnet.`);
-    return res.subnet;
+  private subnet(id: string): Promise<NeutronSubnet> {
+    return this.one<NeutronSubnet>('GET', `/subnets/${enc(id)}`, 'subnet');
   }
 
-  private async network(id: string): Promise<NeutronNetwork> {
-    const res = await this.neutron<{ network?: NeutronNetwork }>('GET', `/networks/${enc(id)}`);
-    if (!res?.network) throw new NetworkError(`Neutron answered GET /networks/${id} without a network.`);
-    return res.network;
+  private network(id: string): Promise<NeutronNetwork> {
+    return this.one<NeutronNetwork>('GET', `/networks/${enc(id)}`, 'network');
   }
 
   private async securityGroup(loadBalancerId: string): Promise<NeutronSecurityGroup | undefined> {
@@ -610,7 +584,7 @@ export class NeutronNetworkDriver implements NetworkDriver {
 
   private async deleteQuietly(portId: string, what: string): Promise<void> {
     try {
-      await this.ignore404(() => this.neutron('DELETE', `/ports/${enc(portId)}`));
+      await this.calls.ignore404(() => this.neutron('DELETE', `/ports/${enc(portId)}`));
     } catch (err) {
       this.log.warn({ portId, err }, `Could not delete the ${what}: it is left for cleanup`);
     }
