@@ -21,7 +21,7 @@ import type { ApiRouter, BodyOf } from './contract';
 import type { ApiDeps } from './deps';
 import { isUuid } from './listing';
 import type { Body, Resource } from './resource';
-import { enforceQuota, type QuotaResource } from '../domain/quotas';
+import { childQuota, enforceQuota } from '../domain/quotas';
 import { ApiFault, FlowInProgress, ImmutableObject, NotFound, ServiceUnavailable } from '../common/errors';
 
 export type { Tx };
@@ -144,15 +144,6 @@ export const findLoadBalancer = ({ db }: ApiDeps, id: string) =>
 
 type Target = Pick<ChildMutation<unknown>, 'loadBalancerId' | 'lockedName'>;
 
-const quotaOf: Record<ChildResource, QuotaResource> = {
-  listener: 'listener',
-  pool: 'pool',
-  member: 'member',
-  healthmonitor: 'health_monitor',
-  l7policy: 'l7policy',
-  l7rule: 'l7rule',
-};
-
 /** What a new child is made under: the load balancer it locks, and the project it belongs to (as in Octavia) and counts against. */
 export type Owner = Target & { projectId: string };
 
@@ -185,7 +176,7 @@ export function createChild<T extends { id: string }>(
     refused: more.refused,
     write: async (tx) => {
       await more.check?.(tx);
-      await enforceQuota(tx, owner.projectId, quotaOf[child]);
+      await enforceQuota(tx, owner.projectId, childQuota[child]);
       const row = await create(tx);
       return { result: row, changes: [{ resource: child, id: row.id, operation: 'create' }] };
     },

@@ -11,6 +11,7 @@ export interface ChildTable {
   update(args: { where: { id: string }; data: Record<string, unknown> }): Promise<Record<string, unknown>>;
   updateMany(args: { where: Record<string, unknown>; data: Record<string, unknown> }): Promise<{ count: number }>;
   deleteMany(args: { where: Record<string, unknown> }): Promise<{ count: number }>;
+  count(args: { where: Record<string, unknown> }): Promise<number>;
   findMany(args: { where: Record<string, unknown>; select: { id: true } }): Promise<{ id: string }[]>;
 }
 

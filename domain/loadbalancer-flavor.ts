@@ -12,8 +12,8 @@
 import { Topology } from '../common/status';
 import type { Config } from '../config';
 import type { Db } from '../db/prisma';
-import type { Tx } from '../api/lifecycle';
-import { DEFAULT_PROVIDER, requireProvider, storedMetadata } from '../api/providers';
+import type { Tx } from '../db/children';
+import { DEFAULT_PROVIDER, requireProvider, storedMetadata } from './providers';
 import { DisabledOption, ProviderFlavorMismatch, ValidationFailure } from '../common/errors';
 
 export async function loadBalancerPlacement(

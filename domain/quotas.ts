@@ -16,7 +16,8 @@
 import { ProvisioningStatus } from '../common/status';
 import { config as processConfig, type Config } from '../config';
 import type { Quota } from '../generated/prisma/client';
-import type { Tx } from '../api/lifecycle';
+import type { ChildResource } from '../common/resources';
+import { childTable, type Tx } from '../db/children';
 import { QuotaExceeded } from '../common/errors';
 
 /** The quota kinds, as Octavia names them on the wire (quota API and messages). */
@@ -80,24 +81,23 @@ export function effectiveQuotas(row: Quota | null): QuotaDefaults {
 /** Arbitrary, fixed: the class of our advisory locks, so they cannot meet anyone else's. */
 const QUOTA_LOCK_CLASS = 0x0c7a;
 
+/** The quota kind of each of a load balancer's children (whose tables db/children.ts names). */
+export const childQuota: Record<ChildResource, QuotaResource> = {
+  listener: 'listener',
+  pool: 'pool',
+  member: 'member',
+  healthmonitor: 'health_monitor',
+  l7policy: 'l7policy',
+  l7rule: 'l7rule',
+};
+
 /** How many `resource` objects the project holds (deleted load balancers do not count). */
 async function countInUse(tx: Tx, projectId: string, resource: EnforcedResource): Promise<number> {
-  switch (resource) {
-    case 'load_balancer':
-      return tx.loadBalancer.count({ where: { projectId, provisioningStatus: { not: ProvisioningStatus.DELETED } } });
-    case 'listener':
-      return tx.listener.count({ where: { projectId } });
-    case 'pool':
-      return tx.pool.count({ where: { projectId } });
-    case 'health_monitor':
-      return tx.healthMonitor.count({ where: { projectId } });
-    case 'member':
-      return tx.member.count({ where: { projectId } });
-    case 'l7policy':
-      return tx.l7Policy.count({ where: { projectId } });
-    case 'l7rule':
-      return tx.l7Rule.count({ where: { projectId } });
+  if (resource === 'load_balancer') {
+    return tx.loadBalancer.count({ where: { projectId, provisioningStatus: { not: ProvisioningStatus.DELETED } } });
   }
+  const child = (Object.keys(childQuota) as ChildResource[]).find((c) => childQuota[c] === resource)!;
+  return childTable(tx, child).count({ where: { projectId } });
 }
 
 /**

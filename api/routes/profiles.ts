@@ -12,7 +12,7 @@ import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
 import { authorize } from '../context';
 import type { Tx } from '../lifecycle';
-import { parseMetadata, requireProvider, validateAvailabilityZoneData, validateFlavorData } from '../providers';
+import { parseMetadata, requireProvider, validateAvailabilityZoneData, validateFlavorData } from '../../domain/providers';
 import type { Body, Resource } from '../resource';
 import { availabilityZoneProfiles } from '../resources/availability-zone';
 import { flavorProfiles } from '../resources/flavor';

@@ -9,7 +9,7 @@ import { ApiRouter } from '../contract';
 import type { ApiDeps } from '../deps';
 import { authorize } from '../context';
 import { selectFields } from '../listing';
-import { availabilityZoneCapabilities, flavorCapabilities, providers, requireProvider } from '../providers';
+import { availabilityZoneCapabilities, flavorCapabilities, providers, requireProvider } from '../../domain/providers';
 
 const fieldsOf = (req: Request) => (req.query.fields === undefined ? undefined : [req.query.fields].flat().map(String));
 const first = (v: unknown) => (v === undefined ? undefined : String([v].flat()[0]));
