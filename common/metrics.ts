@@ -38,37 +38,41 @@ export const computeCircuitBreakerState = gauge({
   labelNames: ['driver'] as const,
 });
 
+/** What an OpenStack request is counted and timed by (drivers/openstack/http.ts); its count by its status too. */
+const REQUEST = ['driver', 'service', 'method'] as const;
 export const computeRequests = counter({
   name: 'compute_requests_total',
   help: 'HTTP requests made by the compute driver, by service, method and status (code, timeout, error, circuit_open).',
-  labelNames: ['driver', 'service', 'method', 'status'] as const,
+  labelNames: [...REQUEST, 'status'] as const,
 });
-
 export const computeRequestDuration = histogram({
   name: 'compute_request_duration_seconds',
   help: 'Duration of the HTTP requests made by the compute driver.',
-  labelNames: ['driver', 'service', 'method'] as const,
+  labelNames: REQUEST,
   buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
 });
 
-// Flows, counted by the worker that runs them (workflows/observe.ts reports each run's start and end).
+// Flows, counted by the worker that runs them (workflows/observe.ts reports each run's start and end): by
+// workflow type, and how the flow ended where it has.
 
-export const flowsStarted = counter({ name: 'octavia_flows_started_total', help: 'Flows (workflow runs) started, by workflow type.', labelNames: ['type'] as const });
-export const flowsCompleted = counter({ name: 'octavia_flows_completed_total', help: 'Flows that completed, by workflow type.', labelNames: ['type'] as const });
+const FLOW = ['type'] as const;
+const FLOW_END = ['type', 'outcome'] as const;
+export const flowsStarted = counter({ name: 'octavia_flows_started_total', help: 'Flows (workflow runs) started, by workflow type.', labelNames: FLOW });
+export const flowsCompleted = counter({ name: 'octavia_flows_completed_total', help: 'Flows that completed, by workflow type.', labelNames: FLOW });
 export const flowsFailed = counter({
   name: 'octavia_flows_failed_total',
   help: 'Flows that failed or were cancelled, by workflow type and outcome (failed, cancelled).',
-  labelNames: ['type', 'outcome'] as const,
+  labelNames: FLOW_END,
 });
 export const flowsCompensated = counter({
   name: 'octavia_flows_compensated_total',
   help: 'Flows that ran their compensations (undid what they made), by workflow type.',
-  labelNames: ['type'] as const,
+  labelNames: FLOW,
 });
 export const flowDuration = histogram({
   name: 'octavia_flow_duration_seconds',
   help: 'Duration of flows from their start to their end, by workflow type and outcome.',
-  labelNames: ['type', 'outcome'] as const,
+  labelNames: FLOW_END,
   buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900],
 });
 
