@@ -6,10 +6,10 @@
  * balancer. Heartbeats are off in test systems until a test starts them.
  */
 import { randomUUID } from 'node:crypto';
-import { defaultPayloadConverter } from '@temporalio/common';
 import { HeartbeatSender, type HeartbeatMessage } from '../../drivers/amphora/heartbeat';
-import { housekeepingIds } from '../../platform/schedules';
 import type { AmphoraHealthMonitorInput } from '../../workflows/liveness';
+import { housekeepingIds } from '../../platform/schedules';
+import { afterChecks, checksPastTimeout, executions } from '../support/health-monitor';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
 import { createLoadBalancer, settledLoadBalancer } from '../support/fixtures';
 
@@ -26,51 +26,6 @@ const allocated = (sys: TestSystem, lbId: string) => sys.db.amphora.findMany({ w
 /** Waits until the amphora's heartbeats are recorded. */
 const heartbeating = (sys: TestSystem, amphoraId: string) =>
   eventually(async () => ((await sys.db.amphoraHealth.findUnique({ where: { amphoraId } })) ? true : undefined), 10000, `heartbeats of ${amphoraId}`);
-
-async function executions(sys: TestSystem, workflowId: string): Promise<number> {
-  let n = 0;
-  for await (const _ of sys.temporal.workflow.list({ query: `WorkflowId = "${workflowId}"` })) n++;
-  return n;
-}
-
-/** What the monitor's current run has done so far: its completed health checks and the failovers it started. */
-async function monitorRun(sys: TestSystem) {
-  const handle = sys.temporal.workflow.getHandle(housekeepingIds(sys.config).healthMonitor);
-  const { runId } = await handle.describe();
-  const { events } = await sys.temporal.workflow.getHandle(handle.workflowId, runId).fetchHistory();
-  let completed = 0;
-  const failovers: string[] = [];
-  for (const e of events ?? []) {
-    // The check is a local activity: each one that ran is a marker in the history, naming its type.
-    const marker = e.markerRecordedEventAttributes;
-    const data = marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0] : undefined;
-    if (data && defaultPayloadConverter.fromPayload<{ activity_type?: string }>(data).activity_type === 'checkAmphoraHealth') completed++;
-    const child = e.startChildWorkflowExecutionInitiatedEventAttributes;
-    if (child?.workflowId) failovers.push(child.workflowId);
-  }
-  return { runId, completed, failovers };
-}
-
-/**
- * Waits until the monitor has completed `n` more health checks, counted in its history: "nothing
- * happened" is asserted after checks that would have seen it, not after a guessed time. If the
- * monitor continues as new meanwhile, only the new run's checks count (never fewer than `n`).
- * Returns the failovers the monitor started during them.
- */
-async function afterChecks(sys: TestSystem, n: number): Promise<string[]> {
-  const before = await monitorRun(sys);
-  const deadline = Date.now() + 30_000; // a monitor that stopped checking is a failure, not a hang
-  for (;;) {
-    await new Promise((r) => setTimeout(r, sys.config.health.checkIntervalSeconds * 1000));
-    const now = await monitorRun(sys);
-    const same = now.runId === before.runId;
-    if (now.completed - (same ? before.completed : 0) >= n) return now.failovers.slice(same ? before.failovers.length : 0);
-    if (Date.now() > deadline) throw new Error(`The health monitor completed ${now.completed} checks, not ${n} more`);
-  }
-}
-
-/** Checks spanning a whole heartbeat timeout, and some: anything stale by then would have been seen. */
-const checksPastTimeout = (sys: TestSystem) => Math.ceil(sys.config.health.heartbeatTimeoutSeconds / sys.config.health.checkIntervalSeconds) + 4;
 
 async function metric(sys: TestSystem, name: string): Promise<number | undefined> {
   const text = await (await fetch(`${sys.apiUrl}/metrics`)).text();

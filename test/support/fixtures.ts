@@ -100,7 +100,7 @@ export const fault = (status: number, faultstring: string) => ({
 });
 
 /** Awaits one flow by its id (`<resource>-<id>-<operation>`), started by anyone. */
-export async function awaitFlow(sys: TestSystem, workflowId: string): Promise<unknown> {
+export async function awaitFlow(sys: Pick<TestSystem, 'temporal'>, workflowId: string): Promise<unknown> {
   return sys.temporal.workflow.getHandle(workflowId).result();
 }
 
@@ -168,9 +168,10 @@ export interface Tree {
 
 /**
  * LB -> listener -> pool -> members -> health monitor, each created through the API and its flow
- * awaited (`<resource>-<id>-create`) before the next, as a client would; each must end ACTIVE.
+ * awaited (`<resource>-<id>-create`) before the next, as a client would; each must end ACTIVE. Any API
+ * and Temporal client will do (a test system's, or a deployment's: cluster.test.ts).
  */
-export async function createTree(sys: TestSystem, spec: TreeSpec): Promise<Tree> {
+export async function createTree(sys: Pick<TestSystem, 'api' | 'temporal'>, spec: TreeSpec): Promise<Tree> {
   const create = async (resource: string, path: string, body: Record<string, unknown>) => {
     const res = await sys.api('POST', path, { [resource]: body });
     if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${res.text}`);

@@ -16,6 +16,8 @@ export interface OurProcess {
   output(): string;
   /** How many log lines at warn or above it wrote (pino's JSON lines: level >= 40). */
   warnings(): number;
+  /** Whether it has logged a line with this message (at its LOG_LEVEL), e.g. 'Worker running'. */
+  said(msg: string): boolean;
 }
 
 /** Spawns `entry` (a path from the project root, e.g. bin/worker.ts) with the environment plus `env`. */
@@ -27,17 +29,28 @@ export function spawnOurs(entry: string, env: Record<string, string>): OurProces
   });
   let output = '';
   let warnings = 0;
+  const messages = new Set<string>();
   const collect = (chunk: Buffer) => {
     const text = chunk.toString();
     output = (output + text).slice(-4000);
     warnings += (text.match(/"level":(4|5|6)0/g) ?? []).length;
   };
-  child.stdout!.on('data', collect);
+  // The messages line by line (a chunk may end mid-line): pino writes them to stdout.
+  let partial = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    collect(chunk);
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      const msg = /"msg":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1];
+      if (msg !== undefined) messages.add(msg);
+    }
+  });
   child.stderr!.on('data', collect);
   child.on('exit', (code, signal) => {
     if (code && code !== 0) console.error(`${path.basename(entry)} (pid ${child.pid}) exited ${code} ${signal ?? ''}: ${output}`);
   });
-  return { child, output: () => output, warnings: () => warnings };
+  return { child, output: () => output, warnings: () => warnings, said: (msg) => messages.has(msg) };
 }
 
 /** Waits until every URL answers 200 (the API listens: its version document). */

@@ -91,25 +91,30 @@ export async function startTestSystem(
     amphoraDriver,
     failingSteps,
     apiUrl,
-    async api(method, path, body, headers = {}) {
-      const res = await fetch(apiUrl + path, {
-        method,
-        headers: {
-          'x-project-id': PROJECT_ID,
-          ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}),
-          ...headers,
-        },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await res.text();
-      let parsed: unknown;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        parsed = undefined;
-      }
-      return { status: res.status, body: parsed, text };
-    },
+    api: apiClient(apiUrl),
+  };
+}
+
+/** fetch() against an API at `apiUrl` with JSON bodies and the test project's header (a test system's, or a process's of ours). */
+export function apiClient(apiUrl: string): TestSystem['api'] {
+  return async (method, path, body, headers = {}) => {
+    const res = await fetch(apiUrl + path, {
+      method,
+      headers: {
+        'x-project-id': PROJECT_ID,
+        ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, body: parsed, text };
   };
 }
 
