@@ -102,7 +102,7 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       log,
       address: opts.temporalAddress,
       deps: { db, compute, amphoraDriver, network, config },
-      workflowBundlePath: opts.workflowBundlePath,
+      workflowBundlePath: opts.workflowBundlePath ?? config.temporal.workflowBundle,
       activityInterceptors: opts.activityInterceptors,
     });
     worker = created.worker;

@@ -23,6 +23,7 @@ import type { BuildRequest } from '../../drivers/compute';
 import { createNovaDriver, type NovaComputeDriver } from '../../drivers/compute/nova';
 import { loadOpenStackConfig } from '../../config/openstack';
 import { startNovaEmulator, type NovaEmulator } from '../emulators/nova';
+import { novaCredentialsEnv } from '../support/nova-env';
 import { configDrive, isRoot, makeLocalCloud } from '../support/local-cloud';
 
 interface Subject {
@@ -194,15 +195,8 @@ computeDriverContract('no-op', async () => ({
 
 computeDriverContract('nova (emulator)', async () => {
   const emu: NovaEmulator = await startNovaEmulator({ bootMs: 100 });
-  const c = emu.credentials;
   const config = loadOpenStackConfig({
-    OS_AUTH_URL: emu.authUrl,
-    OS_USERNAME: c.username,
-    OS_PASSWORD: c.password,
-    OS_PROJECT_NAME: c.projectName,
-    OS_USER_DOMAIN_NAME: c.userDomainName,
-    OS_PROJECT_DOMAIN_NAME: c.projectDomainName,
-    OS_REGION_NAME: c.regionName,
+    ...novaCredentialsEnv(emu),
     AMP_BOOT_NETWORK_LIST: emu.seed.mgmtNetworkId,
     AMP_SECGROUP_LIST: 'lb-mgmt-sec-grp',
     AMP_SSH_KEY_NAME: emu.seed.keyName,

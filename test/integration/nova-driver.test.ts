@@ -31,6 +31,7 @@ import { computeCircuitBreakerState, computeRequests as computeRequestsMetric } 
 import { loadConfig } from '../../config';
 import { AMP_IMAGE_ID_PLACEHOLDER, loadOpenStackConfig } from '../../config/openstack';
 import { startNovaEmulator, type NovaEmulator } from '../emulators/nova';
+import { novaCredentialsEnv } from '../support/nova-env';
 
 describe('OpenStack configuration', () => {
   const base = {
@@ -311,15 +312,8 @@ function captureLog(): Captured {
 }
 
 function envFor(emu: NovaEmulator, extra: Record<string, string> = {}): Record<string, string> {
-  const c = emu.credentials;
   return {
-    OS_AUTH_URL: emu.authUrl,
-    OS_USERNAME: c.username,
-    OS_PASSWORD: c.password,
-    OS_PROJECT_NAME: c.projectName,
-    OS_USER_DOMAIN_NAME: c.userDomainName,
-    OS_PROJECT_DOMAIN_NAME: c.projectDomainName,
-    OS_REGION_NAME: c.regionName,
+    ...novaCredentialsEnv(emu),
     NOVA_REQUEST_TIMEOUT_SECONDS: '2',
     ...extra,
   };

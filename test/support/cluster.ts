@@ -13,6 +13,7 @@ import type { Config } from '../../config';
 import { databaseName, databaseUrlFor, dropDatabase } from '../../platform/database';
 import { startCluster, type Cluster } from '../../platform/temporal-cluster';
 import type { NovaEmulator } from '../emulators/nova';
+import { novaCredentialsEnv } from './nova-env';
 
 /**
  * Nine consecutive ports nobody listens on, for the server's services (frontend .. worker). Below
@@ -57,16 +58,9 @@ export async function startScratchCluster(config: Config, databaseUrl: string, l
 
 /** Our processes' settings for the Nova driver on the emulator, as their shared compute service. */
 export function novaComputeEnv(nova: NovaEmulator): Record<string, string> {
-  const c = nova.credentials;
   return {
     COMPUTE_DRIVER: 'nova',
-    OS_AUTH_URL: nova.authUrl,
-    OS_USERNAME: c.username,
-    OS_PASSWORD: c.password,
-    OS_PROJECT_NAME: c.projectName,
-    OS_USER_DOMAIN_NAME: c.userDomainName,
-    OS_PROJECT_DOMAIN_NAME: c.projectDomainName,
-    OS_REGION_NAME: c.regionName,
+    ...novaCredentialsEnv(nova),
     AMP_BOOT_NETWORK_LIST: nova.seed.mgmtNetworkId,
     AMP_FLAVOR_ID: nova.seed.amphoraFlavorId,
     AMP_IMAGE_ID: nova.seed.amphoraImageId,

@@ -9,6 +9,7 @@ import { HAPROXY_BASE_PEER_PORT } from '../../drivers/amphora/port';
 import { securityGroupName } from '../../drivers/network/neutron';
 import { logger } from '../../common/logger';
 import { startNeutronCloud, type NeutronCloud } from '../emulators/neutron';
+import { novaCredentialsEnv } from './nova-env';
 import { startTestSystem, type TestSystem } from './system';
 
 export interface NeutronTestSystem extends TestSystem<NovaComputeDriver> {
@@ -27,16 +28,9 @@ export interface NeutronTestSystem extends TestSystem<NovaComputeDriver> {
 export async function startNeutronTestSystem(env: Record<string, string> = {}): Promise<NeutronTestSystem> {
   const cloud = await startNeutronCloud({ nova: { bootMs: 30, deleteMs: 30 }, neutron: { activeMs: 10, detachMs: 60 } });
   const vip = cloud.neutron.addNetwork({ name: 'vip-net', cidr: '10.77.0.0/24' });
-  const c = cloud.nova.credentials;
   const sys = await startTestSystem(
     {
-      OS_AUTH_URL: cloud.nova.authUrl,
-      OS_USERNAME: c.username,
-      OS_PASSWORD: c.password,
-      OS_PROJECT_NAME: c.projectName,
-      OS_USER_DOMAIN_NAME: c.userDomainName,
-      OS_PROJECT_DOMAIN_NAME: c.projectDomainName,
-      OS_REGION_NAME: c.regionName,
+      ...novaCredentialsEnv(cloud.nova),
       COMPUTE_DRIVER: 'nova',
       NETWORK_DRIVER: 'neutron',
       AMP_FLAVOR_ID: cloud.nova.seed.amphoraFlavorId,

@@ -117,6 +117,12 @@ export interface NovaEmulator {
     dropNextCreateResponse: boolean;
     /** Added delay on every compute request, ms. */
     latencyMs: number;
+    /**
+     * One-shot hangs: the next compute requests are each held this many ms (consumed in order), then
+     * handled as usual. Longer than the client's timeout, the work is done after the caller gave up
+     * (a server created that nobody heard of).
+     */
+    hangNextMs: number[];
     /** Servers created from now on go to ERROR with a NoValidHost fault (as 34-server-get-ERROR-novalidhost.json). */
     buildFailsNoValidHost: boolean;
     /**
@@ -193,6 +199,7 @@ export async function startNovaEmulator(opts: NovaEmulatorOptions = {}): Promise
     next: [],
     dropNextCreateResponse: false,
     latencyMs: 0,
+    hangNextMs: [],
     buildFailsNoValidHost: false,
     identityDropsReusedConnections: false,
     identityDown: false,
@@ -292,6 +299,8 @@ export async function startNovaEmulator(opts: NovaEmulatorOptions = {}): Promise
       }
 
       if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+      const hang = faults.hangNextMs.shift();
+      if (hang) await sleep(hang);
       const f = faults.next.shift();
       if (f) {
         send(res, forced(f, r));
