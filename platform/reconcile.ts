@@ -5,10 +5,17 @@
  * start is refused (already started) and nothing happens.
  *
  * A load balancer left PENDING_UPDATE (a child change, an update or a failover whose flow never
- * started) has no deterministic flow to restart; when no flow of it is running (and it has waited
- * longer than a flow start can take), its pending children go to ERROR and it goes back to ACTIVE, as
- * a failed flow would have left them.
+ * started) has no deterministic flow to restart; when no flow of it is running, its pending children
+ * go to ERROR and it goes back to ACTIVE, as a failed flow would have left them.
+ *
+ * Only objects pending for longer than FLOW_START_GRACE_MS are touched: a younger one may be a live API
+ * request's, between its write and its own start of the flow. Starting that flow here would make the
+ * request's start fail (already started), and the request undo its write (a 409 to the client, the row
+ * deleted) while the flow runs. With several processes a worker starts while the API takes requests,
+ * so this happens (cluster.test.ts met it). The objects too young for the start-up pass get a second
+ * one once they are old enough (reconcileAtStart).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Db } from '../db/prisma';
 import { loadBalancerFlows, startFlow } from '../common/flows';
@@ -17,9 +24,29 @@ import { ProvisioningStatus } from '../common/status';
 import type { Config } from '../config';
 import { LoadBalancerId } from '../common/search-attributes';
 
-export async function reconcilePendingFlows(db: Db, client: Client, config: Config, log: Logger): Promise<number> {
+/** Longer than an API request takes from writing a PENDING state to starting its flow. */
+export const FLOW_START_GRACE_MS = 60_000;
+
+const PENDING_CHILD = [ProvisioningStatus.PENDING_CREATE, ProvisioningStatus.PENDING_UPDATE, ProvisioningStatus.PENDING_DELETE];
+
+/** Load balancers whose last write (the lock's updated_at; a create's created_at) is before `cutoff`, or from it on. */
+const lastWritten = (cutoff: Date, before: boolean) => {
+  const at = before ? { lt: cutoff } : { gte: cutoff };
+  return { OR: [{ updatedAt: at }, { updatedAt: null, createdAt: at }] };
+};
+
+export interface Reconciliation {
+  /** Pending objects handled: their flow started (or found running), or settled. */
+  handled: number;
+  /** Pending too recently to be touched (their API request may be starting the flow). */
+  deferred: number;
+}
+
+/** One pass over the load balancers pending for longer than FLOW_START_GRACE_MS before `now`. */
+export async function reconcilePendingFlows(db: Db, client: Client, config: Config, log: Logger, now = new Date()): Promise<Reconciliation> {
+  const cutoff = new Date(now.getTime() - FLOW_START_GRACE_MS);
   const pending = await db.loadBalancer.findMany({
-    where: { provisioningStatus: { in: [ProvisioningStatus.PENDING_CREATE, ProvisioningStatus.PENDING_DELETE] } },
+    where: { provisioningStatus: { in: [ProvisioningStatus.PENDING_CREATE, ProvisioningStatus.PENDING_DELETE] }, ...lastWritten(cutoff, true) },
     select: { id: true, projectId: true, provisioningStatus: true, name: true, topology: true },
   });
   for (const lb of pending) {
@@ -31,15 +58,30 @@ export async function reconcilePendingFlows(db: Db, client: Client, config: Conf
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
   }
-  return pending.length + (await settleOrphanedUpdates(db, client, log));
+  const handled = pending.length + (await settleOrphanedUpdates(db, client, log, cutoff));
+  const deferred = await db.loadBalancer.count({ where: { provisioningStatus: { in: PENDING_CHILD }, ...lastWritten(cutoff, false) } });
+  return { handled, deferred };
 }
 
-const ORPHAN_AGE_MS = 60_000;
-const PENDING_CHILD = [ProvisioningStatus.PENDING_CREATE, ProvisioningStatus.PENDING_UPDATE, ProvisioningStatus.PENDING_DELETE];
+/**
+ * The worker's start-up pass, and when it left objects for being too recently pending, one more once
+ * they are old enough (in the background, unless `signal` aborts first: the worker stops).
+ */
+export async function reconcileAtStart(db: Db, client: Client, config: Config, log: Logger, signal: AbortSignal): Promise<Reconciliation> {
+  const first = await reconcilePendingFlows(db, client, config, log);
+  if (first.deferred > 0) {
+    sleep(FLOW_START_GRACE_MS, undefined, { signal, ref: false })
+      .then(() => reconcilePendingFlows(db, client, config, log))
+      .catch((err) => {
+        if (!signal.aborted) log.warn({ err }, 'The second reconciliation pass failed: pending objects wait for the next worker start');
+      });
+  }
+  return first;
+}
 
-async function settleOrphanedUpdates(db: Db, client: Client, log: Logger): Promise<number> {
+async function settleOrphanedUpdates(db: Db, client: Client, log: Logger, cutoff: Date): Promise<number> {
   const stale = await db.loadBalancer.findMany({
-    where: { provisioningStatus: ProvisioningStatus.PENDING_UPDATE, updatedAt: { lt: new Date(Date.now() - ORPHAN_AGE_MS) } },
+    where: { provisioningStatus: ProvisioningStatus.PENDING_UPDATE, ...lastWritten(cutoff, true) },
     select: { id: true },
   });
   let settled = 0;

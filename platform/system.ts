@@ -18,7 +18,7 @@ import type { Logger } from '../common/logger';
 import type { Config } from '../config';
 import type { HeartbeatTarget } from '../drivers/amphora/heartbeat';
 import { startHeartbeatReceiver, type HeartbeatReceiver } from './heartbeat-receiver';
-import { reconcilePendingFlows } from './reconcile';
+import { reconcileAtStart } from './reconcile';
 import { startHousekeeping } from './schedules';
 import { connectClient } from './temporal';
 import { createWorker, type WorkerOptions } from './worker';
@@ -113,8 +113,8 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
     workerDone.catch((err) => log.fatal({ err }, 'The Temporal worker stopped with an error'));
     // In the background: a monitor that does not take its restart is replaced (platform/schedules.ts).
     monitorCheck = monitorRestarted(stopping.signal).catch((err) => log.warn({ err }, 'Could not check the health monitor restart'));
-    const pending = await reconcilePendingFlows(db, temporal, config, log);
-    log.info({ taskQueue: config.temporal.taskQueue, compute: compute.name, pendingObjects: pending }, 'Worker running');
+    const pending = await reconcileAtStart(db, temporal, config, log, stopping.signal);
+    log.info({ taskQueue: config.temporal.taskQueue, compute: compute.name, pendingObjects: pending.handled, deferredObjects: pending.deferred }, 'Worker running');
   }
 
   let server: Server | undefined;

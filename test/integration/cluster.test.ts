@@ -107,8 +107,7 @@ beforeAll(async () => {
   await httpAnswers(apis, 120_000, 'both API processes');
   // Both workers poll the queue (each bundles the workflows at start).
   await workersPolling(client, TASK_QUEUE, 2, 180_000);
-  // And both are done starting: a worker's start-up reconciliation races a request made before it
-  // ends (the README's cluster section).
+  // And both are done starting (housekeeping set up, pending objects reconciled).
   await eventually(async () => (started.every((w) => w.said('Worker running')) ? true : undefined), 120_000, 'both workers running');
   deployment = { api: apiClient(apis[0]!), temporal: client, config };
 }, 45 * 60_000);

@@ -3,8 +3,11 @@
  * it started their flow are settled by the next worker start.
  */
 import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { loadBalancerFlows, startFlow } from '../../common/flows';
 import { logger } from '../../common/logger';
-import { reconcilePendingFlows } from '../../platform/reconcile';
+import { FLOW_START_GRACE_MS, reconcilePendingFlows } from '../../platform/reconcile';
+import { executions } from '../support/health-monitor';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
 
 let sys: TestSystem;
@@ -15,17 +18,21 @@ afterAll(async () => {
   await sys?.stop();
 });
 
-const reconcile = () => reconcilePendingFlows(sys.db, sys.temporal, sys.config, logger);
+/** A pass now, or `laterMs` from now. */
+const reconcile = (laterMs = 0) => reconcilePendingFlows(sys.db, sys.temporal, sys.config, logger, new Date(Date.now() + laterMs));
 
-it('starts the missing create flow of a PENDING_CREATE load balancer, and only once', async () => {
-  const id = randomUUID();
-  await sys.db.loadBalancer.create({
-    // The VIP the API would have allocated before a crash left the flow unstarted.
+/** A load balancer as the API's create writes it, before it starts the flow (the VIP allocated). */
+const pendingCreate = (createdAt = new Date()) =>
+  sys.db.loadBalancer.create({
     data: {
-      id, projectId: 'p', provisioningStatus: 'PENDING_CREATE', operatingStatus: 'OFFLINE',
+      id: randomUUID(), projectId: 'p', provisioningStatus: 'PENDING_CREATE', operatingStatus: 'OFFLINE', createdAt,
       vipAddress: '198.51.100.1', vipPortId: randomUUID(), vipSubnetId: randomUUID(), vipNetworkId: randomUUID(),
     },
   });
+
+it('starts the missing create flow of a PENDING_CREATE load balancer, and only once', async () => {
+  // Written five minutes ago by a process that crashed before it started the flow.
+  const { id } = await pendingCreate(new Date(Date.now() - 5 * 60_000));
   await reconcile();
   await reconcile(); // the flow is running or done: nothing more is started
   await eventually(async () => ((await sys.db.loadBalancer.findUniqueOrThrow({ where: { id } })).provisioningStatus === 'ACTIVE' ? true : undefined));
@@ -45,6 +52,19 @@ it('settles a load balancer left PENDING_UPDATE with no flow: children ERROR, lo
   await reconcile();
   expect((await sys.db.loadBalancer.findUniqueOrThrow({ where: { id } })).provisioningStatus).toBe('ACTIVE');
   expect((await sys.db.listener.findUniqueOrThrow({ where: { id: listenerId } })).provisioningStatus).toBe('ERROR');
+});
+
+it("leaves a fresh PENDING_CREATE to the request that wrote it: that request's start succeeds, a later pass starts nothing more", async () => {
+  const lb = await pendingCreate();
+  // A worker starting between the request's write and its start of the flow.
+  expect((await reconcile()).deferred).toBeGreaterThanOrEqual(1);
+  await expect(sys.temporal.workflow.getHandle(`loadbalancer-${lb.id}-create`).describe()).rejects.toThrow(WorkflowNotFoundError);
+  // The request starts its flow (a start from the reconciliation would have made this one fail, and the API answer 409).
+  await startFlow(sys.temporal, sys.config.temporal.taskQueue, loadBalancerFlows.create(lb, sys.config));
+  // The pass once the grace is over finds it started.
+  await reconcile(FLOW_START_GRACE_MS + 1000);
+  await eventually(async () => ((await sys.db.loadBalancer.findUniqueOrThrow({ where: { id: lb.id } })).provisioningStatus === 'ACTIVE' ? true : undefined));
+  expect(await executions(sys, `loadbalancer-${lb.id}-create`)).toBe(1);
 });
 
 it('leaves a recent PENDING_UPDATE alone (its flow may be starting)', async () => {
