@@ -82,6 +82,8 @@ beforeAll(async () => {
     TEMPORAL_METRICS_ADDRESS: '',
     NOOP_STATE_FILE: '',
     LOG_LEVEL: 'warn',
+    // Four processes and the server share the machine's PostgreSQL (100 connections by default).
+    DATABASE_POOL_SIZE: '5',
     // The only heartbeats are the test's own (the no-op amphora driver plays no agent).
     NOOP_HEARTBEATS: 'false',
     HEARTBEAT_KEY,
