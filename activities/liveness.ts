@@ -2,7 +2,7 @@
  * Health manager steps: the periodic check of the amphorae's heartbeats (stale amphorae, failover
  * storms, zombies), locking a load balancer for an automatic failover (and undoing the lock), and
  * deleting a zombie's instance.
- * Heartbeats themselves are recorded by the API (api/routes/heartbeats.ts) into amphora_health.
+ * Heartbeats themselves are recorded into amphora_health by each worker's UDP receiver (platform/heartbeat-receiver.ts, db/heartbeats.ts).
  */
 import { log } from '@temporalio/activity';
 import { amphoraFailoverFlow, bootSettings, type FlowRequest } from '../common/flows';
