@@ -23,7 +23,6 @@ sorted here (an HAProxy rstatus alternation matches the same statuses in any ord
 """
 import json
 import os
-import subprocess
 import sys
 
 from octavia.common import config  # noqa: F401 (registers the options)
@@ -32,20 +31,13 @@ from octavia.common import utils as octavia_utils
 from octavia.common.jinja.haproxy.combined_listeners import jinja_cfg
 from oslo_config import cfg
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from octavia_models import ROOT, health_monitor, load_cases, members
+
 FIXTURES = os.path.join(ROOT, 'test', 'fixtures', 'haproxy')
 LVS_PROTOCOLS = ('UDP', 'SCTP')
-# The database's enum spells these with underscores; Octavia's constants have hyphens.
-HM_TYPES = {'TLS_HELLO': 'TLS-HELLO', 'UDP_CONNECT': 'UDP-CONNECT'}
 
 _expand = octavia_utils.expand_expected_codes
 octavia_utils.expand_expected_codes = lambda codes: sorted(_expand(codes), key=lambda c: (len(c), c))
-
-
-def load_cases():
-    out = subprocess.run(['npx', 'tsx', os.path.join(FIXTURES, 'cases.ts')], cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout
-    return json.loads(out)
 
 
 def apply_options(opts):
@@ -71,7 +63,6 @@ def apply_options(opts):
 
 def build_pool(p):
     sp = p['sessionPersistence']
-    hm = p['healthMonitor']
     tls = p['tls']
     return dm.Pool(
         id=p['id'], protocol=p['protocol'], lb_algorithm=p['lbAlgorithm'], enabled=p['enabled'],
@@ -81,20 +72,7 @@ def build_pool(p):
         tls_enabled=tls['enabled'], tls_certificate_id=tls['certificateRef'],
         ca_tls_certificate_id=tls['caCertificateRef'], crl_container_id=tls['crlRef'],
         tls_ciphers=tls['ciphers'], tls_versions=tls['versions'], alpn_protocols=tls['alpnProtocols'],
-        members=[dm.Member(
-            id=m['id'], pool_id=p['id'], ip_address=m['address'], protocol_port=m['protocolPort'],
-            weight=m['weight'], backup=m['backup'], enabled=m['enabled'],
-            monitor_address=m['monitorAddress'], monitor_port=m['monitorPort'],
-            provisioning_status='ACTIVE') for m in p['members']],
-        health_monitor=dm.HealthMonitor(
-            id=hm['id'], pool_id=p['id'], type=HM_TYPES.get(hm['type'], hm['type']),
-            delay=hm['delay'], timeout=hm['timeout'], fall_threshold=hm['maxRetriesDown'],
-            rise_threshold=hm['maxRetries'], http_method=hm['httpMethod'], url_path=hm['urlPath'],
-            expected_codes=hm['expectedCodes'], enabled=hm['enabled'],
-            # A float column in Octavia's database (JSON has 1 for 1.0).
-            http_version=None if hm['httpVersion'] is None else float(hm['httpVersion']),
-            domain_name=hm['domainName'],
-            provisioning_status='ACTIVE') if hm else None)
+        members=members(p), health_monitor=health_monitor(p))
 
 
 def listener_pools(default_pool, policies):
@@ -164,7 +142,7 @@ def render(case):
 
 
 def main():
-    cases = load_cases()
+    cases = load_cases(FIXTURES)
     for name, case in cases.items():
         cfg_text = render(case)
         cfg_path = os.path.join(FIXTURES, name + '.cfg')

@@ -26,7 +26,6 @@ input (the TypeScript renderer must refuse it too).
 """
 import json
 import os
-import subprocess
 import sys
 
 from octavia.amphorae.drivers.keepalived.jinja import jinja_cfg as vrrp_cfg
@@ -35,10 +34,9 @@ from octavia.common import data_models as dm
 from octavia.common.jinja.lvs import jinja_cfg as lvs_cfg
 from oslo_config import cfg
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from octavia_models import ROOT, health_monitor, load_cases, members
+
 FIXTURES = os.path.join(ROOT, 'test', 'fixtures', 'keepalived')
-# The database's enum spells these with underscores; Octavia's constants have hyphens.
-HM_TYPES = {'TLS_HELLO': 'TLS-HELLO', 'UDP_CONNECT': 'UDP-CONNECT'}
 VRRP_OPTIONS = {
     'vrrpCheckInterval': 'vrrp_check_interval',
     'vrrpFailCount': 'vrrp_fail_count',
@@ -47,12 +45,6 @@ VRRP_OPTIONS = {
     'vrrpGarpRefreshCount': 'vrrp_garp_refresh_count',
     'vrrpAdvertInt': 'vrrp_advert_int',
 }
-
-
-def load_cases():
-    out = subprocess.run(['npx', 'tsx', os.path.join(FIXTURES, 'cases.ts')], cwd=ROOT, check=True,
-                         capture_output=True, text=True).stdout
-    return json.loads(out)
 
 
 def render_vrrp(case):
@@ -79,7 +71,6 @@ def render_vrrp(case):
 
 def build_pool(p):
     sp = p['sessionPersistence']
-    hm = p['healthMonitor']
     return dm.Pool(
         id=p['id'], protocol=p['protocol'], lb_algorithm=p['lbAlgorithm'], enabled=p['enabled'],
         provisioning_status='ACTIVE',
@@ -87,17 +78,7 @@ def build_pool(p):
             pool_id=p['id'], type=sp['type'], cookie_name=sp['cookieName'],
             persistence_timeout=sp['persistenceTimeout'],
             persistence_granularity=sp['persistenceGranularity']) if sp else None,
-        members=[dm.Member(
-            id=m['id'], pool_id=p['id'], ip_address=m['address'], protocol_port=m['protocolPort'],
-            weight=m['weight'], backup=m['backup'], enabled=m['enabled'],
-            monitor_address=m['monitorAddress'], monitor_port=m['monitorPort'],
-            provisioning_status='ACTIVE') for m in p['members']],
-        health_monitor=dm.HealthMonitor(
-            id=hm['id'], pool_id=p['id'], type=HM_TYPES.get(hm['type'], hm['type']),
-            delay=hm['delay'], timeout=hm['timeout'], fall_threshold=hm['maxRetriesDown'],
-            rise_threshold=hm['maxRetries'], http_method=hm['httpMethod'], url_path=hm['urlPath'],
-            expected_codes=hm['expectedCodes'], enabled=hm['enabled'],
-            provisioning_status='ACTIVE') if hm else None)
+        members=members(p), health_monitor=health_monitor(p))
 
 
 def render_lvs(case):
@@ -119,7 +100,7 @@ def render_lvs(case):
 
 
 def main():
-    cases = load_cases()
+    cases = load_cases(FIXTURES)
     renderers = {'vrrp': render_vrrp, 'lvs': render_lvs}
     for kind, kind_cases in cases.items():
         for name, case in kind_cases.items():
