@@ -7,9 +7,9 @@
  *   3. if the flow cannot be started, undo step 1 and answer 503: nothing half-made.
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type WorkflowExecutionDescription } from '@temporalio/client';
 import type { Request, Response } from 'express';
-import { batchMembersFlow, childFlow, startFlow, type FlowName, type FlowRequest } from '../common/flows';
+import { batchMembersFlow, childFlow, flowId, startFlow, type FlowName, type FlowRequest } from '../common/flows';
 import { OperatingStatus, ProvisioningStatus } from '../common/status';
 import type { ChildChange, ChildResource } from '../common/resources';
 import { childTable, type Tx } from '../db/children';
@@ -80,13 +80,24 @@ export async function mutateChildren<T>(deps: ApiDeps, m: ChildMutation<T>): Pro
 /**
  * Starts the flow of a request whose PENDING state is written. If it cannot start, `revert` undoes the
  * write and the client gets 409 (the same operation's previous flow is still finishing) or 503
- * (Temporal unreachable): nothing half-made either way.
+ * (Temporal unreachable): nothing half-made either way. `joins`: whether a flow of that id already
+ * running is this write's own after all (a concurrent request that saw the write started it first);
+ * the request then joins it instead of undoing what that flow works on.
  */
-export async function startOrRevert(deps: ApiDeps, flow: FlowRequest<FlowName>, revert: () => Promise<unknown>): Promise<void> {
+export async function startOrRevert(
+  deps: ApiDeps,
+  flow: FlowRequest<FlowName>,
+  revert: () => Promise<unknown>,
+  joins?: (running: WorkflowExecutionDescription) => boolean,
+): Promise<void> {
   try {
     await startFlow(deps.temporal, deps.config.temporal.taskQueue, flow);
     noteFlow(flow);
   } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError && joins) {
+      const running = await deps.temporal.workflow.getHandle(flow.workflowId ?? flowId(flow)).describe().catch(() => undefined);
+      if (running?.status.name === 'RUNNING' && joins(running)) return;
+    }
     await revert();
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       throw new FlowInProgress(flow.operation, flow.resourceType, flow.resourceId);

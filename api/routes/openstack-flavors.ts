@@ -141,8 +141,15 @@ export function openstackFlavorRoutes(deps: ApiDeps): ApiRouter {
       if (now.status === OpenstackFlavorStatus.DELETING) throw new InvalidState('openstack flavor', now.id, now.status);
       return void res.status(now.status === OpenstackFlavorStatus.REGISTERED ? 200 : 202).json(view(now));
     }
-    await startOrRevert(deps, openstackFlavorFlow('register', flavor.id), () =>
-      db.openstackFlavor.updateMany({ where: { id: flavor.id, status: OpenstackFlavorStatus.REGISTERING }, data: { status: flavor.status } }),
+    // A concurrent request that saw our REGISTERING may have started the flow first (ensureFlow): a
+    // flow started after the state we moved from was written is this registration's, and is joined.
+    // One started before it is the previous registration's, still finishing: 409, as for any flow.
+    const movedFrom = flavor.updatedAt ?? flavor.createdAt;
+    await startOrRevert(
+      deps,
+      openstackFlavorFlow('register', flavor.id),
+      () => db.openstackFlavor.updateMany({ where: { id: flavor.id, status: OpenstackFlavorStatus.REGISTERING }, data: { status: flavor.status } }),
+      (running) => running.startTime >= movedFrom,
     );
     res.status(202).json(view({ ...flavor, status: OpenstackFlavorStatus.REGISTERING }));
   });
