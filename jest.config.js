@@ -8,7 +8,8 @@
  *                                  cluster, no external client processes
  *   system  `npm run test:system`  what needs more of the machine: the real data plane (network
  *                                  namespaces, HAProxy, keepalived, Octavia's amphora agent; root),
- *                                  the real Temporal cluster, the real OpenStack clients, gophercloud
+ *                                  whole processes (restart, the fault campaign), the real Temporal
+ *                                  cluster, the real OpenStack clients, gophercloud
  *
  * `npx jest <file>` runs a file of either suite; CI (.ci/run) runs both.
  */
@@ -25,6 +26,7 @@ const SYSTEM = [
   'network-contract-local',
   'amphora-rest-driver-real-agent',
   'restart',
+  'chaos',
   'keepalived-check',
   'cluster',
   'openstack-clients',
