@@ -93,9 +93,9 @@ const envSchema = z.object({
    */
   TEMPORAL_METRICS_ADDRESS: z.string().default('127.0.0.1:0'),
   /**
-   * A workflow bundle built beforehand (bundleWorkflowCode's output, with workflowInterceptorModules):
-   * the worker starts in a second or two instead of bundling workflows/ itself (15 s on a busy machine).
-   * It must be built from the same code the worker runs.
+   * A workflow bundle built beforehand (`npm run bundle-workflows -- <file>`): the worker starts in a
+   * second or two instead of having a child process bundle workflows/ (15 s on a busy machine). It must
+   * be built from the same code the worker runs.
    */
   TEMPORAL_WORKFLOW_BUNDLE: z.string().min(1).optional(),
 

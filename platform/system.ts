@@ -30,7 +30,6 @@ export interface SystemOptions {
   compute?: AmphoraComputeDriver;
   amphoraDriver?: AmphoraDriver;
   network?: NetworkDriver;
-  workflowBundlePath?: string;
   activityInterceptors?: WorkerOptions['activityInterceptors'];
   /** Run the worker (default) and/or the API: production may run them as separate processes. */
   worker?: boolean;
@@ -102,7 +101,6 @@ export async function startSystem(opts: SystemOptions): Promise<RunningSystem> {
       log,
       address: opts.temporalAddress,
       deps: { db, compute, amphoraDriver, network, config },
-      workflowBundlePath: opts.workflowBundlePath ?? config.temporal.workflowBundle,
       activityInterceptors: opts.activityInterceptors,
     });
     worker = created.worker;

@@ -15,6 +15,7 @@ import { logger, type Logger } from '../common/logger';
 import { setRuntimeMetricsUrl } from '../common/metrics';
 import { freeLoopbackPort } from '../common/net';
 import { flowSinks } from './flow-sink';
+import { bundleInChildProcess } from './workflow-bundle';
 
 /** Domain errors leave every activity as Temporal failures with the right retryability. */
 class FailureMappingInterceptor implements ActivityInboundCallsInterceptor {
@@ -98,17 +99,12 @@ function splitHostPort(address: string): [string, number] {
   return [address.slice(0, i), port];
 }
 
-/** The workflow interceptors every flow runs under (a prebuilt bundle must include them: bundleWorkflowCode's workflowInterceptorModules). */
-export const workflowInterceptorModules = [require.resolve('../workflows/observe')];
-
 export interface WorkerOptions {
   config: Config;
   deps: ActivityDeps;
   /** Where the worker's and the SDK's log lines go (default: the process logger). */
   log?: Logger;
   address: string;
-  /** A prebuilt workflow bundle (tests build it once); otherwise the worker bundles workflows/ itself. */
-  workflowBundlePath?: string;
   /** Extra activity interceptors (tests inject faults into named steps with one). */
   activityInterceptors?: ActivityInterceptorsFactory[];
 }
@@ -116,18 +112,16 @@ export interface WorkerOptions {
 export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
   const log = opts.log ?? logger;
   await installRuntime(opts.config, log);
+  const codePath = opts.config.temporal.workflowBundle ?? (await bundleInChildProcess(log));
   const connection = await NativeConnection.connect({ address: opts.address });
   const worker = await Worker.create({
     connection,
     namespace: opts.config.temporal.namespace,
     taskQueue: opts.config.temporal.taskQueue,
-    ...(opts.workflowBundlePath
-      ? { workflowBundle: { codePath: opts.workflowBundlePath } }
-      : { workflowsPath: require.resolve('../workflows') }),
+    // The bundle carries the workflow interceptors (platform/workflow-bundle.ts).
+    workflowBundle: { codePath },
     activities: createActivities(opts.deps),
     interceptors: {
-      // A prebuilt bundle carries them already (the SDK warns when both are given).
-      ...(opts.workflowBundlePath ? {} : { workflowModules: workflowInterceptorModules }),
       activity: [() => ({ inbound: new FailureMappingInterceptor() }), ...(opts.activityInterceptors ?? [])],
     },
     sinks: flowSinks(() => log),

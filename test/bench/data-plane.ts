@@ -40,8 +40,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { workflowInterceptorModules } from '../../platform/worker';
+import { writeWorkflowBundle } from '../../platform/workflow-bundle';
 import { logger } from '../../common/logger';
 import { loadConfig, type Config } from '../../config';
 import { createComputeDriver, LocalComputeDriver } from '../../drivers/compute';
@@ -441,8 +440,8 @@ async function ownSystem(stateDir: string) {
   }
 
   const bundlePath = path.join(stateDir, 'workflow-bundle.js');
-  const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m), log() {} };
-  await writeFile(bundlePath, (await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), workflowInterceptorModules, logger: quiet })).code);
+  await writeWorkflowBundle(bundlePath, logger);
+  env.TEMPORAL_WORKFLOW_BUNDLE = bundlePath;
 
   // The cloud itself (amphorae left by a failure, spares, both networks), after the system stopped.
   onTeardown('remove the local cloud', async () => {
@@ -480,7 +479,7 @@ async function ownSystem(stateDir: string) {
       await running?.stop();
       running = undefined;
       cfg = loadConfig({ ...env, SPARE_AMPHORA_POOL_SIZE: String(sparePoolSize) });
-      running = await startSystem({ config: cfg, log: logger, temporalAddress: env.TEMPORAL_ADDRESS!, workflowBundlePath: bundlePath });
+      running = await startSystem({ config: cfg, log: logger, temporalAddress: env.TEMPORAL_ADDRESS! });
       apiUrl = running.apiUrl!;
       return cfg;
     },

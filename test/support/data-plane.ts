@@ -172,7 +172,7 @@ export async function startDataPlane(slot: number, extraEnv: Record<string, stri
     ...extraEnv,
   };
   const config = loadConfig({ ...process.env, API_BIND_PORT: '0', TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`, ...env });
-  const sys = await startSystem({ config, log: logger, temporalAddress: config.temporal.address!, workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE });
+  const sys = await startSystem({ config, log: logger, temporalAddress: config.temporal.address! });
   const members: Member[] = [];
 
   const api: DataPlane['api'] = async (method, p, body) => {

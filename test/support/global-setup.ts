@@ -4,17 +4,16 @@
  * each test file copies into its own (test/support/environment.ts). The workflow bundle is built
  * once here, not by every test's worker.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { workflowInterceptorModules } from '../../platform/worker';
 import { logger } from '../../common/logger';
 import { loadConfig } from '../../config';
 import { ensureDatabase } from '../../platform/database';
 import { migrate } from '../../platform/migrate';
 import { ensureTemporalCli } from '../../platform/temporal-cli';
 import { startDevServer } from '../../platform/temporal-dev-server';
+import { writeWorkflowBundle } from '../../platform/workflow-bundle';
 import { testState } from './state';
 import { freeLoopbackPort } from '../../common/net';
 
@@ -38,17 +37,13 @@ export default async function globalSetup(): Promise<void> {
 
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'octavia-test-'));
   const bundlePath = path.join(tmp, 'workflow-bundle.js');
-  const bundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
-    workflowInterceptorModules,
-    logger: { trace() {}, debug() {}, info() {}, warn: (m) => log.warn(m), error: (m) => log.error(m), log() {} },
-  });
-  await writeFile(bundlePath, bundle.code);
+  await writeWorkflowBundle(bundlePath, log);
 
   Object.assign(process.env, {
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: devServer.address,
-    TEST_WORKFLOW_BUNDLE: bundlePath,
+    // Every worker the tests start, in this process or a child, loads it.
+    TEMPORAL_WORKFLOW_BUNDLE: bundlePath,
     TEST_TEMPORAL_CLI: cli,
     NOOP_STATE_FILE: '',
     HEARTBEAT_KEY_FILE: '',

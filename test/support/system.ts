@@ -67,7 +67,6 @@ export async function startTestSystem(
     temporalAddress: config.temporal.address!,
     compute,
     amphoraDriver,
-    workflowBundlePath: process.env.TEST_WORKFLOW_BUNDLE,
     activityInterceptors: [
       (ctx) => ({
         inbound: {

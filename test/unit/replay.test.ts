@@ -16,5 +16,5 @@ it('has recorded histories to replay', () => {
 
 it.each(files)('%s replays deterministically', async (file) => {
   const history = historyFromJSON(JSON.parse(readFileSync(path.join(DIR, file), 'utf8')));
-  await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! } }, history, file);
+  await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.TEMPORAL_WORKFLOW_BUNDLE! } }, history, file);
 });

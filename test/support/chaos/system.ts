@@ -83,8 +83,6 @@ export async function startChaosSystem(): Promise<ChaosSystem> {
     NOVA_REQUEST_TIMEOUT_SECONDS: String(NOVA_TIMEOUT_SECONDS),
     NOVA_CIRCUIT_BREAKER_THRESHOLD: String(BREAKER_THRESHOLD),
     NOVA_CIRCUIT_BREAKER_RESET_SECONDS: '2',
-    // global-setup's bundle: a worker started again after a SIGKILL polls in seconds.
-    ...(process.env.TEST_WORKFLOW_BUNDLE ? { TEMPORAL_WORKFLOW_BUNDLE: process.env.TEST_WORKFLOW_BUNDLE } : {}),
     NOOP_STATE_FILE: '',
     HEARTBEAT_KEY_FILE: '',
     LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'error',
