@@ -2,18 +2,20 @@
  * The benchmark's API client: HTTP only, as a user's client would be. It waits for an object the way
  * a client must (polling its GET), and retries a 409 (the load balancer is busy) after a pause.
  *
- * Polling: the first GET POLL_MIN_MS after the request, then every tenth of the time waited so far,
- * between POLL_MIN_MS and POLL_MAX_MS. A measured time is so at most 10 % (or 20 ms) late, while C
- * clients waiting on slow flows poll a few times a second each instead of fifty: the polling stays a
- * small part of the load it measures (the run reports how many polling GETs it made).
+ * Polling: the first GET `floor` ms after the request, then every tenth of the time waited so far, at
+ * least `floor` and at most POLL_MAX_MS apart, so a measured time is at most 10 % (or `floor`) late.
+ * The floor is POLL_ALONE_MS when one request is in flight and POLL_CONCURRENT_MS when C are: C clients
+ * waiting on slow flows then poll a few times a second each instead of fifty, and the polling stays a
+ * small part of the load it measures (the run reports how many GETs it made and what they cost).
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 
-export const POLL_MIN_MS = 20;
+export const POLL_ALONE_MS = 20;
+export const POLL_CONCURRENT_MS = 50;
 export const POLL_MAX_MS = 250;
-const POLL_FRACTION = 0.1;
+export const POLL_FRACTION = 0.1;
 const CONFLICT_PAUSE_MS = 50;
 const WAIT_TIMEOUT_MS = 300_000;
 const PROJECT_ID = 'bench0000bench0000bench0000bench';
@@ -65,8 +67,8 @@ export class BenchClient {
   }
 
   /** Polls `path` (an object `{ [key]: ... }`) until it is ACTIVE; ERROR fails. `since`: when the request was sent. */
-  active(path: string, key: string, since: number): Promise<void> {
-    return this.poll(path, since, (res) => {
+  active(path: string, key: string, since: number, floor: number): Promise<void> {
+    return this.poll(path, since, floor, (res) => {
       const status = res.body?.[key]?.provisioning_status;
       if (status === 'ERROR' || res.status !== 200) throw new Error(`${path}: ${res.status} ${status ?? JSON.stringify(res.body)}`);
       return status === 'ACTIVE';
@@ -74,19 +76,19 @@ export class BenchClient {
   }
 
   /** Polls `path` until it answers 404. */
-  gone(path: string, since: number): Promise<void> {
-    return this.poll(path, since, (res) => {
+  gone(path: string, since: number, floor: number): Promise<void> {
+    return this.poll(path, since, floor, (res) => {
       if (res.status === 404) return true;
       if (res.status !== 200 || res.body?.loadbalancer?.provisioning_status === 'ERROR') throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
       return false;
     });
   }
 
-  private async poll(path: string, since: number, done: (res: Answer) => boolean): Promise<void> {
+  private async poll(path: string, since: number, floor: number, done: (res: Answer) => boolean): Promise<void> {
     for (;;) {
       const waited = now() - since;
       if (waited > WAIT_TIMEOUT_MS) throw new Error(`${path}: still not there after ${WAIT_TIMEOUT_MS / 1000} s`);
-      await sleep(Math.min(POLL_MAX_MS, Math.max(POLL_MIN_MS, waited * POLL_FRACTION)));
+      await sleep(Math.min(POLL_MAX_MS, Math.max(floor, waited * POLL_FRACTION)));
       this.polls++;
       if (done(await this.call('GET', path))) return;
     }

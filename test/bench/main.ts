@@ -7,7 +7,8 @@
  *   warm-up          3 full stacks made and deleted (every flow's code loaded)
  *   idle             BENCH_IDLE (20) LBs POST -> ACTIVE one at a time, then as many listeners on one
  *   create           BENCH_N (100) full stacks (LB, listener, pool, 2 members; each step waited ACTIVE), BENCH_C (20) in flight
- *   reads            BENCH_READS (2000) GET /v2/lbaas/loadbalancers, BENCH_C in flight, over those N
+ *   reads            BENCH_READS (2000) GET /v2/lbaas/loadbalancers, BENCH_C in flight, over those N;
+ *                    as many GETs of one of them (what a waiting client polls: its cost per request)
  *   cascade delete   all N, BENCH_C in flight, until every GET is 404
  *   batch            one PUT /pools/{id}/members of BENCH_BATCH (1000) members -> ACTIVE
  *   scaling          the create at each N of BENCH_SCALING (10,100,1000; '' for none), then deleted
@@ -18,11 +19,12 @@
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { BenchClient, POLL_MAX_MS, POLL_MIN_MS } from './client';
+import { BenchClient, POLL_ALONE_MS, POLL_CONCURRENT_MS, POLL_FRACTION, POLL_MAX_MS } from './client';
 import { logger } from '../../common/logger';
 import { BackendCpu, CpuLedger, loadAverage, residentMiB } from './measure';
 import { printReport, rows, type Results } from './report';
-import { batchMembers, cascadeDelete, fullStackCreate, idle, reads, warmUp } from './scenarios';
+import type { ReadsResult } from './scenarios';
+import { batchMembers, cascadeDelete, fullStackCreate, idle, listPath, objectPath, reads, warmUp } from './scenarios';
 import { startBenchSystem, type BenchSystem } from './system';
 
 const num = (name: string, def: number) => Number(process.env[name] ?? def);
@@ -77,7 +79,9 @@ async function main() {
     const idleRun = await phase('idle', () => idle(client, IDLE), ({ result }) => `LB median ${Math.round(result.lbActive.p50)} ms, listener median ${Math.round(result.childActive.p50)} ms`);
     await cascadeDelete(client, idleRun.lbs, C);
     const created = await phase('create', () => fullStackCreate(client, N, C, 'stack'), ({ result }) => `${seconds(result.wallMs)} wall, full-stack p50 ${seconds(result.fullStack.p50)}`);
-    const readRun = await phase('reads', () => reads(client, READS, C), (r) => `${r.requestsPerSecond.toFixed(0)} req/s, p99 ${Math.round(r.latency.p99)} ms`);
+    const readsDone = (r: ReadsResult) => `${r.requestsPerSecond.toFixed(0)} req/s, p99 ${Math.round(r.latency.p99)} ms`;
+    const readRun = await phase('reads', () => reads(client, listPath, READS, C), readsDone);
+    const readOne = await phase('reads of one LB', () => reads(client, objectPath(created.lbs[0]!), READS, C), readsDone);
     const deleted = await phase('cascade delete', () => cascadeDelete(client, created.lbs, C), (r) => `${seconds(r.wallMs)}`);
     const batch = await phase('batch', () => batchMembers(client, BATCH), (r) => `${seconds(r.activeMs)} to ACTIVE`);
     const peakRss = oursPeakRss(system);
@@ -92,18 +96,29 @@ async function main() {
       scaling.push({ n, c: C, perLbMs: point.create.perLbMs, wallMs: point.create.wallMs, fullStackP50Ms: point.create.fullStack.p50, deleteWallMs: point.delete.wallMs });
     }
 
-    const results: Results = { create: created.result, reads: readRun, cascadeDelete: deleted, idle: idleRun.result, batch, scaling, peakRssMiB: peakRss };
+    // What waiting cost: the create's polling GETs at the API CPU time one GET of a load balancer takes.
+    const apiRole = system.processes.some((p) => p.role === 'single') ? 'single' : 'api';
+    const cpuPerGet = cpu['reads of one LB']![apiRole]! / READS;
+    const polling = {
+      gets: created.result.polls,
+      perSecond: created.result.polls / (created.result.wallMs / 1000),
+      apiCpuMsPerGet: cpuPerGet * 1000,
+      shareOfApiCpu: (created.result.polls * cpuPerGet) / cpu.create![apiRole]!,
+      // The system: every process but the bench's own.
+      shareOfSystemCpu: (created.result.polls * cpuPerGet) / Object.entries(cpu.create!).reduce((sum, [role, s]) => (role === 'bench' ? sum : sum + s), 0),
+    };
+    const results: Results = { create: created.result, reads: readRun, readOne, cascadeDelete: deleted, idle: idleRun.result, batch, scaling, peakRssMiB: peakRss, polling };
     memoryAt['peak at the end'] = memory(system, 'VmHWM');
     memoryAt['resident at the end'] = memory(system, 'VmRSS');
     const loadAtEnd = loadAverage();
     console.log(`\n${printReport(results, cpu, memoryAt)}`);
-    console.log(`\nload average ${loadAtStart.join(', ')} at the start, ${loadAtEnd.join(', ')} at the end; polling every ${POLL_MIN_MS}..${POLL_MAX_MS} ms (${client.polls} polling GETs); ${system.warnings()} warning lines logged by our processes`);
+    console.log(`\nload average ${loadAtStart.join(', ')} at the start, ${loadAtEnd.join(', ')} at the end; polling from ${POLL_ALONE_MS} ms (one in flight) or ${POLL_CONCURRENT_MS} ms (C in flight) to ${POLL_MAX_MS} ms (${client.polls} polling GETs); ${system.warnings()} warning lines logged by our processes`);
     const summary = {
       command,
       at: new Date().toISOString(),
       machine: { cores: os.cpus().length, loadAverage: { start: loadAtStart, end: loadAtEnd } },
       system: { ...system.setup, processes: system.processes.map((p) => p.role) },
-      settings: { n: N, c: C, reads: READS, idle: IDLE, batch: BATCH, scaling: SCALING, pollMs: [POLL_MIN_MS, POLL_MAX_MS] },
+      settings: { n: N, c: C, reads: READS, idle: IDLE, batch: BATCH, scaling: SCALING, pollMs: { alone: POLL_ALONE_MS, concurrent: POLL_CONCURRENT_MS, max: POLL_MAX_MS, fractionOfWait: POLL_FRACTION } },
       results,
       targets: rows(results),
       cpuSeconds: cpu,

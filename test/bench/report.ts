@@ -7,12 +7,15 @@ import type { BatchResult, CreateResult, DeleteResult, IdleResult, ReadsResult }
 export interface Results {
   create: CreateResult;
   reads: ReadsResult;
+  readOne: ReadsResult;
   cascadeDelete: DeleteResult;
   idle: IdleResult;
   batch: BatchResult;
   scaling: { n: number; c: number; perLbMs: number; wallMs: number; fullStackP50Ms: number; deleteWallMs: number }[];
   /** API + worker(s) (or the single process), MiB, after the N-sized scenarios. */
   peakRssMiB: number | undefined;
+  /** The create's polling GETs and the share of the API's CPU time they took (at the one-LB reads' cost per GET). */
+  polling: { gets: number; perSecond: number; apiCpuMsPerGet: number; shareOfApiCpu: number; shareOfSystemCpu: number };
 }
 
 export interface Row {
@@ -39,6 +42,7 @@ export function rows(r: Results): Row[] {
     { figure: `reads: ${reads.requests} GET /loadbalancers, C=${reads.c} (${reads.loadBalancersPerPage} per page)`, ours: `${reads.requestsPerSecond.toFixed(0)} req/s`, target: '≥ 300 req/s', met: reads.requestsPerSecond >= 300, octavia: '5.4 req/s' },
     { figure: 'reads p50', ours: time(reads.latency.p50) },
     { figure: 'reads p99', ours: time(reads.latency.p99), target: '≤ 100 ms', met: atMost(reads.latency.p99, 100), octavia: '5.8 s' },
+    { figure: `GET one load balancer, C=${r.readOne.c}: req/s, p50 / p99`, ours: `${r.readOne.requestsPerSecond.toFixed(0)} req/s, ${time(r.readOne.latency.p50)} / ${time(r.readOne.latency.p99)}` },
     { figure: `cascade delete of ${cascadeDelete.n}, C=${cascadeDelete.c}, until every GET is 404`, ours: time(cascadeDelete.wallMs), target: '≤ 10 s', met: atMost(cascadeDelete.wallMs, 10_000), octavia: '56 s' },
     { figure: `idle LB POST → ACTIVE, median (p90), n=${idle.count}`, ours: `${time(idle.lbActive.p50)} (${time(idle.lbActive.p90)})`, target: '≤ 300 ms', met: atMost(idle.lbActive.p50, 300), octavia: '0.9–1.8 s' },
     { figure: `child (listener) POST → ACTIVE, median (p90), n=${idle.count}`, ours: `${time(idle.childActive.p50)} (${time(idle.childActive.p90)})`, target: '≤ 150 ms', met: atMost(idle.childActive.p50, 150), octavia: '0.2–0.6 s' },
@@ -64,6 +68,8 @@ export function printReport(r: Results, cpu: Record<string, Record<string, numbe
   const mark = (met: boolean | undefined) => (met === undefined ? '' : met ? 'met' : 'MISSED');
   out.push(table(['figure', 'ours', 'target', '', 'Octavia 11'], rows(r).map((x) => [x.figure, x.ours, x.target ?? '', mark(x.met), x.octavia ?? ''])));
 
+  const p = r.polling;
+  out.push('', `polling while waiting (create): ${p.gets} GETs, ${p.perSecond.toFixed(0)}/s; at ${p.apiCpuMsPerGet.toFixed(2)} ms of API CPU per GET about ${Math.round(p.shareOfApiCpu * 100)} % of the API's CPU in the create, ${Math.round(p.shareOfSystemCpu * 100)} % of the system's`);
   if (r.scaling.length) {
     out.push('', `scaling: full-stack create, C=${r.scaling[0]!.c}, time per load balancer (flat is the goal)`);
     const widest = Math.max(...r.scaling.map((s) => s.perLbMs));
