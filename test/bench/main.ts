@@ -128,6 +128,9 @@ async function main() {
     };
     await writeFile(OUT, `${JSON.stringify(summary, null, 2)}\n`);
     say(`summary written to ${OUT}`);
+  } catch (err) {
+    console.error(`[bench] failed; what our processes logged last:\n${system.output()}`);
+    throw err;
   } finally {
     await stop();
   }

@@ -47,6 +47,8 @@ export interface BenchSystem {
   postgres?: { url: string; databases: string[] };
   /** Log lines at warn or above our processes wrote (own systems only). */
   warnings(): number;
+  /** The last lines each of our processes wrote (own systems only): what to show when a request failed. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -76,7 +78,7 @@ function runningSystem(apiUrl: string): BenchSystem {
       if (!role || !Number.isInteger(Number(pid))) throw new Error(`BENCH_PIDS: "${entry}" is not role:pid`);
       return { role, pid: Number(pid) };
     });
-  return { apiUrl, setup: { system: `running at ${apiUrl}` }, processes, warnings: () => 0, stop: async () => undefined };
+  return { apiUrl, setup: { system: `running at ${apiUrl}` }, processes, warnings: () => 0, output: () => '', stop: async () => undefined };
 }
 
 async function ownSystem(): Promise<BenchSystem> {
@@ -165,6 +167,7 @@ async function ownSystem(): Promise<BenchSystem> {
       processes: [...ours.map(({ role, process: p }) => ({ role, pid: p.child.pid! })), ...(temporalPid ? [{ role: 'temporal', pid: temporalPid }] : [])],
       postgres: { url: databaseUrlFor(databaseUrl, 'postgres'), databases },
       warnings: () => ours.reduce((sum, o) => sum + o.process.warnings(), 0),
+      output: () => ours.map((o) => `--- ${o.role}:\n${o.process.output()}`).join('\n'),
       stop: () => teardown.run(),
     };
   } catch (err) {
