@@ -116,7 +116,7 @@ async function ownSystem(): Promise<BenchSystem> {
       ({ address, pid: temporalPid } = dev);
     }
 
-    let computeEnv: Record<string, string> = { COMPUTE_DRIVER: 'noop', NOOP_STATE_FILE: '' };
+    let computeEnv: Record<string, string> = { COMPUTE_DRIVER: 'noop' };
     if (compute === 'nova') {
       const nova = await startNovaEmulator({ bootMs: 0, deleteMs: 0 });
       teardown.add(() => nova.stop());
@@ -129,6 +129,8 @@ async function ownSystem(): Promise<BenchSystem> {
       DATA_PLANE: '',
       NETWORK_DRIVER: 'noop',
       AMPHORA_DRIVER: 'noop',
+      // The no-op drivers' state in memory: each process keeps its own, and a file would be shared by all.
+      NOOP_STATE_FILE: '',
       ...computeEnv,
       LOG_LEVEL: 'warn',
       LOG_PRETTY: 'false',
