@@ -112,7 +112,9 @@ async function main() {
     memoryAt['resident at the end'] = memory(system, 'VmRSS');
     const loadAtEnd = loadAverage();
     console.log(`\n${printReport(results, cpu, memoryAt)}`);
-    console.log(`\nload average ${loadAtStart.join(', ')} at the start, ${loadAtEnd.join(', ')} at the end; polling from ${POLL_ALONE_MS} ms (one in flight) or ${POLL_CONCURRENT_MS} ms (C in flight) to ${POLL_MAX_MS} ms (${client.polls} polling GETs); ${system.warnings()} warning lines logged by our processes`);
+    console.log(`\nload average ${loadAtStart.join(', ')} at the start, ${loadAtEnd.join(', ')} at the end; polling from ${POLL_ALONE_MS} ms (one in flight) or ${POLL_CONCURRENT_MS} ms (C in flight) to ${POLL_MAX_MS} ms (${client.polls} polling GETs)`);
+    const warnings = system.warnings();
+    for (const [role, byMessage] of Object.entries(warnings)) console.log(`${role} logged at warn or above: ${Object.entries(byMessage).map(([msg, n]) => `${n}× ${msg}`).join('; ')}`);
     const summary = {
       command,
       at: new Date().toISOString(),
@@ -124,7 +126,7 @@ async function main() {
       cpuSeconds: cpu,
       memoryMiB: memoryAt,
       polls: client.polls,
-      warnings: system.warnings(),
+      warnings,
     };
     await writeFile(OUT, `${JSON.stringify(summary, null, 2)}\n`);
     say(`summary written to ${OUT}`);

@@ -45,8 +45,8 @@ export interface BenchSystem {
   processes: BenchProcess[];
   /** The PostgreSQL URL and databases whose backends' CPU time is the system's (own systems only). */
   postgres?: { url: string; databases: string[] };
-  /** Log lines at warn or above our processes wrote (own systems only). */
-  warnings(): number;
+  /** Log lines at warn or above our processes wrote, by process and message (own systems only). */
+  warnings(): Record<string, Record<string, number>>;
   /** The last lines each of our processes wrote (own systems only): what to show when a request failed. */
   output(): string;
   stop(): Promise<void>;
@@ -78,7 +78,7 @@ function runningSystem(apiUrl: string): BenchSystem {
       if (!role || !Number.isInteger(Number(pid))) throw new Error(`BENCH_PIDS: "${entry}" is not role:pid`);
       return { role, pid: Number(pid) };
     });
-  return { apiUrl, setup: { system: `running at ${apiUrl}` }, processes, warnings: () => 0, output: () => '', stop: async () => undefined };
+  return { apiUrl, setup: { system: `running at ${apiUrl}` }, processes, warnings: () => ({}), output: () => '', stop: async () => undefined };
 }
 
 async function ownSystem(): Promise<BenchSystem> {
@@ -168,7 +168,7 @@ async function ownSystem(): Promise<BenchSystem> {
       setup: { shape, temporal: temporalKind === 'cluster' ? 'cluster (PostgreSQL)' : 'dev server (in memory)', workers, compute },
       processes: [...ours.map(({ role, process: p }) => ({ role, pid: p.child.pid! })), ...(temporalPid ? [{ role: 'temporal', pid: temporalPid }] : [])],
       postgres: { url: databaseUrlFor(databaseUrl, 'postgres'), databases },
-      warnings: () => ours.reduce((sum, o) => sum + o.process.warnings(), 0),
+      warnings: () => Object.fromEntries(ours.filter((o) => o.process.warnings().size).map((o) => [o.role, Object.fromEntries(o.process.warnings())])),
       output: () => ours.map((o) => `--- ${o.role}:\n${o.process.output()}`).join('\n'),
       stop: () => teardown.run(),
     };

@@ -14,8 +14,8 @@ export interface OurProcess {
   child: ChildProcess;
   /** What it wrote last (stdout and stderr, the last 4000 characters): what to show when it dies. */
   output(): string;
-  /** How many log lines at warn or above it wrote (pino's JSON lines: level >= 40). */
-  warnings(): number;
+  /** The log lines at warn or above it wrote (pino's JSON lines: level >= 40), counted by message. */
+  warnings(): Map<string, number>;
   /** Whether it has logged a line with this message (at its LOG_LEVEL), e.g. 'Worker running'. */
   said(msg: string): boolean;
 }
@@ -28,12 +28,10 @@ export function spawnOurs(entry: string, env: Record<string, string>): OurProces
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  let warnings = 0;
+  const warnings = new Map<string, number>();
   const messages = new Set<string>();
   const collect = (chunk: Buffer) => {
-    const text = chunk.toString();
-    output = (output + text).slice(-4000);
-    warnings += (text.match(/"level":(4|5|6)0/g) ?? []).length;
+    output = (output + chunk.toString()).slice(-4000);
   };
   // The messages line by line (a chunk may end mid-line): pino writes them to stdout.
   let partial = '';
@@ -44,6 +42,10 @@ export function spawnOurs(entry: string, env: Record<string, string>): OurProces
     for (const line of lines) {
       const msg = /"msg":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1];
       if (msg !== undefined) messages.add(msg);
+      if (Number(/^\{"level":(\d+)/.exec(line)?.[1]) >= 40) {
+        const what = msg ?? line.slice(0, 120);
+        warnings.set(what, (warnings.get(what) ?? 0) + 1);
+      }
     }
   });
   child.stderr!.on('data', collect);
