@@ -62,14 +62,30 @@ async function makeSpare(sys: TestSystem) {
   return id;
 }
 
-/** `start`: the system's environment (no-op compute), or how to start another kind of system. */
-function withSystem(start: Record<string, string> | (() => Promise<TestSystem>), body: (get: () => TestSystem) => void) {
+/** How to start a kind of system; `key` names it, so that describes asking for the same one share it. */
+interface SystemKind {
+  key: string;
+  start(): Promise<TestSystem>;
+}
+
+/**
+ * The file's systems, one per kind, started by the first describe that asks and stopped at the end of
+ * the file: every describe leaves no orphan behind (afterEach), so the next one starts from a clean
+ * compute service either way, without a start of its own.
+ */
+const systems = new Map<string, Promise<TestSystem>>();
+afterAll(async () => {
+  for (const started of systems.values()) await (await started.catch(() => undefined))?.stop();
+});
+
+/** The no-op compute driver's system with this environment. */
+const noop = (env: Record<string, string> = {}): SystemKind => ({ key: `noop ${JSON.stringify(env)}`, start: () => startTestSystem(env) });
+
+function withSystem(kind: SystemKind, body: (get: () => TestSystem) => void) {
   let sys: TestSystem;
   beforeAll(async () => {
-    sys = typeof start === 'function' ? await start() : await startTestSystem(start);
-  });
-  afterAll(async () => {
-    await sys?.stop();
+    if (!systems.has(kind.key)) systems.set(kind.key, kind.start());
+    sys = await systems.get(kind.key)!;
   });
   afterEach(async () => {
     sys.failingSteps.clear();
@@ -79,7 +95,7 @@ function withSystem(start: Record<string, string> | (() => Promise<TestSystem>),
 }
 
 describe('createLoadBalancer (SINGLE, built)', () => {
-  withSystem({}, (sys) => {
+  withSystem(noop(), (sys) => {
     it.each(['getLoadBalancerTopology', 'claimSpareAmphora', 'createAmphoraRecord', 'buildAmphoraCompute', 'waitForAmphoraCompute', 'pushLoadBalancerConfig', 'finishLoadBalancerCreate'])(
       'fails at %s: LB ERROR, amphora gone',
       async (step) => {
@@ -94,7 +110,7 @@ describe('createLoadBalancer (SINGLE, built)', () => {
 });
 
 describe('createLoadBalancer (SINGLE, from a spare)', () => {
-  withSystem({}, (sys) => {
+  withSystem(noop(), (sys) => {
     it.each(['pushLoadBalancerConfig', 'finishLoadBalancerCreate'])('fails at %s: LB ERROR, the spare back in the pool', async (step) => {
       const spare = await makeSpare(sys());
       sys().failingSteps.add(step);
@@ -107,7 +123,7 @@ describe('createLoadBalancer (SINGLE, from a spare)', () => {
 });
 
 describe('createLoadBalancer (ACTIVE_STANDBY)', () => {
-  withSystem({ LOADBALANCER_TOPOLOGY: 'ACTIVE_STANDBY', ENABLE_ANTI_AFFINITY: 'true' }, (sys) => {
+  withSystem(noop({ LOADBALANCER_TOPOLOGY: 'ACTIVE_STANDBY', ENABLE_ANTI_AFFINITY: 'true' }), (sys) => {
     it.each(['ensureServerGroup', 'createAmphoraRecord', 'buildAmphoraCompute', 'waitForAmphoraCompute', 'pushLoadBalancerConfig', 'finishLoadBalancerCreate'])(
       'fails at %s: LB ERROR, both amphorae and the server group gone',
       async (step) => {
@@ -128,7 +144,7 @@ describe('createLoadBalancer (ACTIVE_STANDBY)', () => {
 });
 
 describe('failoverAmphora', () => {
-  withSystem({}, (sys) => {
+  withSystem(noop(), (sys) => {
     it.each(['getAmphoraForFailover', 'claimSpareAmphora', 'createAmphoraRecord', 'buildAmphoraCompute', 'waitForAmphoraCompute', 'pushLoadBalancerConfig', 'switchAmphora'])(
       'fails at %s: LB ERROR, the old amphora still serving, no replacement left',
       async (step) => {
@@ -147,7 +163,7 @@ describe('failoverAmphora', () => {
 });
 
 describe('createAmphora (spare)', () => {
-  withSystem({}, (sys) => {
+  withSystem(noop(), (sys) => {
     it.each(['createAmphoraRecord', 'buildAmphoraCompute', 'waitForAmphoraCompute', 'markAmphoraReady'])(
       'fails at %s: no spare counted READY, nothing left',
       async (step) => {
@@ -170,7 +186,7 @@ async function makeSpareWithId(sys: TestSystem, id: string) {
 }
 
 describe('child, update and delete flows', () => {
-  withSystem({}, (sys) => {
+  withSystem(noop(), (sys) => {
     it.each(['pushLoadBalancerConfig', 'finishChildChanges'])('listener create fails at %s: listener ERROR, LB ACTIVE', async (step) => {
       const lb = await createLb(sys());
       await settledLb(sys(), lb);
@@ -208,7 +224,7 @@ describe('child, update and delete flows', () => {
 
 // --- NETWORK_DRIVER=neutron COMPUTE_DRIVER=nova on the emulators ------------------------------------
 
-const neutron = (env: Record<string, string> = {}) => () => startNeutronTestSystem(env);
+const neutron = (env: Record<string, string> = {}): SystemKind => ({ key: `neutron ${JSON.stringify(env)}`, start: () => startNeutronTestSystem(env) });
 
 describe.each([
   {
