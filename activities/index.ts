@@ -88,3 +88,10 @@ export type DatabaseActivities = Pick<Activities, Kind<'database'>>;
 export type ComputeActivities = Pick<Activities, Kind<'compute'>>;
 export type AgentActivities = Pick<Activities, Kind<'agent'>>;
 export type NetworkActivities = Pick<Activities, Kind<'network'>>;
+
+/**
+ * Steps that heartbeat themselves (with what the Web UI shows of them: the boot wait's progress). The
+ * worker heartbeats every other step while it runs (platform/worker.ts), so a dead worker's step is
+ * retried elsewhere after its heartbeat timeout.
+ */
+export const selfHeartbeating: ReadonlySet<keyof Activities> = new Set<keyof Activities>(['waitForAmphoraCompute']);

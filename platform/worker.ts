@@ -8,7 +8,8 @@ import {
   type ActivityInboundCallsInterceptor,
   type ActivityInterceptorsFactory,
 } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../activities';
+import { Context } from '@temporalio/activity';
+import { createActivities, selfHeartbeating, type ActivityDeps } from '../activities';
 import type { Config } from '../config';
 import { toApplicationFailure } from '../common/failures';
 import { logger, type Logger } from '../common/logger';
@@ -24,6 +25,28 @@ class FailureMappingInterceptor implements ActivityInboundCallsInterceptor {
       return await next(input);
     } catch (err) {
       throw toApplicationFailure(err);
+    }
+  }
+}
+
+/**
+ * Heartbeats a running step that has a heartbeat timeout and does not heartbeat itself, three times
+ * per timeout, until it ends. A step's timeout otherwise only runs out at its start-to-close timeout
+ * (minutes for compute and agent calls): a worker SIGKILLed in the middle of one held its flow that
+ * long before another worker retried it (found by the fault campaign, test/integration/chaos.test.ts).
+ * With the heartbeat, the server notices the silence within the heartbeat timeout.
+ */
+export class KeepAliveInterceptor implements ActivityInboundCallsInterceptor {
+  constructor(private readonly ctx: Context) {}
+
+  async execute(input: Parameters<NonNullable<ActivityInboundCallsInterceptor['execute']>>[0], next: Parameters<NonNullable<ActivityInboundCallsInterceptor['execute']>>[1]) {
+    const timeoutMs = this.ctx.info.heartbeatTimeoutMs;
+    if (!timeoutMs || selfHeartbeating.has(this.ctx.info.activityType as never)) return next(input);
+    const beat = setInterval(() => this.ctx.heartbeat(), Math.max(100, timeoutMs / 3));
+    try {
+      return await next(input);
+    } finally {
+      clearInterval(beat);
     }
   }
 }
@@ -122,7 +145,7 @@ export async function createWorker(opts: WorkerOptions): Promise<{ worker: Worke
     workflowBundle: { codePath },
     activities: createActivities(opts.deps),
     interceptors: {
-      activity: [() => ({ inbound: new FailureMappingInterceptor() }), ...(opts.activityInterceptors ?? [])],
+      activity: [(ctx) => ({ inbound: new KeepAliveInterceptor(ctx) }), () => ({ inbound: new FailureMappingInterceptor() }), ...(opts.activityInterceptors ?? [])],
     },
     sinks: flowSinks(() => log),
     // On shutdown, in-flight activities get this long to finish before they are cancelled.

@@ -22,6 +22,13 @@ import type { BootSettings } from '../common/flows';
 const waitWhenCancelled = { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
 
 /**
+ * How soon a step whose worker died is tried again on another: the worker heartbeats every step while
+ * it runs (platform/worker.ts KeepAliveInterceptor), so a lost worker's step times out after this, not
+ * after its start-to-close timeout (minutes). Activity options are not compared on replay: no patch.
+ */
+const workerLost = { heartbeatTimeout: '10s' } as const;
+
+/**
  * Database steps are never cancelled once called: a cancel is honoured at the next step that is not a
  * database step. They are quick, and cancelling a local activity that has just finished trips the SDK's
  * state machine ("Invalid transition while attempting to cancel LocalActivityMachine", sdk-core issue
@@ -51,6 +58,7 @@ type ComputeSteps = Omit<ComputeActivities, 'waitForAmphoraCompute'>;
 
 /** Compute calls: the service may be slow or briefly failing; its 429 Retry-After is honoured. */
 export const compute = proxyActivities<ComputeSteps>({
+  ...workerLost,
   startToCloseTimeout: '2m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
   ...waitWhenCancelled,
@@ -60,6 +68,7 @@ type AgentSteps = Omit<AgentActivities, 'waitForAmphoraAgent'>;
 
 /** Amphora agent calls (configuration pushes): an amphora briefly unreachable is retried. */
 export const agent = proxyActivities<AgentSteps>({
+  ...workerLost,
   startToCloseTimeout: '1m',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 8 },
   ...waitWhenCancelled,
@@ -71,6 +80,7 @@ export const agent = proxyActivities<AgentSteps>({
  * most likely dead too, and its own failover follows. So a couple of attempts, not the agent's patience.
  */
 export const peerAgent = proxyActivities<Pick<AgentActivities, 'pushLoadBalancerConfig' | 'configureAmphoraVrrp'>>({
+  ...workerLost,
   startToCloseTimeout: '1m',
   retry: { initialInterval: '1s', maximumAttempts: 2 },
   ...waitWhenCancelled,
@@ -82,6 +92,7 @@ export const peerAgent = proxyActivities<Pick<AgentActivities, 'pushLoadBalancer
  * the step may take that long; one more attempt covers a worker lost on the way.
  */
 export const agentConnect = proxyActivities<Pick<AgentActivities, 'waitForAmphoraAgent'>>({
+  ...workerLost,
   startToCloseTimeout: '15m',
   retry: { initialInterval: '1s', maximumAttempts: 2 },
   ...waitWhenCancelled,
@@ -89,6 +100,7 @@ export const agentConnect = proxyActivities<Pick<AgentActivities, 'waitForAmphor
 
 /** Network driver calls (ports, security groups): the service may be slow or briefly failing. */
 export const network = proxyActivities<NetworkActivities>({
+  ...workerLost,
   startToCloseTimeout: '2m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 },
   ...waitWhenCancelled,
@@ -119,6 +131,7 @@ export function bootWait({ bootTimeoutSeconds, activeWaitSeconds = LEGACY_ACTIVE
  * the leftover (ERROR) for housekeeping. Flows run them in a non-cancellable scope.
  */
 export const undo = proxyActivities<DatabaseActivities & ComputeSteps & NetworkActivities>({
+  ...workerLost,
   startToCloseTimeout: '2m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
 });
@@ -128,6 +141,7 @@ export const undo = proxyActivities<DatabaseActivities & ComputeSteps & NetworkA
  * what still fails is tried again at the next run or check, which must not wait behind it.
  */
 export const sweep = proxyActivities<ComputeSteps>({
+  ...workerLost,
   startToCloseTimeout: '2m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3 },
 });

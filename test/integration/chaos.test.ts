@@ -10,7 +10,7 @@
  * seed and fault. Faults are taken in turn, so any seven trials have one of each.
  *
  * CHAOS_TRIALS sets the number of trials (a short run by default; `npm run chaos` runs 200),
- * CHAOS_SEED replays a campaign (npm test always runs one seed; npm run chaos draws a new one),
+ * CHAOS_SEED replays a campaign (the system suite always runs one seed; npm run chaos draws a new one),
  * CHAOS_FAULTS=worker-kill,temporal-restart limits the faults drawn.
  */
 import type { FaultName } from '../support/chaos/faults';
@@ -18,7 +18,7 @@ import { report, runCampaign } from '../support/chaos/campaign';
 import { startChaosSystem, type ChaosSystem } from '../support/chaos/system';
 
 const TRIALS = Number(process.env.CHAOS_TRIALS || 8);
-// npm test replays one seed (a run that cannot fail by chance); npm run chaos draws a new one each time.
+// The system suite replays one seed (a run that cannot fail by chance); npm run chaos draws a new one each time.
 const SEED = process.env.CHAOS_SEED !== undefined ? Number(process.env.CHAOS_SEED) : process.env.CHAOS_TRIALS ? Date.now() % 2 ** 31 : 20261207;
 const ONLY = process.env.CHAOS_FAULTS ? (process.env.CHAOS_FAULTS.split(',') as FaultName[]) : undefined;
 const SETTLE_TIMEOUT_MS = 240_000;
