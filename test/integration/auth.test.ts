@@ -4,6 +4,7 @@
  * object's project once it has found it), lists show the caller's project only.
  */
 import { startKeystoneSystem, type KeystoneSystem, type Persona } from '../support/keystone';
+import { awaitFlow } from '../support/fixtures';
 import { eventually, type TestSystem } from '../support/system';
 
 const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
@@ -37,7 +38,9 @@ describe('personas', () => {
     expect(res.status).toBe(201);
     expect(res.body.loadbalancer.project_id).toBe(tokens['lb-member'].projectId);
     lbId = res.body.loadbalancer.id;
-    await eventually(async () => ((await as('lb-member', 'GET', `/v2/lbaas/loadbalancers/${lbId}`)).body.loadbalancer.provisioning_status === 'ACTIVE' ? true : undefined));
+    // Its create flow's end, not a guessed time: a loaded machine takes longer than any fixed poll.
+    await awaitFlow(sys, `loadbalancer-${lbId}-create`);
+    expect((await as('lb-member', 'GET', `/v2/lbaas/loadbalancers/${lbId}`)).body.loadbalancer.provisioning_status).toBe('ACTIVE');
   });
 
   it('a member cannot create in another project', async () => {
