@@ -98,12 +98,12 @@ async function main() {
 
     // What waiting cost: the create's polling GETs at the API CPU time one GET of a load balancer takes.
     const apiRole = system.processes.some((p) => p.role === 'single') ? 'single' : 'api';
-    const cpuPerGet = cpu['reads of one LB']![apiRole]! / READS;
+    const cpuPerGet = (cpu['reads of one LB']![apiRole] ?? NaN) / READS;
     const polling = {
       gets: created.result.polls,
       perSecond: created.result.polls / (created.result.wallMs / 1000),
       apiCpuMsPerGet: cpuPerGet * 1000,
-      shareOfApiCpu: (created.result.polls * cpuPerGet) / cpu.create![apiRole]!,
+      shareOfApiCpu: (created.result.polls * cpuPerGet) / (cpu.create![apiRole] ?? NaN),
       // The system: every process but the bench's own.
       shareOfSystemCpu: (created.result.polls * cpuPerGet) / Object.entries(cpu.create!).reduce((sum, [role, s]) => (role === 'bench' ? sum : sum + s), 0),
     };

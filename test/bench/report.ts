@@ -69,7 +69,11 @@ export function printReport(r: Results, cpu: Record<string, Record<string, numbe
   out.push(table(['figure', 'ours', 'target', '', 'Octavia 11'], rows(r).map((x) => [x.figure, x.ours, x.target ?? '', mark(x.met), x.octavia ?? ''])));
 
   const p = r.polling;
-  out.push('', `polling while waiting (create): ${p.gets} GETs, ${p.perSecond.toFixed(0)}/s; at ${p.apiCpuMsPerGet.toFixed(2)} ms of API CPU per GET about ${Math.round(p.shareOfApiCpu * 100)} % of the API's CPU in the create, ${Math.round(p.shareOfSystemCpu * 100)} % of the system's`);
+  // A running system without BENCH_PIDS: no CPU time read, so no cost.
+  const cost = Number.isFinite(p.apiCpuMsPerGet)
+    ? `at ${p.apiCpuMsPerGet.toFixed(2)} ms of API CPU per GET about ${Math.round(p.shareOfApiCpu * 100)} % of the API's CPU in the create, ${Math.round(p.shareOfSystemCpu * 100)} % of the system's`
+    : 'the API\'s CPU time not read';
+  out.push('', `polling while waiting (create): ${p.gets} GETs, ${p.perSecond.toFixed(0)}/s; ${cost}`);
   if (r.scaling.length) {
     out.push('', `scaling: full-stack create, C=${r.scaling[0]!.c}, time per load balancer (flat is the goal)`);
     const widest = Math.max(...r.scaling.map((s) => s.perLbMs));
