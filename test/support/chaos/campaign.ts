@@ -115,8 +115,7 @@ export async function runTrial(sys: ChaosSystem, stock: TrialContext['stock'], i
     if (!isOctaviaFault(answer.body)) violations.push(`a ${answer.status} during ${fault.name} is not in Octavia's error format: ${answer.text}`);
     violations.push(...(await op.unchanged(ctx, prepared)));
   } else {
-    violations.push(`the request was answered ${answer.status}: ${answer.text}`);
-    await op.unchanged(ctx, prepared);
+    violations.push(`the request was answered ${answer.status}: ${answer.text}`, ...(await op.unchanged(ctx, prepared)));
   }
   const global = await checkGlobalInvariants(sys);
   violations.push(...global.violations);

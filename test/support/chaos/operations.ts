@@ -17,7 +17,7 @@ export type OperationName = 'create-single' | 'create-tree' | 'child-create' | '
 /** What the flow asks of compute: faults of the compute service only fit flows that reach it. */
 export type ComputeUse = 'builds' | 'calls' | 'none';
 
-/** A load balancer of the stock: ACTIVE when it was put back, with its listeners. */
+/** A load balancer of the stock: ACTIVE when it was put back, with its ACTIVE listeners (an ERROR one stays a child too). */
 interface Stocked {
   id: string;
   listeners: string[];
@@ -34,6 +34,8 @@ export interface TrialContext {
 
 interface Prepared {
   lb?: Stocked;
+  /** The load balancer has children: its delete is a cascade. */
+  cascade?: boolean;
   listenerId?: string;
   amphoraId?: string;
 }
@@ -267,8 +269,11 @@ const deleteLb: Operation = {
   name: 'delete',
   compute: 'calls',
   windowMs: 1500,
-  prepare: async (ctx) => ({ lb: await take(ctx, false) }),
-  send: (ctx, p) => ctx.sys.api('DELETE', `${LB}/${p.lb!.id}${p.lb!.listeners.length ? '?cascade=true' : ''}`),
+  async prepare(ctx) {
+    const lb = await take(ctx, false);
+    return { lb, cascade: (await ctx.sys.api('GET', `${LISTENERS}?loadbalancer_id=${lb.id}`)).body.listeners.some((l: View) => l.provisioning_status !== 'DELETED') };
+  },
+  send: (ctx, p) => ctx.sys.api('DELETE', `${LB}/${p.lb!.id}${p.cascade ? '?cascade=true' : ''}`),
   async effect(ctx, p) {
     const lb = await view(ctx.sys, `${LB}/${p.lb!.id}`, 'loadbalancer');
     if (!lb) return [];
