@@ -6,7 +6,8 @@
  * A 500 never shows its message: internal faults go to the log only.
  */
 import type { ErrorRequestHandler } from 'express';
-import { DomainError, FrameworkFault, MalformedJson, MethodNotAllowed, NoSuchRoute, PayloadTooLarge, UnsupportedMediaType, WebobFault } from '../common/errors';
+import { DomainError, FrameworkFault, MalformedJson, MethodNotAllowed, NoSuchRoute, PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType, WebobFault } from '../common/errors';
+import { isDatabaseBusy } from '../common/failures';
 import type { Logger } from '../common/logger';
 
 export function faultBody(status: number, message: string) {
@@ -34,7 +35,10 @@ function expressFault(err: { type?: string }): DomainError | undefined {
 
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const fault = err instanceof DomainError ? err : expressFault(err);
+    // A database too busy to serve the request in time wrote nothing: a 503 to retry, its cause logged.
+    const busy = isDatabaseBusy(err);
+    if (busy) log.warn({ err, method: req.method, path: req.path }, 'The database could not serve the request in time');
+    const fault = err instanceof DomainError ? err : busy ? new ServiceUnavailable('The database') : expressFault(err);
     if (!fault || fault.code >= 500 && fault.code !== 501 && fault.code !== 503) {
       // Never a stack trace or an internal message to the client: they go to the log only.
       log.error({ err, method: req.method, path: req.path }, 'Unhandled error in API request');

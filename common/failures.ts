@@ -23,6 +23,12 @@ function databaseErrorCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/**
+ * The database could not give a request a connection (P2024) or a transaction (P2028) in time: the
+ * transaction never committed, nothing was written, the same request may succeed later.
+ */
+export const isDatabaseBusy = (err: unknown) => ['P2024', 'P2028'].includes(databaseErrorCode(err) ?? '');
+
 export function toApplicationFailure(err: unknown): unknown {
   const permanent = permanentDatabaseErrors[databaseErrorCode(err) ?? ''];
   if (permanent) {

@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestSystem, type TestSystem } from '../support/system';
-import { fault } from '../support/fixtures';
+import { Client } from 'pg';
+import { fault, VIP_SUBNET } from '../support/fixtures';
+import { captureLogs } from '../support/logs';
 
 const REFERENCE = path.resolve(__dirname, '../fixtures/reference/octavia');
 let sys: TestSystem;
@@ -118,4 +120,31 @@ describe('more bad input', () => {
     expect(res.body.faultcode).toBe('Client');
     expect(await rowCount()).toBe(before);
   });
+});
+
+describe('a database that cannot serve the request in time', () => {
+  it("is Octavia's 503, logged with its cause, and nothing is written", async () => {
+    // One connection for the API, and the table a create writes locked from outside: the first create
+    // holds that connection while it waits for the lock, the second waits for the connection itself.
+    const logs = captureLogs('warn');
+    const busy = await startTestSystem({ DATABASE_POOL_SIZE: '1' }, { log: logs.log });
+    const lock = new Client({ connectionString: process.env.DATABASE_URL });
+    await lock.connect();
+    try {
+      await lock.query('BEGIN');
+      await lock.query('LOCK TABLE load_balancer IN ACCESS EXCLUSIVE MODE');
+      const body = { loadbalancer: { name: 'waits', vip_subnet_id: VIP_SUBNET } };
+      const first = busy.api('POST', '/v2/lbaas/loadbalancers', body);
+      await new Promise((r) => setTimeout(r, 500));
+      const second = await busy.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { name: 'refused', vip_subnet_id: VIP_SUBNET } });
+      expect({ status: second.status, body: second.body }).toEqual(fault(503, 'The database is temporarily unavailable; nothing was changed. Try again.'));
+      expect(logs.lines().find((l) => l.msg === 'The database could not serve the request in time')).toMatchObject({ err: { code: 'P2028' } });
+      await lock.query('COMMIT');
+      expect((await first).status).toBe(201);
+      expect((await busy.db.loadBalancer.findMany({ select: { name: true } })).map((lb) => lb.name)).not.toContain('refused');
+    } finally {
+      await lock.end();
+      await busy.stop();
+    }
+  }, 60_000);
 });
