@@ -14,7 +14,7 @@ export interface OurProcess {
   child: ChildProcess;
   /** What it wrote last (stdout and stderr, the last 4000 characters): what to show when it dies. */
   output(): string;
-  /** The log lines at warn or above it wrote (pino's JSON lines: level >= 40), counted by message. */
+  /** The log lines at warn or above it wrote (pino's JSON lines: level >= 40), counted by message (ids as <id>). */
   warnings(): Map<string, number>;
   /** Whether it has logged a line with this message (at its LOG_LEVEL), e.g. 'Worker running'. */
   said(msg: string): boolean;
@@ -43,7 +43,8 @@ export function spawnOurs(entry: string, env: Record<string, string>): OurProces
       const msg = /"msg":"((?:[^"\\]|\\.)*)"/.exec(line)?.[1];
       if (msg !== undefined) messages.add(msg);
       if (Number(/^\{"level":(\d+)/.exec(line)?.[1]) >= 40) {
-        const what = msg ?? line.slice(0, 120);
+        // Ids replaced, so one kind of warning is counted once however many flows it names.
+        const what = (msg ?? line.slice(0, 120)).replace(/[0-9a-f]{8}-[0-9a-f-]{27}[0-9a-f:-]*/gi, '<id>');
         warnings.set(what, (warnings.get(what) ?? 0) + 1);
       }
     }
