@@ -34,7 +34,7 @@ export interface TrialContext {
 
 interface Prepared {
   lb?: Stocked;
-  /** The load balancer has children: its delete is a cascade. */
+  /** The load balancer has children (listeners, pools): its delete is a cascade. */
   cascade?: boolean;
   listenerId?: string;
   amphoraId?: string;
@@ -264,14 +264,20 @@ const childDelete: Operation = {
   },
 };
 
-/** DELETE of a load balancer: a cascade when it has listeners (Octavia refuses a plain one then). */
+/** DELETE of a load balancer: a cascade when it has children (Octavia refuses a plain one then). */
 const deleteLb: Operation = {
   name: 'delete',
   compute: 'calls',
   windowMs: 1500,
   async prepare(ctx) {
     const lb = await take(ctx, false);
-    return { lb, cascade: (await ctx.sys.api('GET', `${LISTENERS}?loadbalancer_id=${lb.id}`)).body.listeners.some((l: View) => l.provisioning_status !== 'DELETED') };
+    // Listeners or pools (a deleted listener's default pool stays the load balancer's), ERROR ones too.
+    const children = await Promise.all(
+      [[LISTENERS, 'listeners'], ['/v2/lbaas/pools', 'pools']].map(async ([path, plural]) =>
+        ((await ctx.sys.api('GET', `${path}?loadbalancer_id=${lb.id}`)).body[plural!] as View[]).some((o) => o.provisioning_status !== 'DELETED'),
+      ),
+    );
+    return { lb, cascade: children.some(Boolean) };
   },
   send: (ctx, p) => ctx.sys.api('DELETE', `${LB}/${p.lb!.id}${p.cascade ? '?cascade=true' : ''}`),
   async effect(ctx, p) {
