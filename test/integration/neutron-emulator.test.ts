@@ -159,8 +159,9 @@ describe('Neutron emulator replays the recorded Neutron 21 / Nova 26 exchanges o
   const m = new Mapping();
 
   beforeAll(async () => {
-    // Long enough that the recorded DOWN-then-ACTIVE of a port is seen in order.
-    cloud = await startNeutronCloud({ nova: { bootMs: 200, deleteMs: 200 }, neutron: { activeMs: 300, detachMs: 200 } });
+    // Long enough that the recorded DOWN-then-ACTIVE of a port is seen in order, also on a loaded
+    // machine (with 300 ms a replayed port was ACTIVE where the recording has DOWN, 2 runs in 3).
+    cloud = await startNeutronCloud({ nova: { bootMs: 200, deleteMs: 200 }, neutron: { activeMs: 2000, detachMs: 200 } });
     origin = new URL(cloud.nova.authUrl).origin;
     // What the recording's cloud called things that the emulator calls otherwise.
     m.learn('neutronref-compute', 'novaref-compute');
