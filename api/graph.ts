@@ -273,15 +273,22 @@ const byCreation = [{ createdAt: 'asc' }, { id: 'asc' }] as const;
  */
 export async function loadBalancerFullView(db: Db, id: string): Promise<z.infer<typeof loadBalancerFullSchema>> {
   const lb = await db.loadBalancer.findUniqueOrThrow({ where: { id }, include: loadBalancerInclude });
-  const lbListeners = await db.listener.findMany({ where: { loadBalancerId: id }, include: listenerInclude, orderBy: [...byCreation] });
-  const lbPools = await db.pool.findMany({ where: { loadBalancerId: id }, include: poolInclude, orderBy: [...byCreation] });
-  const lbPolicies = await db.l7Policy.findMany({
-    where: { listener: { loadBalancerId: id } },
-    include: l7PolicyInclude,
-    orderBy: [{ position: 'asc' }, ...byCreation],
-  });
-  const lbRules = await db.l7Rule.findMany({ where: { l7Policy: { listener: { loadBalancerId: id } } }, orderBy: [...byCreation] });
-  const lbMembers = await db.member.findMany({ where: { pool: { loadBalancerId: id } }, orderBy: [...byCreation] });
+  // A load balancer created bare (the common case) has nothing below it: no query for what is not there.
+  const hasListeners = lb.listeners.length > 0;
+  const hasPools = lb.pools.length > 0;
+  const [lbListeners, lbPolicies, lbRules] = hasListeners
+    ? await Promise.all([
+        db.listener.findMany({ where: { loadBalancerId: id }, include: listenerInclude, orderBy: [...byCreation] }),
+        db.l7Policy.findMany({ where: { listener: { loadBalancerId: id } }, include: l7PolicyInclude, orderBy: [{ position: 'asc' }, ...byCreation] }),
+        db.l7Rule.findMany({ where: { l7Policy: { listener: { loadBalancerId: id } } }, orderBy: [...byCreation] }),
+      ])
+    : [[], [], []];
+  const [lbPools, lbMembers] = hasPools
+    ? await Promise.all([
+        db.pool.findMany({ where: { loadBalancerId: id }, include: poolInclude, orderBy: [...byCreation] }),
+        db.member.findMany({ where: { pool: { loadBalancerId: id } }, orderBy: [...byCreation] }),
+      ])
+    : [[], []];
 
   const listenerViews = lbListeners.map((l) => {
     const { loadbalancers: _lbs, ...view } = listeners.view(l);
