@@ -47,7 +47,8 @@ module.exports = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,
   // One test file at a time unless a script says otherwise: the system suite's files share the
-  // machine's namespaces and ports (npm test runs the fast suite with two workers, see package.json).
+  // machine's namespaces and ports. `npm test` runs the fast suite's files three at a time (package.json):
+  // they share nothing but the dev server, and mostly wait on it, so three keep 2 cores busy.
   maxWorkers: 1,
   projects: [
     { ...base, displayName: 'fast', testMatch: ['**/*.test.ts'], testPathIgnorePatterns: [systemFiles] },
