@@ -170,6 +170,9 @@ it('serves a documentation page', async () => {
   const res = await fetch(`${sys.apiUrl}/docs/`);
   expect(res.status).toBe(200);
   expect(await res.text()).toContain('swagger-ui');
+  // The page's script loads the document the API serves.
+  const init = await fetch(`${sys.apiUrl}/docs/swagger-ui-init.js`);
+  expect(await init.text()).toMatch(/"url": "\/openapi\.json"/);
 });
 
 it('gives every operation a summary, an id and a tag', () => {
