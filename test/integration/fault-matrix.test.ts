@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { AmphoraComputeDriver } from '../../drivers/compute';
 import { startNeutronTestSystem, type NeutronTestSystem } from '../support/neutron-system';
 import { eventually, startTestSystem, type TestSystem as SystemOf } from '../support/system';
+import { makeSpare } from '../support/fixtures';
 
 /** The no-op compute driver's system, or the emulated cloud's (test/support/neutron-system.ts). */
 type TestSystem = SystemOf<AmphoraComputeDriver>;
@@ -50,16 +51,6 @@ async function createLb(sys: TestSystem) {
   const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: isNeutron(sys) ? sys.vipSubnetId : SUBNET } });
   expect(res.status).toBe(201);
   return res.body.loadbalancer.id as string;
-}
-
-async function makeSpare(sys: TestSystem) {
-  const id = randomUUID();
-  await sys.temporal.workflow.execute('createAmphora', {
-    taskQueue: sys.config.temporal.taskQueue,
-    workflowId: `amphora-${id}-create`,
-    args: [{ amphoraId: id, bootTimeoutSeconds: 30 }],
-  });
-  return id;
 }
 
 /** How to start a kind of system; `key` names it, so that describes asking for the same one share it. */
@@ -169,21 +160,13 @@ describe('createAmphora (spare)', () => {
       async (step) => {
         sys().failingSteps.add(step);
         const id = randomUUID();
-        await expect(makeSpareWithId(sys(), id)).rejects.toThrow();
+        await expect(makeSpare(sys(), id)).rejects.toThrow();
         const row = await sys().db.amphora.findUnique({ where: { id } });
         expect(row === null || row.status === 'DELETED').toBe(true);
       },
     );
   });
 });
-
-async function makeSpareWithId(sys: TestSystem, id: string) {
-  await sys.temporal.workflow.execute('createAmphora', {
-    taskQueue: sys.config.temporal.taskQueue,
-    workflowId: `amphora-${id}-create`,
-    args: [{ amphoraId: id, bootTimeoutSeconds: 30 }],
-  });
-}
 
 describe('child, update and delete flows', () => {
   withSystem(noop(), (sys) => {

@@ -136,9 +136,8 @@ export async function settledLoadBalancer(sys: TestSystem, id: string, expected 
   return lb;
 }
 
-/** Builds one spare amphora with the createAmphora flow; returns its id. */
-export async function makeSpare(sys: TestSystem): Promise<string> {
-  const id = randomUUID();
+/** Builds one spare amphora (`id`, or a new one) with the createAmphora flow; returns its id. */
+export async function makeSpare(sys: TestSystem, id: string = randomUUID()): Promise<string> {
   await sys.temporal.workflow.execute('createAmphora', {
     taskQueue: sys.config.temporal.taskQueue,
     workflowId: `amphora-${id}-create`,
