@@ -6,9 +6,8 @@
  */
 import { ComputeValidationError } from '../../drivers/compute/errors';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
-import { fault } from '../support/fixtures';
+import { fault, VIP_SUBNET } from '../support/fixtures';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 const UNKNOWN = '00000000-0000-0000-0000-0000000000a2';
 let sys: TestSystem;
 
@@ -176,7 +175,7 @@ describe('availability zones', () => {
 });
 
 describe('load balancers in an availability zone', () => {
-  const post = (extra: Record<string, unknown>) => sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET, ...extra } });
+  const post = (extra: Record<string, unknown>) => sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET, ...extra } });
 
   it('builds the amphorae in the profile\'s compute zone', async () => {
     const p = await createProfile({ compute_zone: 'rack-7' }, 'rack');

@@ -76,19 +76,19 @@ describe('more bad input', () => {
   const post = (body: unknown) => sys.api('POST', '/v2/lbaas/loadbalancers', body);
 
   it.each<[string, unknown, number, string]>([
-    ['wrong type', { loadbalancer: { vip_subnet_id: '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11', name: 5 } }, 400,
+    ['wrong type', { loadbalancer: { vip_subnet_id: VIP_SUBNET, name: 5 } }, 400,
       "Invalid input for field/attribute name. Value: '5'. Value should be string"],
-    ['wrong type for a boolean', { loadbalancer: { vip_subnet_id: '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11', admin_state_up: 'maybe' } }, 400,
+    ['wrong type for a boolean', { loadbalancer: { vip_subnet_id: VIP_SUBNET, admin_state_up: 'maybe' } }, 400,
       "Invalid input for field/attribute load_balancer. Value: '{'loadbalancer': {'vip_subnet_id': '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11', 'admin_state_up': 'maybe'}}'. Value not an unambiguous boolean: maybe"],
-    ['name too long', { loadbalancer: { vip_subnet_id: '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11', name: 'x'.repeat(256) } }, 400,
+    ['name too long', { loadbalancer: { vip_subnet_id: VIP_SUBNET, name: 'x'.repeat(256) } }, 400,
       `Invalid input for field/attribute name. Value: '${'x'.repeat(256)}'. Value should have a maximum character requirement of 255`],
-    ['bad vip address', { loadbalancer: { vip_subnet_id: '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11', vip_address: '300.1.1.1' } }, 400,
+    ['bad vip address', { loadbalancer: { vip_subnet_id: VIP_SUBNET, vip_address: '300.1.1.1' } }, 400,
       "Invalid input for field/attribute vip_address. Value: '300.1.1.1'. Value should be IPv4 or IPv6 format"],
     ['a body that is a list', [1, 2], 400,
       "Invalid input for field/attribute load_balancer. Value: '[1, 2]'. Wrong type. Expected '<class 'dict'>', got '<class 'list'>'"],
     ['a body without the wrapper object', {}, 400,
       "Invalid input for field/attribute loadbalancer. Value: 'None'. Mandatory field missing."],
-    ['an unknown flavor', { loadbalancer: { vip_subnet_id: '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11', flavor_id: '00000000-0000-0000-0000-000000000001' } }, 400,
+    ['an unknown flavor', { loadbalancer: { vip_subnet_id: VIP_SUBNET, flavor_id: '00000000-0000-0000-0000-000000000001' } }, 400,
       'Validation failure: Invalid flavor_id.'],
   ])('%s', async (_name, body, status, message) => {
     const before = await rowCount();
@@ -115,7 +115,7 @@ describe('more bad input', () => {
 
   it('a huge body is a 413 and changes nothing', async () => {
     const before = await rowCount();
-    const res = await post({ loadbalancer: { vip_subnet_id: '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11', description: 'x'.repeat(2 * 1024 * 1024) } });
+    const res = await post({ loadbalancer: { vip_subnet_id: VIP_SUBNET, description: 'x'.repeat(2 * 1024 * 1024) } });
     expect(res.status).toBe(413);
     expect(res.body.faultcode).toBe('Client');
     expect(await rowCount()).toBe(before);

@@ -6,9 +6,8 @@
  */
 import { ComputeValidationError, AmphoraComputeError } from '../../drivers/compute/errors';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
-import { fault } from '../support/fixtures';
+import { fault, VIP_SUBNET } from '../support/fixtures';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 const UNKNOWN = '00000000-0000-0000-0000-0000000000f1';
 let sys: TestSystem;
 
@@ -220,7 +219,7 @@ describe('load balancers with a flavor', () => {
   it('takes the topology and the compute flavor of the profile, and the provider', async () => {
     const fp = await createProfile({ loadbalancer_topology: 'ACTIVE_STANDBY', compute_flavor: 'm1.amphora-ha' }, 'ha');
     const flavor = await createFlavor(fp.id);
-    const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET, flavor_id: flavor.id } });
+    const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET, flavor_id: flavor.id } });
     expect(res).toMatchObject({ status: 201, body: { loadbalancer: { flavor_id: flavor.id, provider: 'amphora' } } });
     const id = res.body.loadbalancer.id;
     await waitFor(id, 'ACTIVE');
@@ -237,7 +236,7 @@ describe('load balancers with a flavor', () => {
   it('without compute_flavor, builds with AMP_FLAVOR_ID; with SINGLE, one amphora', async () => {
     const fp = await createProfile({ loadbalancer_topology: 'SINGLE' }, 'plain', 'octavia');
     const flavor = await createFlavor(fp.id);
-    const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET, flavor_id: flavor.id } });
+    const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET, flavor_id: flavor.id } });
     // No provider given: the flavor profile's.
     expect(res.body.loadbalancer.provider).toBe('octavia');
     await waitFor(res.body.loadbalancer.id, 'ACTIVE');
@@ -250,7 +249,7 @@ describe('load balancers with a flavor', () => {
     const disabled = await createFlavor(fp.id, { enabled: false });
     const enabled = await createFlavor(fp.id);
     const before = await counts();
-    const post = (extra: Record<string, unknown>) => sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET, ...extra } });
+    const post = (extra: Record<string, unknown>) => sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET, ...extra } });
     expect(await post({ flavor_id: disabled.id })).toMatchObject(fault(400, `The selected flavor is not allowed in this deployment: ${disabled.id}`));
     expect(await post({ flavor_id: enabled.id, provider: 'octavia' })).toMatchObject(fault(400, `Flavor '${enabled.id}' is not compatible with provider 'octavia'`));
     expect(await post({ provider: 'f5' })).toMatchObject(fault(400, "Provider 'f5' is not enabled."));
@@ -261,7 +260,7 @@ describe('load balancers with a flavor', () => {
   it('a flavor in use cannot be deleted; once its load balancers are deleted it can', async () => {
     const fp = await createProfile({}, 'in-use');
     const flavor = await createFlavor(fp.id);
-    const lb = (await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET, flavor_id: flavor.id } })).body.loadbalancer;
+    const lb = (await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET, flavor_id: flavor.id } })).body.loadbalancer;
     await waitFor(lb.id, 'ACTIVE');
     expect(await sys.api('DELETE', `/v2/lbaas/flavors/${flavor.id}`)).toMatchObject(fault(409, `Flavor ${flavor.id} is in use and cannot be modified.`));
     expect(await sys.db.flavor.count({ where: { id: flavor.id } })).toBe(1);
@@ -284,7 +283,7 @@ describe('load balancers with a flavor', () => {
     await sys.db.$transaction(
       async (tx) => {
         await tx.$queryRaw`SELECT id FROM flavor WHERE id = ${flavor.id}::uuid FOR UPDATE`;
-        create = sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET, flavor_id: flavor.id } });
+        create = sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET, flavor_id: flavor.id } });
         await new Promise((r) => setTimeout(r, 500));
         await tx.flavor.delete({ where: { id: flavor.id } });
       },
@@ -299,7 +298,7 @@ describe('load balancers with a flavor', () => {
       const fp = await createProfile({}, `race-${i}`);
       const flavor = await createFlavor(fp.id);
       const [create, del] = await Promise.all([
-        sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET, flavor_id: flavor.id } }),
+        sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET, flavor_id: flavor.id } }),
         sys.api('DELETE', `/v2/lbaas/flavors/${flavor.id}`),
       ]);
       if (del.status === 204) {

@@ -6,8 +6,8 @@
  * listener row, and its load balancer is not left PENDING_UPDATE (the next request is not a 409).
  */
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
+import { VIP_SUBNET, refusalCheck } from '../support/fixtures';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 let sys: TestSystem;
 let lbId: string;
 let vip: string;
@@ -17,7 +17,7 @@ const lbStatus = async (id = lbId) => (await sys.api('GET', `/v2/lbaas/loadbalan
 const active = (id = lbId) => eventually(async () => ((await lbStatus(id)) === 'ACTIVE' ? true : undefined), 20000, 'load balancer ACTIVE');
 
 async function createLb(): Promise<string> {
-  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
+  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } });
   expect(res.status).toBe(201);
   await active(res.body.loadbalancer.id);
   return res.body.loadbalancer.id;
@@ -37,14 +37,8 @@ async function createPool(loadbalancerId: string, protocol: string) {
   return res.body.pool.id as string;
 }
 
-/** The request is refused with this fault, no listener is made or changed, and the load balancer stays ACTIVE. */
-async function refused(method: string, path: string, body: unknown, expected: ReturnType<typeof fault>) {
-  const before = await sys.db.listener.findMany({ orderBy: { id: 'asc' } });
-  const res = await sys.api(method, path, body);
-  expect({ status: res.status, body: res.body }).toEqual(expected);
-  expect(await sys.db.listener.findMany({ orderBy: { id: 'asc' } })).toEqual(before);
-  expect(await lbStatus()).toBe('ACTIVE');
-}
+/** The request is refused with this fault; no listener is made or changed, and the load balancer's status stays as it was. */
+const refused = refusalCheck(() => sys, async () => ({ listeners: await sys.db.listener.findMany({ orderBy: { id: 'asc' } }), lb: await lbStatus() }));
 
 beforeAll(async () => {
   sys = await startTestSystem();

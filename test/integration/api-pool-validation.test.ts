@@ -4,26 +4,19 @@
  * the persistence_timeout rule. Each refusal changes nothing and leaves the load balancer ACTIVE.
  */
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
+import { VIP_SUBNET, refusalCheck, fault } from '../support/fixtures';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 let sys: TestSystem;
 let lbId: string;
 
-const fault = (status: number, faultstring: string) => ({ status, body: { faultcode: 'Client', faultstring, debuginfo: null } });
 const lbStatus = async () => (await sys.api('GET', `/v2/lbaas/loadbalancers/${lbId}`)).body.loadbalancer.provisioning_status as string;
 const active = () => eventually(async () => ((await lbStatus()) === 'ACTIVE' ? true : undefined), 20000, 'load balancer ACTIVE');
 
-async function refused(method: string, path: string, body: unknown, expected: ReturnType<typeof fault>) {
-  const before = await sys.db.pool.findMany({ orderBy: { id: 'asc' } });
-  const res = await sys.api(method, path, body);
-  expect({ status: res.status, body: res.body }).toEqual(expected);
-  expect(await sys.db.pool.findMany({ orderBy: { id: 'asc' } })).toEqual(before);
-  expect(await lbStatus()).toBe('ACTIVE');
-}
+const refused = refusalCheck(() => sys, async () => ({ pools: await sys.db.pool.findMany({ orderBy: { id: 'asc' } }), lb: await lbStatus() }));
 
 beforeAll(async () => {
   sys = await startTestSystem();
-  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
+  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } });
   lbId = res.body.loadbalancer.id;
   await active();
 });

@@ -6,9 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
-import { fault } from '../support/fixtures';
+import { fault, VIP_SUBNET } from '../support/fixtures';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 let sys: TestSystem;
 
 beforeAll(async () => {
@@ -33,7 +32,7 @@ const defaults = {
 };
 
 async function createLb(projectId: string) {
-  return asProject(projectId, 'POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
+  return asProject(projectId, 'POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } });
 }
 
 const lbStatus = async (id: string) => (await sys.api('GET', `/v2/lbaas/loadbalancers/${id}`)).body?.loadbalancer?.provisioning_status;

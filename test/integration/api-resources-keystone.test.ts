@@ -5,8 +5,8 @@
  */
 import { startKeystoneSystem, type KeystoneSystem, type Persona } from '../support/keystone';
 import { eventually, type TestSystem } from '../support/system';
+import { VIP_SUBNET } from '../support/fixtures';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 let ks: KeystoneSystem;
 let sys: TestSystem;
 let tokens: KeystoneSystem['tokens'];
@@ -82,7 +82,7 @@ it('a project sees its own quotas only; only admins set them', async () => {
 });
 
 it("another project's status tree and statistics are 403s", async () => {
-  const res = await as('lb-member', 'POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
+  const res = await as('lb-member', 'POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } });
   expect(res.status).toBe(201);
   const id = res.body.loadbalancer.id;
   await eventually(async () => ((await as('lb-member', 'GET', `/v2/lbaas/loadbalancers/${id}`)).body.loadbalancer.provisioning_status === 'ACTIVE' ? true : undefined), 20000);

@@ -5,10 +5,9 @@
  * and every show takes `fields`.
  */
 import { randomUUID } from 'node:crypto';
-import { createTree, watchFlows, type Flows } from '../support/fixtures';
+import { createTree, watchFlows, type Flows, VIP_SUBNET } from '../support/fixtures';
 import { startTestSystem, type TestSystem } from '../support/system';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 const L = '/v2/lbaas';
 let sys: TestSystem;
 let flows: Flows;
@@ -55,7 +54,7 @@ beforeAll(async () => {
   sys = await startTestSystem();
   flows = watchFlows(sys);
   const tree = await createTree(sys, {
-    vipSubnetId: SUBNET,
+    vipSubnetId: VIP_SUBNET,
     loadBalancer: { name: 'lb', description: 'first' },
     listener: { protocol: 'HTTP', protocol_port: 80, name: 'l' },
     pool: { protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN', name: 'p', tags: ['x'] },

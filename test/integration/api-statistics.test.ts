@@ -8,11 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { HeartbeatSender } from '../../drivers/amphora/heartbeat';
-import { fault, watchFlows, type Flows } from '../support/fixtures';
+import { fault, watchFlows, type Flows, VIP_SUBNET } from '../support/fixtures';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
 
 const REFERENCE = path.join(__dirname, '../fixtures/reference/octavia');
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 const UNKNOWN = '00000000-0000-0000-0000-0000000000b3';
 let sys: TestSystem;
 let flows: Flows;
@@ -37,7 +36,7 @@ async function lbActive(id: string) {
 }
 
 async function createLb(extra: Record<string, unknown> = {}) {
-  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET, ...extra } });
+  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET, ...extra } });
   expect(res.status).toBe(201);
   await lbActive(res.body.loadbalancer.id);
   return res.body.loadbalancer.id as string;

@@ -6,8 +6,8 @@
  * the same bodies.
  */
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
+import { VIP_SUBNET } from '../support/fixtures';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 let sys: TestSystem;
 let lbId: string;
 
@@ -18,7 +18,7 @@ const active = () => eventually(async () => ((await lbStatus()) === 'ACTIVE' ? t
 beforeAll(async () => {
   sys = await startTestSystem();
   // admin_state_up as WSME's "on": a boolean field takes the unambiguous strings.
-  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { name: 'types', vip_subnet_id: SUBNET, admin_state_up: 'on' } });
+  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { name: 'types', vip_subnet_id: VIP_SUBNET, admin_state_up: 'on' } });
   expect(res.status).toBe(201);
   expect(res.body.loadbalancer.admin_state_up).toBe(true);
   lbId = res.body.loadbalancer.id;
@@ -93,9 +93,9 @@ describe('what WSME cannot convert is a 400 against the whole body, and changes 
   });
 
   it('a float field takes what float() takes', async () => {
-    const body = { healthmonitor: { pool_id: SUBNET, type: 'HTTP', delay: '5', timeout: '3', max_retries: '3', http_version: 'x' } };
+    const body = { healthmonitor: { pool_id: VIP_SUBNET, type: 'HTTP', delay: '5', timeout: '3', max_retries: '3', http_version: 'x' } };
     expect(await sys.api('POST', '/v2/lbaas/healthmonitors', body)).toMatchObject(
-      fault(400, `Invalid input for field/attribute health_monitor_. Value: '{'healthmonitor': {'pool_id': '${SUBNET}', 'type': 'HTTP', 'delay': '5', 'timeout': '3', 'max_retries': '3', 'http_version': 'x'}}'. could not convert string to float: 'x'`),
+      fault(400, `Invalid input for field/attribute health_monitor_. Value: '{'healthmonitor': {'pool_id': '${VIP_SUBNET}', 'type': 'HTTP', 'delay': '5', 'timeout': '3', 'max_retries': '3', 'http_version': 'x'}}'. could not convert string to float: 'x'`),
     );
     // Converted, the body is valid as far as types go: the pool it names is what is missing.
     const converted = await sys.api('POST', '/v2/lbaas/healthmonitors', { healthmonitor: { ...body.healthmonitor, http_version: '1.1' } });
@@ -104,8 +104,8 @@ describe('what WSME cannot convert is a 400 against the whole body, and changes 
 
   it('a load balancer with an ambiguous boolean is refused against the body Octavia names load_balancer', async () => {
     const before = await sys.db.loadBalancer.count();
-    expect(await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET, admin_state_up: 'maybe' } })).toMatchObject(
-      fault(400, `Invalid input for field/attribute load_balancer. Value: '{'loadbalancer': {'vip_subnet_id': '${SUBNET}', 'admin_state_up': 'maybe'}}'. Value not an unambiguous boolean: maybe`),
+    expect(await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET, admin_state_up: 'maybe' } })).toMatchObject(
+      fault(400, `Invalid input for field/attribute load_balancer. Value: '{'loadbalancer': {'vip_subnet_id': '${VIP_SUBNET}', 'admin_state_up': 'maybe'}}'. Value not an unambiguous boolean: maybe`),
     );
     expect(await sys.db.loadBalancer.count()).toBe(before);
   });

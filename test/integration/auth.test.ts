@@ -4,10 +4,9 @@
  * object's project once it has found it), lists show the caller's project only.
  */
 import { startKeystoneSystem, type KeystoneSystem, type Persona } from '../support/keystone';
-import { awaitFlow } from '../support/fixtures';
+import { awaitFlow, VIP_SUBNET } from '../support/fixtures';
 import { eventually, type TestSystem } from '../support/system';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 let ks: KeystoneSystem;
 let sys: TestSystem;
 let keystone: KeystoneSystem['keystone'];
@@ -34,7 +33,7 @@ describe('personas', () => {
   let lbId: string;
 
   beforeAll(async () => {
-    const res = await as('lb-member', 'POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
+    const res = await as('lb-member', 'POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } });
     expect(res.status).toBe(201);
     expect(res.body.loadbalancer.project_id).toBe(tokens['lb-member'].projectId);
     lbId = res.body.loadbalancer.id;
@@ -45,7 +44,7 @@ describe('personas', () => {
 
   it('a member cannot create in another project', async () => {
     const res = await as('lb-member', 'POST', '/v2/lbaas/loadbalancers', {
-      loadbalancer: { vip_subnet_id: SUBNET, project_id: tokens['lb-other'].projectId },
+      loadbalancer: { vip_subnet_id: VIP_SUBNET, project_id: tokens['lb-other'].projectId },
     });
     expect(res).toMatchObject({ status: 403, body: { faultstring: 'Policy does not allow this request to be performed.' } });
   });

@@ -9,13 +9,13 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { startTestSystem, type TestSystem } from '../support/system';
+import { VIP_SUBNET } from '../support/fixtures';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 const { EventType } = temporal.api.enums.v1;
 jest.setTimeout(90_000);
 
 async function create(sys: TestSystem): Promise<{ id: string; handle: WorkflowHandle }> {
-  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
+  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } });
   expect(res.status).toBe(201);
   const id: string = res.body.loadbalancer.id;
   return { id, handle: sys.temporal.workflow.getHandle(`loadbalancer-${id}-create`) };

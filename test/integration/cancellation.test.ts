@@ -10,8 +10,8 @@
 import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { startTestSystem, type TestSystem } from '../support/system';
+import { VIP_SUBNET } from '../support/fixtures';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 jest.setTimeout(120_000);
 
 /** Holds a named step the next time it starts, until the test releases it. */
@@ -59,7 +59,7 @@ function withHoldingSystem(env: Record<string, string>, body: (get: () => { sys:
 }
 
 async function createLb(sys: TestSystem): Promise<{ id: string; handle: WorkflowHandle }> {
-  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
+  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } });
   expect(res.status).toBe(201);
   const id: string = res.body.loadbalancer.id;
   return { id, handle: sys.temporal.workflow.getHandle(`loadbalancer-${id}-create`) };

@@ -6,13 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { watchFlows, type Flows } from '../support/fixtures';
+import { watchFlows, type Flows, VIP_SUBNET } from '../support/fixtures';
 import { startTestSystem, type TestSystem } from '../support/system';
 
 const REFERENCE = path.resolve(__dirname, '../fixtures/reference/octavia');
 /** The project of the recording: sent as X-Project-Id, so project_id and tenant_id compare as they are. */
 const RECORDED_PROJECT = '4b9efb7f92e549de98464b7ed104bab6';
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 
 interface Recorded {
   request: { method: string; path: string; body: unknown };
@@ -108,7 +107,7 @@ async function replayRejected(file: string) {
 beforeAll(async () => {
   sys = await startTestSystem();
   flows = watchFlows(sys);
-  const lb = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } }, headers);
+  const lb = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } }, headers);
   lbId = lb.body.loadbalancer.id;
   learn('53a368bd-4318-454c-8718-56cde5e4b08e', lbId);
   await lbSettled();

@@ -10,13 +10,12 @@ import { randomUUID } from 'node:crypto';
 import type { AmphoraComputeDriver } from '../../drivers/compute';
 import { startNeutronTestSystem, type NeutronTestSystem } from '../support/neutron-system';
 import { eventually, startTestSystem, type TestSystem as SystemOf } from '../support/system';
-import { makeSpare } from '../support/fixtures';
+import { makeSpare, VIP_SUBNET } from '../support/fixtures';
 
 /** The no-op compute driver's system, or the emulated cloud's (test/support/neutron-system.ts). */
 type TestSystem = SystemOf<AmphoraComputeDriver>;
 const isNeutron = (sys: TestSystem): sys is NeutronTestSystem => 'cloud' in sys;
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 jest.setTimeout(120_000);
 
 async function settledLb(sys: TestSystem, id: string) {
@@ -48,7 +47,7 @@ async function expectNoOrphans(sys: TestSystem) {
 }
 
 async function createLb(sys: TestSystem) {
-  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: isNeutron(sys) ? sys.vipSubnetId : SUBNET } });
+  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: isNeutron(sys) ? sys.vipSubnetId : VIP_SUBNET } });
   expect(res.status).toBe(201);
   return res.body.loadbalancer.id as string;
 }

@@ -14,8 +14,8 @@ import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { allSearchAttributes } from '../../common/search-attributes';
 import { housekeepingIds } from '../../platform/schedules';
 import { eventually, PROJECT_ID, startTestSystem, type TestSystem } from '../support/system';
+import { VIP_SUBNET } from '../support/fixtures';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 const ROOT = path.resolve(__dirname, '../..');
 const OURS = allSearchAttributes.map((k) => k.name);
 jest.setTimeout(120_000);
@@ -118,7 +118,7 @@ describe('at run time', () => {
     expect(spares).toHaveLength(2);
 
     // A load balancer's life: create (from a spare), a listener, an update, a failover, an amphora failover.
-    const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { name: 'web', vip_subnet_id: SUBNET } });
+    const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { name: 'web', vip_subnet_id: VIP_SUBNET } });
     expect(res.status).toBe(201);
     lbId = res.body.loadbalancer.id;
     await sys.temporal.workflow.getHandle(`loadbalancer-${lbId}-create`).result();

@@ -1,8 +1,7 @@
 /** Health monitor create/update/delete through the API and their flows; Octavia's monitor rules. */
-import { fault, watchFlows, type Flows } from '../support/fixtures';
+import { fault, watchFlows, type Flows, VIP_SUBNET, refusalCheck } from '../support/fixtures';
 import { startTestSystem, type TestSystem } from '../support/system';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 const UNKNOWN = '00000000-0000-0000-0000-000000000000';
 let sys: TestSystem;
 let flows: Flows;
@@ -29,12 +28,7 @@ const configuredMonitor = async (poolId: string) => {
   return sys.amphoraDriver.configOf(amp.id)!.pools.find((p) => p.id === poolId)!.healthMonitor;
 };
 
-async function refused(method: string, path: string, body: unknown, expected: { status: number; body: unknown }) {
-  const before = await counts();
-  const res = await sys.api(method, path, body);
-  expect({ status: res.status, body: res.body }).toEqual(expected);
-  expect(await counts()).toEqual(before);
-}
+const refused = refusalCheck(() => sys, counts);
 
 const newPool = async (protocol: string) => {
   const res = await sys.api('POST', '/v2/lbaas/pools', { pool: { protocol, lb_algorithm: 'ROUND_ROBIN', loadbalancer_id: lbId } });
@@ -54,7 +48,7 @@ const post = (hm: Record<string, unknown>) => ({ healthmonitor: { pool_id: pools
 beforeAll(async () => {
   sys = await startTestSystem();
   flows = watchFlows(sys);
-  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
+  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } });
   lbId = res.body.loadbalancer.id;
   await lbSettled();
   for (const protocol of ['HTTP', 'TCP', 'UDP']) pools[protocol] = await newPool(protocol);

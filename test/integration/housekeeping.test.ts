@@ -10,9 +10,8 @@ import { loadConfig } from '../../config';
 import { cleanupSchedule, housekeepingIds, sparePoolSchedule, upsertSchedule } from '../../platform/schedules';
 import type { CleanupInput, CleanupResult, SparePoolInput, SparePoolResult } from '../../workflows/housekeeping';
 import { eventually, PROJECT_ID, startTestSystem, type TestSystem } from '../support/system';
-import { createLoadBalancer, makeSpare, settledLoadBalancer } from '../support/fixtures';
+import { createLoadBalancer, makeSpare, settledLoadBalancer, VIP_SUBNET } from '../support/fixtures';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 jest.setTimeout(90_000);
 
 const spareWhere = { loadBalancerId: null, status: { in: ['READY' as const, 'BOOTING' as const] } };
@@ -192,7 +191,7 @@ describe('ACTIVE_STANDBY from spares', () => {
       const built = (await sys.compute.liveInstances()).length;
       sys.failingSteps.add(step);
       try {
-        const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
+        const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } });
         await settledLoadBalancer(sys, res.body.loadbalancer.id, 'ERROR');
         await sys.temporal.workflow.getHandle(`loadbalancer-${res.body.loadbalancer.id}-create`).result().catch(() => undefined);
         expect(await sys.db.amphora.count({ where: { loadBalancerId: res.body.loadbalancer.id, status: { not: 'DELETED' } } })).toBe(0);

@@ -5,6 +5,7 @@
  * unavailable.` (webob's body), never a 500; once it is back, requests pass again.
  */
 import { startKeystoneSystem, type KeystoneSystem } from '../support/keystone';
+import { VIP_SUBNET } from '../support/fixtures';
 
 let ks: KeystoneSystem;
 
@@ -48,7 +49,7 @@ it('answers 503 (webob body, as keystonemiddleware) when Keystone cannot be reac
   expect({ status: res.status, body: res.body }).toEqual({ status: 503, body: keystoneUnavailable });
   // A write is refused the same way, before anything is read or written.
   const before = await ks.sys.db.loadBalancer.count();
-  const post = await ks.sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11' } }, { 'x-auth-token': token, 'x-project-id': '' });
+  const post = await ks.sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } }, { 'x-auth-token': token, 'x-project-id': '' });
   expect(post.status).toBe(503);
   expect(await ks.sys.db.loadBalancer.count()).toBe(before);
 

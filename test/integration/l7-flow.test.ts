@@ -4,10 +4,9 @@
  * the configuration pushed to the amphora and cascade deletes. A refused request changes nothing.
  */
 import { randomUUID } from 'node:crypto';
-import { fault, createTree, watchFlows, type Flows } from '../support/fixtures';
+import { fault, createTree, watchFlows, type Flows, VIP_SUBNET } from '../support/fixtures';
 import { PROJECT_ID, startTestSystem, type TestSystem } from '../support/system';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 let sys: TestSystem;
 let flows: Flows;
 let lbId: string;
@@ -36,7 +35,7 @@ afterEach(() => {
   sys.amphoraDriver.latencyMs = 0;
 });
 
-const createLoadBalancer = async () => (await createTree(sys, { vipSubnetId: SUBNET })).loadBalancerId;
+const createLoadBalancer = async () => (await createTree(sys, { vipSubnetId: VIP_SUBNET })).loadBalancerId;
 
 const lbStatus = async (id = lbId) => (await sys.api('GET', `/v2/lbaas/loadbalancers/${id}`)).body?.loadbalancer?.provisioning_status as string;
 
@@ -67,7 +66,6 @@ const configPolicies = async (listenerId = httpListener) => (await amphoraConfig
 /** The listener's policies by position, as ids. */
 const positions = async (listenerId = httpListener) =>
   (await sys.db.l7Policy.findMany({ where: { listenerId }, orderBy: { position: 'asc' } })).map((p) => [p.id, p.position]);
-
 
 /** Asserts that a refused request wrote nothing and left the load balancer ACTIVE. */
 async function unchanged<T>(fn: () => Promise<T>): Promise<T> {

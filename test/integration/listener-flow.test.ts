@@ -1,8 +1,7 @@
 /** Listener create/update/delete through the API and their flows (the shape of every child operation). */
-import { createTree, watchFlows, type Flows } from '../support/fixtures';
+import { createTree, watchFlows, type Flows, VIP_SUBNET } from '../support/fixtures';
 import { startTestSystem, type TestSystem } from '../support/system';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 let sys: TestSystem;
 let lbId: string;
 let flows: Flows;
@@ -10,7 +9,7 @@ let flows: Flows;
 beforeAll(async () => {
   sys = await startTestSystem();
   flows = watchFlows(sys);
-  lbId = (await createTree(sys, { vipSubnetId: SUBNET })).loadBalancerId;
+  lbId = (await createTree(sys, { vipSubnetId: VIP_SUBNET })).loadBalancerId;
 });
 afterAll(async () => {
   await sys?.stop();

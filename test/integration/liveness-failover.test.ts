@@ -9,8 +9,8 @@
 import { temporal } from '@temporalio/proto';
 import { housekeepingIds } from '../../platform/schedules';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
+import { VIP_SUBNET } from '../support/fixtures';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 const { EventType, ParentClosePolicy } = temporal.api.enums.v1;
 jest.setTimeout(90_000);
 
@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 async function activeLb(): Promise<{ lbId: string; amphoraId: string }> {
-  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
+  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } });
   expect(res.status).toBe(201);
   const lbId: string = res.body.loadbalancer.id;
   await sys.temporal.workflow.getHandle(`loadbalancer-${lbId}-create`).result();

@@ -3,10 +3,9 @@
  * real dev server and database, with the no-op compute driver.
  */
 import { AmphoraStatus } from '../../common/status';
-import { watchFlows, type Flows } from '../support/fixtures';
+import { watchFlows, type Flows, VIP_SUBNET } from '../support/fixtures';
 import { PROJECT_ID, eventually, startTestSystem, type TestSystem } from '../support/system';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 let sys: TestSystem;
 let flows: Flows;
 
@@ -22,7 +21,7 @@ afterEach(() => {
 });
 
 async function createLb(extra: Record<string, unknown> = {}) {
-  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET, ...extra } });
+  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET, ...extra } });
   expect(res.status).toBe(201);
   return res.body.loadbalancer as { id: string; provisioning_status: string; operating_status: string };
 }
@@ -52,7 +51,7 @@ describe('create and delete a load balancer', () => {
       admin_state_up: true,
       project_id: PROJECT_ID,
       tenant_id: PROJECT_ID,
-      vip_subnet_id: SUBNET,
+      vip_subnet_id: VIP_SUBNET,
       provider: 'amphora',
       listeners: [],
       pools: [],

@@ -3,13 +3,11 @@
  * ACTIVE_STANDBY topology, cascade delete — each with its failure path.
  */
 import { randomUUID } from 'node:crypto';
-import { watchFlows } from '../support/fixtures';
+import { watchFlows, VIP_SUBNET } from '../support/fixtures';
 import { startTestSystem, type TestSystem } from '../support/system';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
-
 async function createActiveLb(sys: TestSystem, extra: Record<string, unknown> = {}): Promise<string> {
-  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET, ...extra } });
+  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET, ...extra } });
   expect(res.status).toBe(201);
   await settledLb(sys, res.body.loadbalancer.id, 'ACTIVE');
   return res.body.loadbalancer.id;
@@ -71,7 +69,7 @@ describe('SINGLE topology', () => {
     const [amp] = await amphoraeOf(sys, id);
     expect(sys.amphoraDriver.configOf(amp!.id)?.enabled).toBe(false);
 
-    const bad = await sys.api('PUT', `/v2/lbaas/loadbalancers/${id}`, { loadbalancer: { vip_subnet_id: SUBNET } });
+    const bad = await sys.api('PUT', `/v2/lbaas/loadbalancers/${id}`, { loadbalancer: { vip_subnet_id: VIP_SUBNET } });
     expect(bad).toMatchObject({ status: 400, body: { faultstring: 'Unknown attribute for argument load_balancer.loadbalancer: vip_subnet_id' } });
   });
 
@@ -99,7 +97,7 @@ describe('SINGLE topology', () => {
       args: [{ amphoraId: spareId, bootTimeoutSeconds: 30 }],
     });
     sys.amphoraDriver.failUpdates = true;
-    const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
+    const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } });
     await settledLb(sys, res.body.loadbalancer.id, 'ERROR');
     const spare = await sys.db.amphora.findUniqueOrThrow({ where: { id: spareId } });
     expect([spare.status, spare.loadBalancerId, spare.role]).toEqual(['READY', null, null]);
@@ -216,7 +214,7 @@ describe('ACTIVE_STANDBY topology', () => {
 
   it('a failed pair build deletes both instances and the server group', async () => {
     sys.compute.faults = { statusError: true };
-    const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
+    const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } });
     const id = res.body.loadbalancer.id;
     await settledLb(sys, id, 'ERROR');
     await sys.temporal.workflow.getHandle(`loadbalancer-${id}-create`).result().catch(() => undefined);

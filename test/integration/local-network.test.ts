@@ -20,10 +20,10 @@ import { type AmphoraNetworkConfig, InvalidNetworkRequest, NetworkObjectNotFound
 import { LocalNetworkDriver, tapName } from '../../drivers/network/local';
 import { ip, linkNames, netnsExists } from '../../drivers/network/local/ip';
 import { bootAmphora, callAgent, describeAsRoot, hostSysctls, makeLocalCloud, until, type LocalCloud } from '../support/local-cloud';
+import { VIP_SUBNET } from '../support/fixtures';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'reference', 'amphora-agent');
 const PROJECT_ROOT = path.join(__dirname, '..', '..');
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 
 async function outcome<T>(p: Promise<T>): Promise<T | Error> {
   return p.catch((e: Error) => e);
@@ -44,15 +44,15 @@ describe('local network driver: VIP allocation (Neutron semantics, persisted)', 
   });
 
   it('describes its one subnet and network under their fixed ids, and nothing else', async () => {
-    expect(await net.getSubnet(SUBNET)).toEqual({
-      id: SUBNET,
+    expect(await net.getSubnet(VIP_SUBNET)).toEqual({
+      id: VIP_SUBNET,
       networkId: net.networkId,
       cidr: '10.99.0.0/29',
       ipVersion: 4,
       gatewayIp: '10.99.0.1',
       hostRoutes: [],
     });
-    expect(await net.getNetwork(net.networkId)).toEqual({ id: net.networkId, name: 'octavia-tenant', subnetIds: [SUBNET], mtu: 1500 });
+    expect(await net.getNetwork(net.networkId)).toEqual({ id: net.networkId, name: 'octavia-tenant', subnetIds: [VIP_SUBNET], mtu: 1500 });
     const lookups: Array<[() => Promise<unknown>, string]> = [
       [() => net.getSubnet(randomUUID()), 'Subnet'],
       [() => net.getNetwork(randomUUID()), 'Network'],
@@ -67,22 +67,22 @@ describe('local network driver: VIP allocation (Neutron semantics, persisted)', 
 
   it('honours a requested address, refuses a taken one (409) or one outside the subnet (400), and fills up with 409', async () => {
     const first = lb();
-    const vip = await net.allocateVip({ loadBalancerId: first, projectId: 'p', subnetId: SUBNET, ipAddress: '10.99.0.5' });
-    expect(vip).toMatchObject({ ipAddress: '10.99.0.5', subnetId: SUBNET, networkId: net.networkId });
+    const vip = await net.allocateVip({ loadBalancerId: first, projectId: 'p', subnetId: VIP_SUBNET, ipAddress: '10.99.0.5' });
+    expect(vip).toMatchObject({ ipAddress: '10.99.0.5', subnetId: VIP_SUBNET, networkId: net.networkId });
     expect(await net.getPort(vip.portId)).toMatchObject({
       id: vip.portId,
       name: `octavia-lb-${first}`,
       deviceOwner: 'Octavia',
       deviceId: `lb-${first}`,
       macAddress: expect.stringMatching(/^fa:16:3e(:[0-9a-f]{2}){3}$/),
-      fixedIps: [{ subnetId: SUBNET, ipAddress: '10.99.0.5' }],
+      fixedIps: [{ subnetId: VIP_SUBNET, ipAddress: '10.99.0.5' }],
     });
     // A retried allocation for the same load balancer finds its port.
-    expect(await net.allocateVip({ loadBalancerId: first, projectId: 'p', subnetId: SUBNET, ipAddress: '10.99.0.5' })).toEqual(vip);
+    expect(await net.allocateVip({ loadBalancerId: first, projectId: 'p', subnetId: VIP_SUBNET, ipAddress: '10.99.0.5' })).toEqual(vip);
 
     const taken = await outcome(net.allocateVip({ loadBalancerId: lb(), projectId: 'p', ipAddress: '10.99.0.5' }));
     expect(taken).toBeInstanceOf(VipInUse);
-    expect((taken as Error).message).toBe(`IP address 10.99.0.5 already allocated in subnet ${SUBNET}`);
+    expect((taken as Error).message).toBe(`IP address 10.99.0.5 already allocated in subnet ${VIP_SUBNET}`);
     for (const reserved of ['10.99.0.1', '10.99.0.2']) {
       expect(await outcome(net.allocateVip({ loadBalancerId: lb(), projectId: 'p', ipAddress: reserved }))).toBeInstanceOf(VipInUse);
     }
@@ -123,7 +123,7 @@ describe('local network driver: VIP allocation (Neutron semantics, persisted)', 
       const vip = await n.allocateVip({ loadBalancerId: id, projectId: 'p', portId: port.id });
       expect(vip).toMatchObject({ portId: port.id, ipAddress: '10.98.0.77' });
       await n.deallocateVip(id, vip);
-      expect(await n.getPort(port.id)).toMatchObject({ name: 'my-vip', fixedIps: [{ subnetId: SUBNET, ipAddress: '10.98.0.77' }] });
+      expect(await n.getPort(port.id)).toMatchObject({ name: 'my-vip', fixedIps: [{ subnetId: VIP_SUBNET, ipAddress: '10.98.0.77' }] });
     } finally {
       await rm(fresh, { recursive: true, force: true });
     }
@@ -177,7 +177,7 @@ describeAsRoot('local network driver: the data path through a real amphora', () 
   const agent = (method: string, p: string, body?: unknown) => callAgent(cloud, { ip: lbNetworkIp, amphoraId }, method, p, body);
 
   it('plugs the VIP: a NIC with its own MAC, down and unconfigured in the amphora, found by the agent by MAC (202, then 409)', async () => {
-    const vip = await cloud.network.allocateVip({ loadBalancerId, projectId: 'demo-project', subnetId: SUBNET });
+    const vip = await cloud.network.allocateVip({ loadBalancerId, projectId: 'demo-project', subnetId: VIP_SUBNET });
     expect(vip.ipAddress).toMatch(/^169\.254\.163\.\d+$/);
     vipAddress = vip.ipAddress;
     plugged = await cloud.network.plugVip({ amphoraId, computeId }, vip, 'SINGLE');

@@ -1,8 +1,7 @@
 /** Member create/update/delete and the batch update through the API and their flows; Octavia's member rules. */
-import { fault, watchFlows, type Flows } from '../support/fixtures';
+import { fault, watchFlows, type Flows, VIP_SUBNET, refusalCheck } from '../support/fixtures';
 import { startTestSystem, type TestSystem } from '../support/system';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 const UNKNOWN = '00000000-0000-0000-0000-000000000000';
 let sys: TestSystem;
 let flows: Flows;
@@ -30,12 +29,7 @@ const configuredMembers = async (pool = poolId) => {
   return sys.amphoraDriver.configOf(amp.id)!.pools.find((p) => p.id === pool)!.members;
 };
 
-async function refused(method: string, path: string, body: unknown, expected: { status: number; body: unknown }) {
-  const before = await counts();
-  const res = await sys.api(method, path, body);
-  expect({ status: res.status, body: res.body }).toEqual(expected);
-  expect(await counts()).toEqual(before);
-}
+const refused = refusalCheck(() => sys, counts);
 
 const create = async (member: Record<string, unknown>, pool = poolId) => {
   const res = await sys.api('POST', `/v2/lbaas/pools/${pool}/members`, { member });
@@ -48,7 +42,7 @@ const list = async (query = '') => (await sys.api('GET', `${members}${query}`)).
 beforeAll(async () => {
   sys = await startTestSystem();
   flows = watchFlows(sys);
-  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
+  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } });
   lbId = res.body.loadbalancer.id;
   await lbSettled();
   const pool = await sys.api('POST', '/v2/lbaas/pools', { pool: { protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN', loadbalancer_id: lbId } });
@@ -97,11 +91,11 @@ describe('create', () => {
 
   it('takes every field; weight 0 and IPv6 are accepted', async () => {
     const m = await create({
-      name: 'm2', address: '2001:db8::11', protocol_port: 8080, weight: 0, backup: true, subnet_id: SUBNET,
+      name: 'm2', address: '2001:db8::11', protocol_port: 8080, weight: 0, backup: true, subnet_id: VIP_SUBNET,
       monitor_address: '10.0.1.11', monitor_port: 9000, admin_state_up: false, tags: ['t'],
     });
     expect(m).toMatchObject({
-      name: 'm2', address: '2001:db8::11', weight: 0, backup: true, subnet_id: SUBNET,
+      name: 'm2', address: '2001:db8::11', weight: 0, backup: true, subnet_id: VIP_SUBNET,
       monitor_address: '10.0.1.11', monitor_port: 9000, admin_state_up: false, tags: ['t'], operating_status: 'NO_MONITOR',
     });
     expect((await configuredMembers()).find((c) => c.id === m.id)).toMatchObject({ weight: 0, backup: true, enabled: false });

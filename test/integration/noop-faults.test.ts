@@ -3,10 +3,9 @@
  * system, and its flows compensate as they do for a real fault. The system is built from the
  * environment as npm start builds it (test/support/system.ts hands the same settings to its drivers).
  */
-import { watchFlows, type Flows } from '../support/fixtures';
+import { watchFlows, type Flows, VIP_SUBNET } from '../support/fixtures';
 import { startTestSystem, type TestSystem } from '../support/system';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 jest.setTimeout(60_000);
 
 let sys: TestSystem;
@@ -22,7 +21,7 @@ afterAll(async () => {
 it('NOOP_FAULTS=config:error: every create compensates, the load balancer ends ERROR, no instance is left', async () => {
   expect(sys.amphoraDriver.failUpdates).toBe(1);
   expect(sys.compute.faults.latencyMs).toBe(50);
-  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
+  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } });
   expect(res.status).toBe(201);
   const id: string = res.body.loadbalancer.id;
   const lb = await flows.settledView(`/v2/lbaas/loadbalancers/${id}`);

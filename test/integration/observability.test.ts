@@ -6,8 +6,8 @@
 import { serializeError } from '../../common/logger';
 import { captureLogs, type CapturedLogs, type LogLine } from '../support/logs';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
+import { VIP_SUBNET } from '../support/fixtures';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 let sys: TestSystem;
 let logs: CapturedLogs;
 
@@ -24,7 +24,7 @@ afterEach(() => {
 });
 
 async function createLb(): Promise<string> {
-  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
+  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } });
   expect(res.status).toBe(201);
   return res.body.loadbalancer.id as string;
 }

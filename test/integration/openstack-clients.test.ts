@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { PROJECT_ID, eventually, startTestSystem, type TestSystem } from '../support/system';
+import { VIP_SUBNET } from '../support/fixtures';
 
 const run = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
@@ -20,7 +21,6 @@ const suite = installed ? describe : describe.skip;
 if (!installed) console.warn('OpenStack clients not installed: apt-get install python3-openstackclient python3-octaviaclient python3-openstacksdk');
 
 jest.setTimeout(240_000);
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 
 suite('real OpenStack clients', () => {
   let sys: TestSystem;
@@ -61,7 +61,7 @@ suite('real OpenStack clients', () => {
   });
 
   it('the openstack CLI lists, shows, sets, shows the status tree and deletes', async () => {
-    const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { name: 'cli-lb', vip_subnet_id: SUBNET } });
+    const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { name: 'cli-lb', vip_subnet_id: VIP_SUBNET } });
     const id = res.body.loadbalancer.id;
     const active = () =>
       eventually(async () => ((await sys.api('GET', `/v2/lbaas/loadbalancers/${id}`)).body.loadbalancer.provisioning_status === 'ACTIVE' ? true : undefined));

@@ -1,8 +1,7 @@
 /** Pool create/update/delete through the API and their flows; Octavia's pool rules. */
-import { fault, watchFlows, type Flows } from '../support/fixtures';
+import { fault, watchFlows, type Flows, VIP_SUBNET, refusalCheck } from '../support/fixtures';
 import { startTestSystem, type TestSystem } from '../support/system';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 const UNKNOWN = '00000000-0000-0000-0000-000000000000';
 let sys: TestSystem;
 let flows: Flows;
@@ -32,13 +31,7 @@ const amphoraConfig = async () => {
   return sys.amphoraDriver.configOf(amp.id)!;
 };
 
-/** Expects a refusal that changes nothing. */
-async function refused(method: string, path: string, body: unknown, expected: { status: number; body: unknown }) {
-  const before = await counts();
-  const res = await sys.api(method, path, body);
-  expect({ status: res.status, body: res.body }).toEqual(expected);
-  expect(await counts()).toEqual(before);
-}
+const refused = refusalCheck(() => sys, counts);
 
 const createPool = async (pool: Record<string, unknown>) => {
   const res = await sys.api('POST', '/v2/lbaas/pools', { pool: { loadbalancer_id: lbId, ...pool } });
@@ -49,7 +42,7 @@ const createPool = async (pool: Record<string, unknown>) => {
 beforeAll(async () => {
   sys = await startTestSystem();
   flows = watchFlows(sys);
-  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
+  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } });
   lbId = res.body.loadbalancer.id;
   await lbSettled();
   for (const [protocol, port] of [['HTTP', 80], ['HTTPS', 443], ['TCP', 3306], ['UDP', 53], ['SCTP', 9000]] as const) {

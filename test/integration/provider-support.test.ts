@@ -5,8 +5,8 @@
  * the API's, read from the configuration.)
  */
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
+import { VIP_SUBNET } from '../support/fixtures';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 const refusal = (sentence: string) => ({
   faultcode: 'Server',
   faultstring: `Provider 'amphora' does not support a requested option: ${sentence}`,
@@ -14,7 +14,7 @@ const refusal = (sentence: string) => ({
 });
 
 async function activeLoadBalancer(sys: TestSystem): Promise<string> {
-  const id = (await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } })).body.loadbalancer.id;
+  const id = (await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } })).body.loadbalancer.id;
   await eventually(async () => ((await sys.api('GET', `/v2/lbaas/loadbalancers/${id}`)).body.loadbalancer.provisioning_status === 'ACTIVE' ? true : undefined));
   return id;
 }

@@ -17,6 +17,7 @@ import { createPrismaClient } from '../../db/prisma';
 import { dropDatabase, ensureDatabase } from '../../platform/database';
 import { migrate } from '../../platform/migrate';
 import { eventually, PROJECT_ID } from '../support/system';
+import { VIP_SUBNET } from '../support/fixtures';
 
 const ROOT = path.resolve(__dirname, '../..');
 jest.setTimeout(180_000);
@@ -59,7 +60,7 @@ async function createLoadBalancer(port: number): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/v2/lbaas/loadbalancers`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-project-id': PROJECT_ID },
-    body: JSON.stringify({ loadbalancer: { vip_subnet_id: '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11' } }),
+    body: JSON.stringify({ loadbalancer: { vip_subnet_id: VIP_SUBNET } }),
   });
   expect(res.status).toBe(201);
   return ((await res.json()) as { loadbalancer: { id: string } }).loadbalancer.id;

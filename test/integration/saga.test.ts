@@ -10,6 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
 import type { ProbeSteps } from './saga.workflows';
+import { VIP_SUBNET } from '../support/fixtures';
 
 jest.setTimeout(120_000);
 // The probe's failures are on purpose; the assertions tell the story.
@@ -81,7 +82,7 @@ describe('createLoadBalancer whose undo and fallback both fail', () => {
   it('still deletes the server group and ends ERROR', async () => {
     // The configuration push fails; each amphora's undo (delete) and its fallback (mark ERROR) fail too.
     for (const step of ['pushLoadBalancerConfig', 'deleteAmphora', 'markAmphoraError']) sys.failingSteps.add(step);
-    const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11' } });
+    const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } });
     expect(res.status).toBe(201);
     const id: string = res.body.loadbalancer.id;
     await sys.temporal.workflow.getHandle(`loadbalancer-${id}-create`).result().catch(() => undefined);

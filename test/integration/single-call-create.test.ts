@@ -5,11 +5,10 @@
  * balancer's one create flow, checked as each object is checked alone (a refused request changes
  * nothing), within every quota, compensated as a whole, and removed by the cascade delete.
  */
-import { watchFlows } from '../support/fixtures';
+import { watchFlows, VIP_SUBNET } from '../support/fixtures';
 import { PROJECT_ID, startTestSystem, type TestSystem } from '../support/system';
 
 jest.setTimeout(120_000);
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 const MEMBER_SUBNET = '5d7b3c1e-2f4a-4b6c-8d9e-0a1b2c3d4e5f';
 
 /** Octavia's shape of the request its own functional tests send (test_with_one_of_everything). */
@@ -18,7 +17,7 @@ function fullTree(name = 'graph'): { loadbalancer: any } {
   return {
     loadbalancer: {
       name,
-      vip_subnet_id: SUBNET,
+      vip_subnet_id: VIP_SUBNET,
       listeners: [
         {
           name: 'http',
@@ -337,7 +336,7 @@ describe('single-call create', () => {
   });
 
   it('a load balancer without a tree still answers empty listeners and pools', async () => {
-    const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET, listeners: [], pools: [] } });
+    const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET, listeners: [], pools: [] } });
     expect(res.status).toBe(201);
     expect([res.body.loadbalancer.listeners, res.body.loadbalancer.pools]).toEqual([[], []]);
     await watchFlows(sys).settled();

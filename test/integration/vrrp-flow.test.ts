@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { AmphoraAgentRequestError } from '../../drivers/amphora/errors';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
+import { VIP_SUBNET } from '../support/fixtures';
 
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 jest.setTimeout(120_000);
 
 let sys: TestSystem;
@@ -55,7 +55,7 @@ async function activeLb(id: string) {
 }
 
 async function createPair() {
-  const created = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET, flavor_id: flavorId } });
+  const created = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET, flavor_id: flavorId } });
   expect(created.status).toBe(201);
   return created.body.loadbalancer.id as string;
 }
@@ -111,7 +111,7 @@ test("a failover gives the replacement its role's keepalived, tells the survivor
 });
 
 test('a SINGLE load balancer gets no VRRP group and no keepalived', async () => {
-  const created = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
+  const created = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } });
   const lb = await activeLb(created.body.loadbalancer.id);
   const [amphora] = await liveAmphorae(lb.id);
   expect(await sys.db.vrrpGroup.findUnique({ where: { loadBalancerId: lb.id } })).toBeNull();

@@ -18,9 +18,9 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import globalSetup from '../support/global-setup';
 import globalTeardown from '../support/global-teardown';
 import { eventually, startTestSystem, type TestSystem } from '../support/system';
+import { VIP_SUBNET } from '../support/fixtures';
 
 const OUT = path.resolve(__dirname, '../fixtures/histories');
-const SUBNET = '8b4b4c0a-5a0e-4e0a-9a55-0c1b1f0d2a11';
 /** A member subnet the no-op network driver puts on a network of its own (not the VIP's). */
 const MEMBER_SUBNET = '3f1c2d4e-6a7b-4c8d-9e0f-1a2b3c4d5e6f';
 const BOOT = { bootTimeoutSeconds: 30, activeWaitSeconds: 0.05 };
@@ -43,7 +43,7 @@ async function save(handle: WorkflowHandle, name: string): Promise<void> {
 const handleOf = (sys: TestSystem, workflowId: string, runId?: string) => sys.temporal.workflow.getHandle(workflowId, runId);
 
 async function createLb(sys: TestSystem): Promise<string> {
-  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: SUBNET } });
+  const res = await sys.api('POST', '/v2/lbaas/loadbalancers', { loadbalancer: { vip_subnet_id: VIP_SUBNET } });
   if (res.status !== 201) throw new Error(`create: ${res.status} ${res.text}`);
   const id: string = res.body.loadbalancer.id;
   await handleOf(sys, `loadbalancer-${id}-create`).result().catch(() => undefined);
@@ -71,7 +71,7 @@ const scenarios: Record<string, Scenario> = {
     const member = { address: '10.0.0.5', protocol_port: 80, subnet_id: '5d7b3c1e-2f4a-4b6c-8d9e-0a1b2c3d4e5f' };
     const pool = { name: 'web', protocol: 'HTTP', lb_algorithm: 'ROUND_ROBIN', members: [member] };
     const res = await single.api('POST', '/v2/lbaas/loadbalancers', {
-      loadbalancer: { vip_subnet_id: SUBNET, listeners: [{ protocol: 'HTTP', protocol_port: 80, default_pool: pool }] },
+      loadbalancer: { vip_subnet_id: VIP_SUBNET, listeners: [{ protocol: 'HTTP', protocol_port: 80, default_pool: pool }] },
     });
     if (res.status !== 201) throw new Error(`create: ${res.status} ${res.text}`);
     await save(handleOf(single, `loadbalancer-${res.body.loadbalancer.id}-create`), 'create-loadbalancer-tree-ok');

@@ -93,6 +93,20 @@ export function watchFlows(sys: TestSystem): Flows {
   return flows;
 }
 
+/**
+ * A check for requests that must be refused: `refused(method, path, body, expected)` expects the answer
+ * `expected` ({ status, body }) and that nothing `snapshot` reads (the file's counts, rows, statuses)
+ * changed. `sys` is a getter, so a file can make the check before its beforeAll starts the system.
+ */
+export function refusalCheck(sys: () => Pick<TestSystem, 'api'>, snapshot: () => Promise<unknown>) {
+  return async (method: string, path: string, body: unknown, expected: { status: number; body: unknown }): Promise<void> => {
+    const before = await snapshot();
+    const res = await sys().api(method, path, body);
+    expect({ status: res.status, body: res.body }).toEqual(expected);
+    expect(await snapshot()).toEqual(before);
+  };
+}
+
 /** An Octavia fault body (WSME's: `faultcode` Client for 4xx, Server for 5xx) as a matcher for sys.api's answer. */
 export const fault = (status: number, faultstring: string) => ({
   status,
