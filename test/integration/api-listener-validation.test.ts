@@ -37,8 +37,12 @@ async function createPool(loadbalancerId: string, protocol: string) {
   return res.body.pool.id as string;
 }
 
-/** The request is refused with this fault; no listener is made or changed, and the load balancer's status stays as it was. */
-const refused = refusalCheck(() => sys, async () => ({ listeners: await sys.db.listener.findMany({ orderBy: { id: 'asc' } }), lb: await lbStatus() }));
+const unchanged = refusalCheck(() => sys, async () => ({ listeners: await sys.db.listener.findMany({ orderBy: { id: 'asc' } }), lb: await lbStatus() }));
+/** The request is refused with this fault, no listener is made or changed, and the load balancer stays ACTIVE. */
+async function refused(...request: Parameters<typeof unchanged>) {
+  await unchanged(...request);
+  expect(await lbStatus()).toBe('ACTIVE');
+}
 
 beforeAll(async () => {
   sys = await startTestSystem();

@@ -12,7 +12,12 @@ let lbId: string;
 const lbStatus = async () => (await sys.api('GET', `/v2/lbaas/loadbalancers/${lbId}`)).body.loadbalancer.provisioning_status as string;
 const active = () => eventually(async () => ((await lbStatus()) === 'ACTIVE' ? true : undefined), 20000, 'load balancer ACTIVE');
 
-const refused = refusalCheck(() => sys, async () => ({ pools: await sys.db.pool.findMany({ orderBy: { id: 'asc' } }), lb: await lbStatus() }));
+const unchanged = refusalCheck(() => sys, async () => ({ pools: await sys.db.pool.findMany({ orderBy: { id: 'asc' } }), lb: await lbStatus() }));
+/** The request is refused with this fault, no pool is made or changed, and the load balancer stays ACTIVE. */
+async function refused(...request: Parameters<typeof unchanged>) {
+  await unchanged(...request);
+  expect(await lbStatus()).toBe('ACTIVE');
+}
 
 beforeAll(async () => {
   sys = await startTestSystem();
